@@ -1,0 +1,14 @@
+//! bouncedoc: tells a mail administrator why an email bounced and exactly what to change.
+//!
+//! The data flows one way, one module per stage, plain data between them:
+//! [`input`] → [`bounce`] (parse) → [`classify`] → checks ([`dns`], [`spf`], [`dkim`],
+//! [`dmarc`]) → diagnose → [`render`].
+
+pub mod bounce;
+pub mod classify;
+pub mod dkim;
+pub mod dmarc;
+pub mod dns;
+pub mod input;
+pub mod render;
+pub mod spf;
