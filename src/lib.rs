@@ -6,6 +6,7 @@
 
 pub mod bounce;
 pub mod classify;
+pub mod diagnose;
 pub mod dkim;
 pub mod dmarc;
 pub mod dns;
