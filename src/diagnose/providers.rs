@@ -103,7 +103,7 @@ pub const PROVIDERS: &[Provider] = &[
     },
     Provider {
         name: "HubSpot",
-        include: "_spf.hubspotemail.net",
+        include: "hubspot.com",
         ptr_suffixes: &["hubspotemail.net", "hubspot.net"],
     },
     Provider {
@@ -209,7 +209,11 @@ mod tests {
         let mut includes: Vec<&str> = PROVIDERS.iter().map(|p| p.include).collect();
         includes.sort();
         includes.dedup();
-        assert_eq!(includes.len(), PROVIDERS.len(), "an include is listed twice");
+        assert_eq!(
+            includes.len(),
+            PROVIDERS.len(),
+            "an include is listed twice"
+        );
         for p in PROVIDERS {
             assert!(!p.ptr_suffixes.is_empty(), "{} has no host suffix", p.name);
             assert!(p.include.contains('.') && !p.include.ends_with('.'));

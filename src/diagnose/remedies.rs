@@ -101,7 +101,9 @@ pub const REMEDIES: &[Remedy] = &[
         reason: Reason::NetworkError,
         cause: "receiver_unreachable",
         summary: "The sending server could not reach the receiver (DNS or network failure).",
-        steps: &["Check the recipient domain's MX records and that its servers accept connections."],
+        steps: &[
+            "Check the recipient domain's MX records and that its servers accept connections.",
+        ],
     },
     Remedy {
         reason: Reason::NoRelaying,
@@ -152,7 +154,9 @@ pub const REMEDIES: &[Remedy] = &[
         reason: Reason::NotCompliantRfc,
         cause: "message_not_rfc_compliant",
         summary: "The message breaks the RFC 5322 rules (e.g. duplicated or missing headers).",
-        steps: &["Fix the program that builds the message: one From, one Date, one Message-ID, valid syntax."],
+        steps: &[
+            "Fix the program that builds the message: one From, one Date, one Message-ID, valid syntax.",
+        ],
     },
     Remedy {
         reason: Reason::Suspend,
@@ -176,7 +180,9 @@ pub const REMEDIES: &[Remedy] = &[
         reason: Reason::Suppressed,
         cause: "address_suppressed",
         summary: "Your sending service did not send: the address is on its suppression list.",
-        steps: &["Remove the address from the service's suppression list only if you know it works again."],
+        steps: &[
+            "Remove the address from the service's suppression list only if you know it works again.",
+        ],
     },
     Remedy {
         reason: Reason::FailedStartTls,
@@ -236,6 +242,9 @@ mod tests {
         causes.dedup();
         assert_eq!(causes.len(), REMEDIES.len());
         assert!(for_reason(Reason::AuthFailure).is_none());
-        assert_eq!(for_reason(Reason::UserUnknown).unwrap().cause, "recipient_unknown");
+        assert_eq!(
+            for_reason(Reason::UserUnknown).unwrap().cause,
+            "recipient_unknown"
+        );
     }
 }
