@@ -3,6 +3,7 @@
 //! fixes it proposes are verified afterwards by re-running the checks with the fix in the DNS
 //! overlay.
 
+pub mod fix;
 pub mod providers;
 pub mod remedies;
 
