@@ -5,6 +5,7 @@
 //! [`dmarc`]) → diagnose → [`render`].
 
 pub mod bounce;
+pub mod check;
 pub mod classify;
 pub mod diagnose;
 pub mod dkim;
