@@ -463,4 +463,60 @@ mod tests {
         let v = block_on(verify_message(&lookup, many.as_bytes(), FIXED_TIME));
         assert_eq!((v.signatures.len(), v.skipped), (MAX_SIGNATURES, 40));
     }
+
+    #[test]
+    fn dkimpy_vectors_with_good_and_broken_keys() {
+        let key = |file: &str| String::from_utf8(fixture(&format!("dkimpy/{file}"))).unwrap();
+        let name = "test._domainkey.football.example.com";
+        let msg = fixture("dkimpy/rfc6376.signed.rsa.msg");
+        let run = |record: &str| {
+            let lookup = MemLookup::new().txt(name, record.trim());
+            let v = block_on(verify_message(&lookup, &msg, FIXED_TIME));
+            let s = &v.signatures[0];
+            (s.result.clone(), s.key.as_ref().map(|k| k.outcome.clone()))
+        };
+        assert_eq!(run(&key("test.txt")).0, DkimResult::Pass);
+        assert!(matches!(
+            run(&key("test_bad.txt")).1,
+            Some(KeyOutcome::Malformed {
+                error: crate::dkim::KeyRecordError::UnparsableKey { .. }
+            })
+        ));
+        assert!(matches!(
+            run(&key("badk.txt")).1,
+            Some(KeyOutcome::UnknownKeyType { .. })
+        ));
+        assert!(matches!(
+            run(&key("badversion.txt")).1,
+            Some(KeyOutcome::Malformed {
+                error: crate::dkim::KeyRecordError::BadVersion { .. }
+            })
+        ));
+
+        let lookup = MemLookup::new().txt(name, key("test.txt").trim()).txt(
+            "brisbane._domainkey.football.example.com",
+            "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+        );
+        let v = block_on(verify_message(
+            &lookup,
+            &fixture("dkimpy/rfc6376.signed.msg"),
+            FIXED_TIME,
+        ));
+        assert_eq!(results(&v), [DkimResult::Pass, DkimResult::Pass]);
+        let v = block_on(verify_message(
+            &lookup,
+            &fixture("dkimpy/rfc6376.signed.no_t.msg"),
+            FIXED_TIME,
+        ));
+        assert_eq!(v.signatures.len(), 1);
+        assert!(!v.signatures[0].result.is_pass(), "{:?}", v.signatures[0]);
+
+        let lookup = MemLookup::new().txt("sed._domainkey.test.ex", key("eximtest.dns").trim());
+        let v = block_on(verify_message(
+            &lookup,
+            &fixture("dkimpy/ed25519test2.msg"),
+            FIXED_TIME,
+        ));
+        assert_eq!(results(&v), [DkimResult::Pass]);
+    }
 }
