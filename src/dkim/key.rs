@@ -513,4 +513,147 @@ mod tests {
         assert!(!is_valid_dns_name("a..b"));
         assert!(!is_valid_dns_name(&"a".repeat(64)));
     }
+
+    mod lookups {
+        use super::*;
+        use crate::dkim::testing::{MemLookup, block_on};
+
+        const RSA_512: &str = "MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBANKwK9mm3eeUIPeaV5DMyS7Iq8xHJ9+HPSMVVswysRk+H8gjou8LNcA2z2WcGzNaH8iz19jzPc9nluy7T0GmJT0CAwEAAQ==";
+        const NAME: &str = "sel._domainkey.example.com";
+
+        fn outcome(lookup: &MemLookup, alg: Option<&str>) -> KeyCheck {
+            block_on(check_key(lookup, "Example.COM.", "sel", alg))
+        }
+
+        #[test]
+        fn key_outcomes() {
+            let ed = "k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+            let cases: Vec<(String, Option<&str>, KeyOutcome)> = vec![
+                (
+                    format!("v=DKIM1; p={RSA_1024}"),
+                    Some("rsa-sha256"),
+                    KeyOutcome::Usable,
+                ),
+                (
+                    "v=DKIM1; p=".into(),
+                    Some("rsa-sha256"),
+                    KeyOutcome::Revoked,
+                ),
+                (
+                    format!("v=DKIM1; p={RSA_512}"),
+                    Some("rsa-sha256"),
+                    KeyOutcome::TooShort { bits: 512 },
+                ),
+                (
+                    ed.into(),
+                    Some("rsa-sha256"),
+                    KeyOutcome::KeyTypeMismatch {
+                        key_type: KeyType::Ed25519,
+                        algorithm: Algorithm::RsaSha256,
+                    },
+                ),
+                (ed.into(), Some("ed25519-sha256"), KeyOutcome::Usable),
+                (
+                    format!("h=sha1; p={RSA_1024}"),
+                    Some("rsa-sha256"),
+                    KeyOutcome::HashNotAllowed {
+                        hash: "sha256".into(),
+                        allowed: vec!["sha1".into()],
+                    },
+                ),
+                (
+                    format!("s=other; p={RSA_1024}"),
+                    None,
+                    KeyOutcome::ServiceExcluded {
+                        services: vec!["other".into()],
+                    },
+                ),
+                (
+                    format!("k=dsa; p={RSA_1024}"),
+                    None,
+                    KeyOutcome::UnknownKeyType { k: "dsa".into() },
+                ),
+                (
+                    "v=DKIM1; p=AAAA".into(),
+                    None,
+                    KeyOutcome::Malformed {
+                        error: KeyRecordError::UnparsableKey {
+                            key_type: KeyType::Rsa,
+                        },
+                    },
+                ),
+            ];
+            for (record, alg, expected) in cases {
+                let lookup = MemLookup::new().txt(NAME, &record);
+                let check = outcome(&lookup, alg);
+                assert_eq!(check.outcome, expected, "{record}");
+                assert_eq!(check.name, NAME);
+            }
+        }
+
+        #[test]
+        fn testing_flag_and_bits_are_reported() {
+            let lookup = MemLookup::new().txt(NAME, &format!("v=DKIM1; t=y; p={RSA_1024}"));
+            let check = outcome(&lookup, Some("rsa-sha256"));
+            assert!(check.testing && !check.strict);
+            assert_eq!(
+                (check.bits, check.key_type),
+                (Some(1024), Some(KeyType::Rsa))
+            );
+        }
+
+        #[test]
+        fn missing_and_dns_failure_differ() {
+            let check = outcome(&MemLookup::new(), None);
+            assert_eq!(check.outcome, KeyOutcome::Missing { nxdomain: true });
+            let lookup = MemLookup::new().txt("example.com", "v=spf1 -all").answer(
+                NAME,
+                QType::Txt,
+                DnsAnswer::NoData,
+            );
+            assert_eq!(
+                outcome(&lookup, None).outcome,
+                KeyOutcome::Missing { nxdomain: false }
+            );
+            let lookup = MemLookup::new().answer(NAME, QType::Txt, DnsAnswer::ServFail);
+            assert_eq!(
+                outcome(&lookup, None).outcome,
+                KeyOutcome::DnsFailure {
+                    answer: DnsAnswer::ServFail
+                }
+            );
+            let check = block_on(check_key(&MemLookup::new(), "example.com", "bad sel", None));
+            assert_eq!(check.outcome, KeyOutcome::BadName);
+        }
+
+        #[test]
+        fn the_first_parsable_of_several_records_is_used() {
+            let lookup = MemLookup::new()
+                .txt(NAME, "v=DKIM2; p=x")
+                .txt(NAME, &format!("v=DKIM1; p={RSA_1024}"));
+            assert_eq!(outcome(&lookup, None).outcome, KeyOutcome::Usable);
+            assert_eq!(outcome(&lookup, None).records.len(), 2);
+        }
+
+        #[test]
+        fn strict_keys_refuse_subdomain_identities() {
+            let lookup = MemLookup::new().txt(NAME, &format!("t=s; p={RSA_1024}"));
+            let fetched = block_on(fetch_key(&lookup, "example.com", "sel"));
+            let usage = |auid| KeyUse {
+                algorithm: Some(Algorithm::RsaSha256),
+                auid_domain: Some(auid),
+            };
+            assert_eq!(
+                fetched.check(usage("example.com")).0.outcome,
+                KeyOutcome::Usable
+            );
+            assert_eq!(
+                fetched.check(usage("mail.example.com")).0.outcome,
+                KeyOutcome::StrictIdentityMismatch {
+                    auid_domain: "mail.example.com".into(),
+                    domain: "example.com".into()
+                }
+            );
+        }
+    }
 }

@@ -519,4 +519,136 @@ mod tests {
         ));
         assert_eq!(results(&v), [DkimResult::Pass]);
     }
+
+    /// Signs a message with dkimpy's `test.private` (the RFC 8463 `test` key), relaxed/relaxed,
+    /// so that `l=`, rsa-sha1 and header selection can be tested on messages made to measure.
+    fn sign(alg: Algorithm, headers: &str, h: &str, body: &str, l: Option<u64>) -> Vec<u8> {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        let pem = String::from_utf8(fixture("dkimpy/test.private")).unwrap();
+        let private = rsa::RsaPrivateKey::from_pkcs1_pem(&pem).unwrap();
+        let body = to_crlf(body.as_bytes());
+        let canonical = canon_body(Canon::Relaxed, &body);
+        let hashed = match l {
+            Some(l) => &canonical[..(l as usize).min(canonical.len())],
+            None => &canonical[..],
+        };
+        let b64 = |d: &[u8]| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(d)
+        };
+        let l_tag = l.map(|l| format!(" l={l};")).unwrap_or_default();
+        let value = format!(
+            " v=1; a={}; c=relaxed/relaxed; d=football.example.com; s=test; h={h};{l_tag} bh={}; b=",
+            alg.name(),
+            b64(&digest(alg, hashed))
+        );
+        let unsigned = [
+            format!("DKIM-Signature:{value}\r\n").into_bytes(),
+            to_crlf(headers.as_bytes()),
+            b"\r\n".to_vec(),
+            body,
+        ]
+        .concat();
+        let (fields, _) = split_message(&unsigned);
+        let sig = Signature::parse(&value.replace("b=", "b=AAAA")).unwrap();
+        let data = signed_data(&sig, &fields, &fields[0]);
+        let prefix = if alg == Algorithm::RsaSha1 {
+            SHA1_PREFIX
+        } else {
+            SHA256_PREFIX
+        };
+        let hash = digest(alg, &data);
+        let scheme = Pkcs1v15Sign {
+            hash_len: Some(hash.len()),
+            prefix: prefix.into(),
+        };
+        let b = private.sign(scheme, &hash).unwrap();
+        let signed_value = format!("{value}{}", b64(&b));
+        [
+            format!("DKIM-Signature:{signed_value}\r\n").into_bytes(),
+            unsigned[value.len() + "DKIM-Signature:\r\n".len()..].to_vec(),
+        ]
+        .concat()
+    }
+
+    fn test_key_lookup(record_extra: &str) -> MemLookup {
+        let record = String::from_utf8(fixture("dkimpy/test.txt")).unwrap();
+        MemLookup::new().txt(
+            "test._domainkey.football.example.com",
+            &format!("{record_extra}{}", record.trim()),
+        )
+    }
+
+    const HEADERS: &str = "From: joe@football.example.com\nSubject: one\nSubject: two\n";
+
+    #[test]
+    fn body_length_limits_are_honoured_and_reported() {
+        let lookup = test_key_lookup("");
+        let body = "Hello.\nBye.\n";
+        let msg = sign(Algorithm::RsaSha256, HEADERS, "from:subject", body, Some(8));
+        let v = block_on(verify_message(&lookup, &msg, FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::Pass]);
+        assert!(
+            v.signatures[0]
+                .notes
+                .contains(&SignatureNote::BodyLengthLimit {
+                    limit: 8,
+                    body_length: 14
+                })
+        );
+        // Content appended after l= still passes: the reason l= is a risk.
+        let mut appended = msg.clone();
+        appended.extend_from_slice(b"Click here\r\n");
+        let v = block_on(verify_message(&lookup, &appended, FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::Pass]);
+        // A body shorter than l= was truncated.
+        let msg = sign(Algorithm::RsaSha256, HEADERS, "from", body, Some(20));
+        let v = block_on(verify_message(&lookup, &msg, FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::BodyHashMismatch]);
+    }
+
+    #[test]
+    fn rsa_sha1_verifies_but_is_flagged_weak() {
+        let msg = sign(Algorithm::RsaSha1, HEADERS, "from", "Hi.\n", None);
+        let v = block_on(verify_message(&test_key_lookup(""), &msg, FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::Pass]);
+        assert_eq!(v.signatures[0].notes, [SignatureNote::WeakAlgorithm]);
+        // A key restricted to sha256 refuses it.
+        let v = block_on(verify_message(
+            &test_key_lookup("h=sha256; "),
+            &msg,
+            FIXED_TIME,
+        ));
+        assert_eq!(results(&v), [DkimResult::KeyProblem]);
+    }
+
+    #[test]
+    fn repeated_and_missing_signed_headers() {
+        let lookup = test_key_lookup("");
+        // Two Subject fields signed bottom-up, plus a Reply-To that is absent (signed as empty).
+        let msg = sign(
+            Algorithm::RsaSha256,
+            HEADERS,
+            "from:subject:subject:reply-to",
+            "Hi.\n",
+            None,
+        );
+        let v = block_on(verify_message(&lookup, &msg, FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::Pass]);
+        // Swapping the two Subject fields changes what was signed.
+        let text = String::from_utf8(msg.clone()).unwrap();
+        let swapped = text
+            .replace("Subject: one", "Subject: tmp")
+            .replace("Subject: two", "Subject: one")
+            .replace("Subject: tmp", "Subject: two");
+        let v = block_on(verify_message(&lookup, swapped.as_bytes(), FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::BadSignature]);
+        // Adding a Reply-To that was signed as absent breaks it; adding an unsigned field does not.
+        let added = text.replacen("From:", "Reply-To: evil@example.net\r\nFrom:", 1);
+        let v = block_on(verify_message(&lookup, added.as_bytes(), FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::BadSignature]);
+        let added = text.replacen("From:", "X-Spam: no\r\nFrom:", 1);
+        let v = block_on(verify_message(&lookup, added.as_bytes(), FIXED_TIME));
+        assert_eq!(results(&v), [DkimResult::Pass]);
+    }
 }
