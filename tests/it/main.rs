@@ -1,1 +1,4 @@
+//! The integration tests, in one binary (link time dominates).
 
+mod dns;
+mod support;
