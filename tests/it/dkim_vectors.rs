@@ -230,8 +230,10 @@ fn dkim_vectors_verify_with_keys_from_loopback_dns() {
         let resolver =
             Resolver::for_server(server.addr(), Duration::from_secs(2)).expect("a resolver");
         let v = runtime.block_on(verify_message(&resolver, &case.message, case.now));
-        // The keys really came over DNS.
-        assert!(server.received_count() > 0, "{}: no DNS query", case.name);
+        // The keys really came over DNS (an expired signature is refused before any lookup).
+        if !case.expect.contains(&Expect::Expired) {
+            assert!(server.received_count() > 0, "{}: no DNS query", case.name);
+        }
         let got: Vec<(DkimResult, Option<KeyOutcome>)> = v
             .signatures
             .iter()

@@ -1,4 +1,5 @@
 //! The integration tests, in one binary (link time dominates).
 
+mod dkim_vectors;
 mod dns;
 mod support;
