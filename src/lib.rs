@@ -5,7 +5,9 @@
 //! [`dmarc`]) → diagnose → [`render`].
 
 pub mod bounce;
+pub mod check;
 pub mod classify;
+pub mod diagnose;
 pub mod dkim;
 pub mod dmarc;
 pub mod dns;

@@ -15,3 +15,32 @@ pub struct Report {
     /// One per recipient of `bounce`, in the same order.
     pub classifications: Vec<Classification>,
 }
+
+pub mod json;
+pub mod text;
+
+/// Makes untrusted text (bounce text, DNS data) safe to print on a terminal: control characters
+/// (C0, DEL, C1: escape sequences could rewrite the screen) and bidirectional overrides (which
+/// can make text read differently from what it is) become `?`; line breaks and tabs become
+/// spaces.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '?',
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => '?',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn control_characters_are_neutralised() {
+        assert_eq!(sanitize("a\u{1b}[2Jb\u{9b}c\u{202e}d\ne"), "a?[2Jb?c?d e");
+        assert_eq!(sanitize("plain ünïcode"), "plain ünïcode");
+    }
+}

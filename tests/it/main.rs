@@ -1,1 +1,4 @@
+//! bouncedoc's integration tests, in one binary (one link instead of many).
 
+mod cli;
+mod golden;
