@@ -259,7 +259,8 @@ fn is_queryable(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= macros::MAX_DOMAIN_LEN
         && name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
-        && name.bytes().all(|b| b.is_ascii_graphic())
+        // Macro expansion can put spaces (`%_`) in a name; it is still asked as it is.
+        && name.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 struct NodeOutcome {

@@ -2,3 +2,4 @@
 
 mod cli;
 mod golden;
+mod spf_conformance;
