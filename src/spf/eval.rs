@@ -980,3 +980,175 @@ fn in_or_not(ip: IpAddr, net: &str, hit: bool) -> String {
         format!("{ip} not in {net}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spf::testzone::{Zone, block, zone};
+
+    fn run(z: &Zone, ip: &str, domain: &str) -> SpfOutcome {
+        let args = CheckHost::mail_from(
+            ip.parse().unwrap(),
+            &format!("user@{domain}"),
+            "helo.example",
+        );
+        block(check_host(z, &args, &EvalOptions::default()))
+    }
+
+    #[test]
+    fn lookup_limit_counts_across_includes() {
+        // example.com → i0 → i1 → ... → i12: a chain of 13 includes.
+        let mut rows = vec![(
+            "example.com".to_string(),
+            "TXT".to_string(),
+            "v=spf1 include:i0.example.com -all".to_string(),
+        )];
+        for i in 0..12 {
+            rows.push((
+                format!("i{i}.example.com"),
+                "TXT".to_string(),
+                format!("v=spf1 include:i{}.example.com", i + 1),
+            ));
+        }
+        let z = Zone(rows);
+        let out = run(&z, "192.0.2.1", "example.com");
+        assert_eq!(out.result, SpfResult::Permerror);
+        assert_eq!(
+            out.cause,
+            Cause::Error(ErrorCause::TooManyLookups { limit: 10 })
+        );
+        assert_eq!(out.lookups, 11);
+        // The trace nests one node per include, down to where the limit was hit.
+        let mut depth = 0;
+        let mut node = &out.trace;
+        while let Some(next) = node.steps.first().and_then(|s| s.nested.as_deref()) {
+            depth += 1;
+            node = next;
+        }
+        assert_eq!(depth, 10);
+    }
+
+    #[test]
+    fn include_loop_is_bounded() {
+        let z = zone(&[
+            ("a.example", "TXT", "v=spf1 include:b.example -all"),
+            ("b.example", "TXT", "v=spf1 include:a.example"),
+        ]);
+        let out = run(&z, "192.0.2.1", "a.example");
+        assert_eq!(out.result, SpfResult::Permerror);
+        assert!(out.dns_queries <= 12, "{}", out.dns_queries);
+    }
+
+    #[test]
+    fn void_limit() {
+        let z = zone(&[(
+            "v.example",
+            "TXT",
+            "v=spf1 a:n1.v.example a:n2.v.example exists:n3.v.example ?all",
+        )]);
+        let out = run(&z, "192.0.2.1", "v.example");
+        assert_eq!(out.result, SpfResult::Permerror);
+        assert_eq!(
+            out.cause,
+            Cause::Error(ErrorCause::TooManyVoidLookups { limit: 2 })
+        );
+        assert_eq!(out.void_lookups, 3);
+    }
+
+    #[test]
+    fn mx_name_limit_and_dns_errors() {
+        let mut rows: Vec<(String, String, String)> = (0..11)
+            .map(|i| {
+                (
+                    "m.example".into(),
+                    "MX".into(),
+                    format!("{i} mx{i}.m.example"),
+                )
+            })
+            .collect();
+        rows.push(("m.example".into(), "TXT".into(), "v=spf1 mx -all".into()));
+        rows.push((
+            "t.example".into(),
+            "TXT".into(),
+            "v=spf1 a:slow.example -all".into(),
+        ));
+        rows.push(("slow.example".into(), "TIMEOUT".into(), String::new()));
+        let z = Zone(rows);
+        let out = run(&z, "192.0.2.1", "m.example");
+        assert!(matches!(
+            out.cause,
+            Cause::Error(ErrorCause::TooManyMxRecords { count: 11, .. })
+        ));
+        let out = run(&z, "192.0.2.1", "t.example");
+        assert_eq!(out.result, SpfResult::Temperror);
+    }
+
+    #[test]
+    fn mapped_ipv6_is_ipv4_and_trace_says_why() {
+        let z = zone(&[
+            ("p.example", "TXT", "v=spf1 ip4:192.0.2.0/24 -all"),
+            ("q.example", "TXT", "v=spf1 a:mail.q.example -all"),
+            ("mail.q.example", "A", "198.51.100.7"),
+        ]);
+        let out = run(&z, "::ffff:192.0.2.9", "p.example");
+        assert_eq!(out.result, SpfResult::Pass);
+        assert_eq!(out.trace.steps[0].detail, "192.0.2.9 in 192.0.2.0/24");
+        let out = run(&z, "192.0.2.9", "q.example");
+        assert_eq!(out.result, SpfResult::Fail);
+        assert_eq!(out.trace.steps[0].lookups[0].data, vec!["198.51.100.7"]);
+        assert_eq!(
+            out.trace.record.as_deref(),
+            Some("v=spf1 a:mail.q.example -all")
+        );
+        assert_eq!(out.trace.ttl, Some(300));
+        let json = serde_json::to_value(&out).unwrap();
+        for key in [
+            "domain",
+            "ip",
+            "result",
+            "explanation",
+            "lookups",
+            "void_lookups",
+            "trace",
+        ] {
+            assert!(json.get(key).is_some(), "{key}");
+        }
+        assert_eq!(
+            out.explanation.as_deref(),
+            Some("q.example does not authorize 192.0.2.9 to send mail")
+        );
+    }
+
+    #[test]
+    fn a_modified_record_is_re_evaluated() {
+        let z = zone(&[
+            ("f.example", "TXT", "v=spf1 -all"),
+            ("_spf.esp.example", "TXT", "v=spf1 ip4:203.0.113.0/24 -all"),
+        ]);
+        let args = CheckHost::mail_from("203.0.113.5".parse().unwrap(), "x@f.example", "h");
+        let out = block(check_host(&z, &args, &EvalOptions::default()));
+        assert_eq!(out.result, SpfResult::Fail);
+        let mut record: SpfRecord = "v=spf1 -all".parse().unwrap();
+        record.insert_before_all("include:_spf.esp.example".parse().unwrap());
+        let out = block(check_record(&z, &record, &args, &EvalOptions::default()));
+        assert_eq!(out.result, SpfResult::Pass);
+        assert_eq!(
+            out.trace.record.as_deref(),
+            Some("v=spf1 include:_spf.esp.example -all")
+        );
+    }
+
+    #[test]
+    fn several_records_and_spf10() {
+        let z = zone(&[
+            ("two.example", "TXT", "v=spf1 -all"),
+            ("two.example", "TXT", "v=spf1 +all"),
+            ("ten.example", "TXT", "v=spf10 +all"),
+        ]);
+        assert_eq!(
+            run(&z, "192.0.2.1", "two.example").result,
+            SpfResult::Permerror
+        );
+        assert_eq!(run(&z, "192.0.2.1", "ten.example").result, SpfResult::None);
+    }
+}

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::dns::QType;
 
 pub use eval::{CheckHost, EvalOptions, SpfOutcome, check_host, check_mail_from, check_record};
-pub use lint::{Finding, IncludeNode, LintReport, lint_domain};
+pub use lint::{Finding, IncludeNode, LintReport, NodeStatus, TermCost, TermRef, lint_domain};
 pub use record::{
     Directive, DualCidr, Mechanism, Modifier, ParseError, ParseErrorKind, Qualifier, SpfRecord,
     Term,
@@ -132,4 +132,78 @@ pub enum ErrorCause {
     /// The evaluation asked more DNS questions than its hard cap.
     #[error("too many DNS queries")]
     TooManyQueries,
+}
+
+/// A table of DNS answers for unit tests of pure evaluation logic.
+#[cfg(test)]
+pub(crate) mod testzone {
+    use crate::dns::{DnsAnswer, DnsFuture, Lookup, QType, RData};
+
+    /// `(name, type, value)`: TXT values split into strings on `|`, MX as `pref host`,
+    /// type `TIMEOUT` makes every question about the name time out.
+    pub struct Zone(pub Vec<(String, String, String)>);
+
+    pub fn zone(rows: &[(&str, &str, &str)]) -> Zone {
+        Zone(
+            rows.iter()
+                .map(|(n, t, v)| (n.to_string(), t.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    fn rdata(qtype: QType, value: &str) -> RData {
+        match qtype {
+            QType::A => RData::A(value.parse().unwrap()),
+            QType::Aaaa => RData::Aaaa(value.parse().unwrap()),
+            QType::Txt | QType::Spf => {
+                RData::Txt(value.split('|').map(|s| s.as_bytes().to_vec()).collect())
+            }
+            QType::Mx => {
+                let (p, h) = value.split_once(' ').unwrap();
+                RData::Mx {
+                    preference: p.parse().unwrap(),
+                    exchange: h.to_string(),
+                }
+            }
+            QType::Ptr => RData::Ptr(value.to_string()),
+            _ => RData::Cname(value.to_string()),
+        }
+    }
+
+    impl Lookup for Zone {
+        fn query<'a>(&'a self, name: &'a str, qtype: QType) -> DnsFuture<'a> {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            let mut exists = false;
+            let mut records = Vec::new();
+            for (n, t, v) in &self.0 {
+                if *n != name {
+                    continue;
+                }
+                if t == "TIMEOUT" {
+                    return Box::pin(async { DnsAnswer::Timeout });
+                }
+                exists = true;
+                if QType::from_name(t) == Some(qtype) {
+                    records.push(rdata(qtype, v));
+                }
+            }
+            let answer = if !records.is_empty() {
+                DnsAnswer::Records { records, ttl: 300 }
+            } else if exists {
+                DnsAnswer::NoData
+            } else {
+                DnsAnswer::NxDomain
+            };
+            Box::pin(async move { answer })
+        }
+    }
+
+    /// Runs a future to completion on a fresh current-thread runtime.
+    pub fn block<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
 }
