@@ -548,3 +548,119 @@ impl Linter<'_> {
         cost
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spf::testzone::{block, zone};
+
+    fn kinds(report: &LintReport) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .map(|f| {
+                serde_json::to_value(f).unwrap()["finding"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lookup_cost_through_the_tree_past_the_limit() {
+        let z = zone(&[
+            (
+                "big.example",
+                "TXT",
+                "v=spf1 include:a.big.example include:b.big.example mx -all",
+            ),
+            ("big.example", "MX", "10 mx.big.example"),
+            ("a.big.example", "TXT", "v=spf1 a a a a a a"),
+            ("a.big.example", "A", "192.0.2.1"),
+            (
+                "b.big.example",
+                "TXT",
+                "v=spf1 exists:x.big.example a:gone.big.example ptr",
+            ),
+            ("x.big.example", "A", "127.0.0.2"),
+        ]);
+        let r = block(lint_domain(&z, "big.example"));
+        assert_eq!(r.lookups, 12);
+        assert_eq!(r.tree.total_cost, 12);
+        assert_eq!(r.tree.children.len(), 2);
+        assert_eq!(r.tree.children[0].total_cost, 6);
+        assert_eq!(r.tree.children[1].terms.len(), 3);
+        assert!(r.findings.contains(&Finding::TooManyLookups {
+            count: 12,
+            limit: 10
+        }));
+        assert!(r.findings.contains(&Finding::VoidLookups {
+            count: 1,
+            limit: 2,
+            terms: vec![TermRef {
+                domain: "b.big.example".into(),
+                term: "a:gone.big.example".into()
+            }]
+        }));
+        assert!(kinds(&r).contains(&"ptr_used".to_string()));
+        assert!(!r.is_ok());
+    }
+
+    #[test]
+    fn each_finding() {
+        let long = format!("v=spf1 {} -all", "ip4:192.0.2.1 ".repeat(40));
+        let z = zone(&[
+            ("none.example", "TXT", "google-site-verification=abc"),
+            ("two.example", "TXT", "v=spf1 -all"),
+            ("two.example", "TXT", "v=spf1 mx -all"),
+            ("syn.example", "TXT", "v=spf1 ip4:192.0.2.1/33 -all"),
+            ("loop.example", "TXT", "v=spf1 include:loop2.example -all"),
+            ("loop2.example", "TXT", "v=spf1 include:loop.example"),
+            ("plus.example", "TXT", "v=spf1 +all"),
+            ("q.example", "TXT", "v=spf1 ?all"),
+            ("noall.example", "TXT", "v=spf1 ip4:192.0.2.1"),
+            ("redir.example", "TXT", "v=spf1 redirect=plus.example -all"),
+            ("big.example", "TXT", &long),
+            ("obs.example", "TXT", "v=spf1 -all"),
+            ("obs.example", "SPF", "v=spf1 -all"),
+            ("late.example", "TXT", "\"v=spf1 -all\""),
+            ("split.example", "TXT", "v=sp|f1 -all"),
+            ("inc.example", "TXT", "v=spf1 include:nowhere.example -all"),
+            ("slow.example", "TIMEOUT", ""),
+        ]);
+        let cases: &[(&str, &str)] = &[
+            ("none.example", "no_record"),
+            ("two.example", "multiple_records"),
+            ("syn.example", "syntax_error"),
+            ("loop.example", "include_loop"),
+            ("plus.example", "pass_all"),
+            ("q.example", "neutral_all"),
+            ("noall.example", "no_all"),
+            ("redir.example", "redirect_with_all"),
+            ("big.example", "record_too_big"),
+            ("obs.example", "obsolete_spf_type"),
+            ("late.example", "version_not_at_start"),
+            ("split.example", "version_split"),
+            ("inc.example", "target_without_record"),
+            ("slow.example", "dns_error"),
+        ];
+        for (domain, kind) in cases {
+            let r = block(lint_domain(&z, domain));
+            assert!(
+                kinds(&r).contains(&kind.to_string()),
+                "{domain}: {:?}",
+                kinds(&r)
+            );
+        }
+        let r = block(lint_domain(&z, "syn.example"));
+        match &r.findings[0] {
+            Finding::SyntaxError { error, .. } => {
+                assert_eq!((error.offset, error.term.as_str()), (7, "ip4:192.0.2.1/33"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let r = block(lint_domain(&z, "obs.example"));
+        assert!(r.is_ok(), "{:?}", r.findings);
+    }
+}
