@@ -9,6 +9,22 @@ use std::pin::Pin;
 
 use serde::Serialize;
 
+mod error;
+mod overlay;
+mod resolver;
+pub mod zone;
+
+pub use error::DnsError;
+pub use overlay::Overlay;
+pub use resolver::{DEFAULT_TIMEOUT, DnsOptions, Resolver, Transport, parse_server_addr};
+pub use zone::{ZoneErrorKind, ZoneParseError, ZoneRecord};
+
+/// A name as bouncedoc keys it: lower-case, without the trailing dot (the root is `""`).
+/// Names are compared and cached in this form and sent to the network as FQDNs.
+pub fn normalize_name(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
 /// The record types bouncedoc asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
