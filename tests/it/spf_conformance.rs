@@ -8,6 +8,10 @@ use bouncedoc::dns::{QType, RData};
 use bouncedoc::spf::{CheckHost, EvalOptions, SpfResult, check_host};
 use serde_yaml::Value;
 
+use crate::support::dns_server::{DnsServer, Fault};
+use bouncedoc::dns::Lookup;
+use bouncedoc::dns::Resolver;
+
 const SUITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/conformance/spf/rfc7208-tests.yml"
@@ -46,8 +50,12 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// A TXT record's character-strings. DNS cannot carry a TXT record of no strings at all (the
+/// suite's `SPF: [ ]`; hickory refuses to decode one), so that one is served as one empty string:
+/// equally not an SPF record, which is what the case tests.
 fn txt_strings(v: &Value) -> Vec<Vec<u8>> {
     match v {
+        Value::Sequence(items) if items.is_empty() => vec![Vec::new()],
         Value::Sequence(items) => items.iter().map(|i| text(i).into_bytes()).collect(),
         other => vec![text(other).into_bytes()],
     }
@@ -174,10 +182,11 @@ fn rfc7208_suite_all_pass() {
     let mut total = 0;
     let mut passed = 0;
     let mut queries = 0u64;
+    let mut received = 0usize;
     let mut failures = Vec::new();
     let mut non_preferred = Vec::new();
     for scenario in &scenarios {
-        let lookup = serve(&scenario.entries, Duration::from_millis(200));
+        let served = serve(&scenario.entries, Duration::from_millis(200));
         for case in &scenario.cases {
             total += 1;
             let args = CheckHost::mail_from(case.host, &case.mailfrom, &case.helo);
@@ -185,7 +194,7 @@ fn rfc7208_suite_all_pass() {
                 default_explanation: "DEFAULT".to_string(),
                 ..EvalOptions::default()
             };
-            let outcome = runtime.block_on(check_host(lookup.lookup(), &args, &opts));
+            let outcome = runtime.block_on(check_host(served.lookup(), &args, &opts));
             queries += u64::from(outcome.dns_queries);
             let result_ok = case.results.contains(&outcome.result);
             // Explanations compared case-insensitively: `%{i}` nibbles of IPv6 are hex digits
@@ -214,13 +223,14 @@ fn rfc7208_suite_all_pass() {
                 ));
             }
         }
+        received += served.server.received_count();
     }
     for f in &failures {
         eprintln!("{f}");
     }
     eprintln!(
         "rfc7208 suite: {passed}/{total} pass ({} with a non-preferred result: {}), {queries} DNS \
-         queries, {:.2?}",
+         questions asked by check_host, {received} received by the server, {:.2?}",
         non_preferred.len(),
         non_preferred.join(", "),
         start.elapsed()
@@ -229,71 +239,44 @@ fn rfc7208_suite_all_pass() {
     assert!(failures.is_empty(), "{} failing cases", failures.len());
 }
 
-/// Serves a scenario's entries (in memory until the loopback harness is merged).
+/// A scenario's zonedata served by the loopback DNS server, and a resolver asking only it.
 struct Served {
-    zone: MemoryZone,
+    server: DnsServer,
+    resolver: Resolver,
 }
 
 impl Served {
     fn lookup(&self) -> &dyn Lookup {
-        &self.zone
+        &self.resolver
     }
 }
 
-fn serve(entries: &[Entry], _timeout: Duration) -> Served {
-    Served {
-        zone: MemoryZone {
-            entries: entries.to_vec(),
-        },
-    }
-}
+/// Every type the evaluator may ask, for `TIMEOUT` entries.
+const ALL_TYPES: &[QType] = &[
+    QType::A,
+    QType::Aaaa,
+    QType::Mx,
+    QType::Txt,
+    QType::Ptr,
+    QType::Spf,
+    QType::Cname,
+];
 
-struct MemoryZone {
-    entries: Vec<Entry>,
-}
-
-use bouncedoc::dns::{DnsAnswer, DnsFuture, Lookup};
-
-impl MemoryZone {
-    fn answer(&self, name: &str, qtype: QType, hops: u32) -> DnsAnswer {
-        let name = name.trim_end_matches('.').to_ascii_lowercase();
-        let mut exists = false;
-        let mut records = Vec::new();
-        let mut cname = None;
-        for e in &self.entries {
-            match e {
-                Entry::Timeout(n, answered) if *n == name && !answered.contains(&qtype) => {
-                    return DnsAnswer::Timeout;
+fn serve(entries: &[Entry], timeout: Duration) -> Served {
+    let mut builder = DnsServer::builder();
+    for entry in entries {
+        match entry {
+            Entry::Record(name, qtype, rdata) => {
+                builder = builder.rdata(name, *qtype, rdata.clone());
+            }
+            Entry::Timeout(name, answered) => {
+                for qtype in ALL_TYPES.iter().filter(|t| !answered.contains(t)) {
+                    builder = builder.fault_for(name, *qtype, Fault::BlackHole);
                 }
-                Entry::Record(n, t, r) if *n == name => {
-                    exists = true;
-                    if *t == qtype {
-                        records.push(r.clone());
-                    } else if let RData::Cname(target) = r {
-                        cname = Some(target.clone());
-                    }
-                }
-                Entry::Timeout(n, _) if *n == name => exists = true,
-                _ => {}
             }
         }
-        if let (Some(target), true) = (cname, records.is_empty()) {
-            if hops < 8 {
-                return self.answer(&target, qtype, hops + 1);
-            }
-        }
-        if !records.is_empty() {
-            DnsAnswer::Records { records, ttl: 300 }
-        } else if exists {
-            DnsAnswer::NoData
-        } else {
-            DnsAnswer::NxDomain
-        }
     }
-}
-
-impl Lookup for MemoryZone {
-    fn query<'a>(&'a self, name: &'a str, qtype: QType) -> DnsFuture<'a> {
-        Box::pin(async move { self.answer(name, qtype, 0) })
-    }
+    let server = builder.start();
+    let resolver = Resolver::for_server(server.addr(), timeout).expect("resolver");
+    Served { server, resolver }
 }
