@@ -115,7 +115,13 @@ pub struct IncludeNode {
     pub terms: Vec<TermCost>,
     /// Lookups of this record and everything below it.
     pub total_cost: u32,
-    pub children: Vec<IncludeNode>,
+}
+
+impl IncludeNode {
+    /// The records this one includes or redirects to, in order.
+    pub fn children(&self) -> impl Iterator<Item = &IncludeNode> {
+        self.terms.iter().filter_map(|t| t.target.as_deref())
+    }
 }
 
 /// Whether a node's record could be used.
@@ -144,6 +150,9 @@ pub struct TermCost {
     pub void: bool,
     /// What the lookup found (`2 records`, `NXDOMAIN`), or why it was not asked.
     pub note: String,
+    /// The record an `include:` or `redirect=` leads to, when followed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Box<IncludeNode>>,
 }
 
 /// The whole lint of one domain.
@@ -280,7 +289,6 @@ impl Linter<'_> {
                 status: NodeStatus::Ok,
                 terms: Vec::new(),
                 total_cost: 0,
-                children: Vec::new(),
             };
             let record = match self.select(domain, &answer, stack.is_empty()) {
                 Ok(record) => record,
@@ -312,8 +320,11 @@ impl Linter<'_> {
             stack.push(domain.to_string());
             self.lint_record(domain, &parsed, &mut node, stack).await;
             stack.pop();
-            node.total_cost = node.terms.iter().map(|t| t.cost).sum::<u32>()
-                + node.children.iter().map(|c| c.total_cost).sum::<u32>();
+            node.total_cost = node
+                .terms
+                .iter()
+                .map(|t| t.cost + t.target.as_ref().map_or(0, |c| c.total_cost))
+                .sum();
             node
         })
     }
@@ -412,7 +423,7 @@ impl Linter<'_> {
                         _ => {}
                     }
                     if d.mechanism.queries_dns() {
-                        let cost = self.cost_of(domain, &d.mechanism, at, node, stack).await;
+                        let cost = self.cost_of(domain, &d.mechanism, at, stack).await;
                         node.terms.push(cost);
                     }
                 }
@@ -430,8 +441,9 @@ impl Linter<'_> {
                         cost: 1,
                         void: false,
                         note: String::new(),
+                        target: None,
                     };
-                    self.follow(spec, text, at, &mut cost, node, stack).await;
+                    self.follow(spec, text, at, &mut cost, stack).await;
                     node.terms.push(cost);
                 }
                 Term::Modifier(_) => {}
@@ -451,7 +463,6 @@ impl Linter<'_> {
         via: String,
         at: TermRef,
         cost: &mut TermCost,
-        node: &mut IncludeNode,
         stack: &mut Vec<String>,
     ) {
         let Some(target) = literal_target(spec) else {
@@ -481,7 +492,7 @@ impl Linter<'_> {
                 target: target.clone(),
             });
         }
-        node.children.push(child);
+        cost.target = Some(Box::new(child));
     }
 
     async fn cost_of(
@@ -489,7 +500,6 @@ impl Linter<'_> {
         domain: &str,
         mechanism: &Mechanism,
         at: TermRef,
-        node: &mut IncludeNode,
         stack: &mut Vec<String>,
     ) -> TermCost {
         let mut cost = TermCost {
@@ -497,11 +507,12 @@ impl Linter<'_> {
             cost: 1,
             void: false,
             note: String::new(),
+            target: None,
         };
         let (spec, qtype) = match mechanism {
             Mechanism::Include { domain: spec } => {
                 let via = at.term.clone();
-                self.follow(spec, via, at, &mut cost, node, stack).await;
+                self.follow(spec, via, at, &mut cost, stack).await;
                 return cost;
             }
             Mechanism::A { domain: spec, .. } => (spec.as_ref(), QType::A),
@@ -588,9 +599,10 @@ mod tests {
         let r = block(lint_domain(&z, "big.example"));
         assert_eq!(r.lookups, 12);
         assert_eq!(r.tree.total_cost, 12);
-        assert_eq!(r.tree.children.len(), 2);
-        assert_eq!(r.tree.children[0].total_cost, 6);
-        assert_eq!(r.tree.children[1].terms.len(), 3);
+        let children: Vec<_> = r.tree.children().collect();
+        assert_eq!(children.len(), 2);
+        assert_eq!(children[0].total_cost, 6);
+        assert_eq!(children[1].terms.len(), 3);
         assert!(r.findings.contains(&Finding::TooManyLookups {
             count: 12,
             limit: 10
