@@ -362,7 +362,11 @@ impl Network {
 
     async fn send(&self, name: &str, qtype: QType) -> NetAnswer {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        let fqdn = match Name::from_utf8(format!("{name}.")) {
+        // Labels may hold any octets (SPF macros can expand to `foo:bar/baz` or spaces): when
+        // the name is not a host name, its labels are sent as they are.
+        let fqdn = match Name::from_utf8(format!("{name}."))
+            .or_else(|_| Name::from_labels(name.split('.').map(str::as_bytes)))
+        {
             Ok(fqdn) => fqdn,
             Err(e) => {
                 return NetAnswer {
@@ -481,7 +485,16 @@ fn convert_answers(
 }
 
 fn proto_name(name: &Name) -> String {
-    normalize_name(&name.to_ascii())
+    let ascii = name.to_ascii();
+    if !ascii.contains('\\') {
+        return normalize_name(&ascii);
+    }
+    // Escaped octets (`foo\:bar`): give the labels as they are, which is what SPF compares.
+    let labels: Vec<String> = name
+        .iter()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    normalize_name(&labels.join("."))
 }
 
 fn convert_rdata(data: &ProtoRData) -> Option<RData> {

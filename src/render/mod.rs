@@ -17,6 +17,7 @@ pub struct Report {
 }
 
 pub mod json;
+pub mod spf;
 pub mod text;
 
 /// Makes untrusted text (bounce text, DNS data) safe to print on a terminal: control characters

@@ -5,6 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
+
 use bouncedoc::dns::{DnsAnswer, DnsOptions, Lookup, Overlay, QType, RData, Resolver, Transport};
 
 use crate::support::dns_server::{DnsServer, Fault, zones_dir};
@@ -547,4 +549,85 @@ fn starting_a_server_is_fast() {
         "5 starts took {elapsed:?}"
     );
     drop(servers);
+}
+
+#[test]
+fn spf_suite_zonedata_is_served() {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(
+        r#"
+example.com:
+  - TIMEOUT
+e1.example.net:
+  - SPF: v=spf1 -all exp=exp.example.net
+  - TXT: [ "v=spf1 ip4:", "192.0.2.5 -all" ]
+bom.example.net:
+  - TXT: "v=spf1 a:\xEF\xBB\xBFgarbage.example.net -all"
+mail.example.net:
+  - A: 192.0.2.5
+  - AAAA: 2001:db8::5
+  - MX: [10, mx.example.net]
+5.2.0.192.in-addr.arpa:
+  - PTR: mail.example.net
+alias.example.net:
+  - CNAME: mail.example.net
+"#,
+    )
+    .unwrap();
+    let server = DnsServer::builder().zonedata(&yaml).start();
+    let resolver = Resolver::for_server(server.addr(), Duration::from_millis(300)).unwrap();
+    let rt = runtime();
+    let ask = |name: &str, qtype| rt.block_on(resolver.lookup(name, qtype));
+    assert_eq!(ask("example.com", QType::Txt), DnsAnswer::Timeout);
+    assert_eq!(
+        joined(&ask("e1.example.net", QType::Spf)),
+        vec!["v=spf1 -all exp=exp.example.net".to_string()]
+    );
+    assert_eq!(
+        ask("e1.example.net", QType::Txt).records(),
+        &[RData::Txt(vec![
+            b"v=spf1 ip4:".to_vec(),
+            b"192.0.2.5 -all".to_vec()
+        ])]
+    );
+    assert_eq!(
+        ask("bom.example.net", QType::Txt).records(),
+        &[RData::Txt(vec![
+            b"v=spf1 a:\xef\xbb\xbfgarbage.example.net -all".to_vec()
+        ])]
+    );
+    assert_eq!(
+        ask("mail.example.net", QType::A).records(),
+        &[a("192.0.2.5")]
+    );
+    assert_eq!(ask("mail.example.net", QType::Aaaa).records().len(), 1);
+    assert_eq!(
+        ask("mail.example.net", QType::Mx).records(),
+        &[RData::Mx {
+            preference: 10,
+            exchange: "mx.example.net".into()
+        }]
+    );
+    assert_eq!(
+        ask("5.2.0.192.in-addr.arpa", QType::Ptr).records(),
+        &[RData::Ptr("mail.example.net".into())]
+    );
+    assert_eq!(
+        ask("alias.example.net", QType::A).records(),
+        &[a("192.0.2.5")]
+    );
+}
+
+#[test]
+fn the_whole_spf_suite_zonedata_loads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/conformance/spf/rfc7208-tests.yml");
+    let text = std::fs::read_to_string(&path).expect("the SPF suite fixture");
+    let mut scenarios = 0;
+    for document in serde_yaml::Deserializer::from_str(&text) {
+        let scenario = serde_yaml::Value::deserialize(document).expect("YAML");
+        let server = DnsServer::builder().zonedata(&scenario["zonedata"]).start();
+        drop(server);
+        scenarios += 1;
+    }
+    assert!(scenarios >= 15, "only {scenarios} scenarios");
 }

@@ -4,4 +4,5 @@ mod cli;
 mod dkim_vectors;
 mod dns;
 mod golden;
+mod spf_conformance;
 mod support;
