@@ -32,6 +32,8 @@ struct Facts<'a> {
     host: Option<String>,
     /// The SMTP command, upper-cased.
     command: Option<String>,
+    /// The domain of the recipient address, lower-cased.
+    recipient_domain: Option<String>,
 }
 
 impl<'a> Facts<'a> {
@@ -54,6 +56,11 @@ impl<'a> Facts<'a> {
                 .command
                 .as_deref()
                 .map(|c| c.trim().to_ascii_uppercase()),
+            recipient_domain: recipient
+                .address
+                .as_deref()
+                .and_then(|a| a.rsplit_once('@'))
+                .map(|(_, d)| d.trim_end_matches(['>', '.']).to_ascii_lowercase()),
         }
     }
 
@@ -138,7 +145,7 @@ fn by_action_delivered(f: &Facts) -> Option<Finding> {
 fn by_receiver(f: &Facts) -> Option<Finding> {
     RECEIVERS
         .iter()
-        .filter(|r| r.recognises(f.host.as_deref(), &f.lower))
+        .filter(|r| r.recognises(f.host.as_deref(), f.recipient_domain.as_deref(), &f.lower))
         .find_map(|receiver| {
             receiver.rules.iter().find_map(|rule| {
                 let (s, e) = rule.holds(f.status, &f.lower)?;
@@ -313,16 +320,73 @@ fn by_command(f: &Facts) -> Option<Finding> {
     })
 }
 
-/// Adjustments after the decision, as data: (decided reason, decided by a rule with this
-/// prefix, the status table's reason, new reason, rule name). A "user unknown" phrase under a
-/// mailbox-status code (5.2.0) is a recipient-side filter, not a missing address.
-const REFINEMENTS: &[(Reason, &str, Reason, Reason, &str)] = &[(
-    Reason::UserUnknown,
-    "text:",
-    Reason::Filtered,
-    Reason::Filtered,
-    "refine:filtered-by-mailbox-status",
-)];
+/// When a refinement applies.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    /// The status table gives this reason.
+    StatusSays(Reason),
+    /// The status table gives this reason and the reply did not answer `RCPT TO` (a
+    /// recipient refused at `RCPT` is an address problem whatever the code).
+    StatusSaysBeyondRcpt(Reason),
+    /// The reply answered this SMTP command.
+    CommandIs(&'static str),
+    /// A "user unknown" said after the message was sent (`DATA`), under a code that does not
+    /// name the address: a recipient-side filter.
+    AfterDataNotAddressCode,
+}
+
+/// Adjustments after the decision, as data: a reason found by a text rule, the condition, and
+/// the reason it becomes.
+const REFINEMENTS: &[(Reason, When, Reason, &str)] = &[
+    // 550 5.2.0 <a>: User unknown (a mailbox-status code: the filter of the recipient)
+    (
+        Reason::UserUnknown,
+        When::StatusSaysBeyondRcpt(Reason::Filtered),
+        Reason::Filtered,
+        "refine:userunknown-under-mailbox-status",
+    ),
+    (
+        Reason::UserUnknown,
+        When::AfterDataNotAddressCode,
+        Reason::Filtered,
+        "refine:userunknown-after-data",
+    ),
+    // 550 5.1.7 No such domain neko.example.com (in reply to MAIL FROM): the sender's domain
+    (
+        Reason::HostUnknown,
+        When::CommandIs("MAIL"),
+        Reason::Rejected,
+        "refine:hostunknown-at-mail-from",
+    ),
+    (
+        Reason::UserUnknown,
+        When::CommandIs("MAIL"),
+        Reason::Rejected,
+        "refine:userunknown-at-mail-from",
+    ),
+    (
+        Reason::HostUnknown,
+        When::StatusSays(Reason::Rejected),
+        Reason::Rejected,
+        "refine:hostunknown-sender-status",
+    ),
+];
+
+impl When {
+    fn holds(self, f: &Facts) -> bool {
+        let status_reason = status::lookup_reason(f.status);
+        match self {
+            When::StatusSays(r) => status_reason == Some(r),
+            When::StatusSaysBeyondRcpt(r) => {
+                status_reason == Some(r) && f.command.as_deref() != Some("RCPT")
+            }
+            When::CommandIs(c) => f.command.as_deref() == Some(c),
+            When::AfterDataNotAddressCode => {
+                status_reason != Some(Reason::UserUnknown) && f.command.as_deref() == Some("DATA")
+            }
+        }
+    }
+}
 
 /// Whether a reason means the address itself is bad: the Sisimai notion of a hard bounce.
 #[derive(Debug, Clone, Copy)]
@@ -358,17 +422,17 @@ pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classificat
         None => (Reason::Undefined, Vec::new()),
     };
 
-    if let Some(first) = findings.first() {
-        let status_reason = status::lookup_reason(facts.status);
-        for (from, prefix, when_status, to, name) in REFINEMENTS {
-            if reason == *from
-                && first.rule.starts_with(prefix)
-                && status_reason == Some(*when_status)
-            {
+    if findings
+        .first()
+        .is_some_and(|f| f.rule.starts_with("text:"))
+    {
+        // One pass, in table order; bounded by the table.
+        for (from, when, to, name) in REFINEMENTS {
+            if reason == *from && when.holds(&facts) {
                 reason = *to;
                 evidence.push(Evidence {
                     rule: name.to_string(),
-                    matched: facts.status.map(|s| s.to_string()).unwrap_or_default(),
+                    matched: refinement_evidence(&facts),
                     reason: *to,
                 });
             }
@@ -381,8 +445,14 @@ pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classificat
     }));
 
     if reason == Reason::AuthFailure {
+        // Results the receiver spelled out beat what a rule assumes (Microsoft's 5.7.515
+        // appends "Spf= Fail , Dkim= Pass , DMARC= Pass").
+        let (stated, mentioned) = auth_from_text(&facts.lower);
+        if !stated.is_empty() {
+            auth = stated;
+        }
         if auth.is_empty() {
-            auth = auth_from_text(&facts.lower);
+            auth = mentioned;
         }
         if auth.is_empty() {
             auth = auth_from_status(facts.status).to_vec();
@@ -431,10 +501,10 @@ const FAIL_WORDS: &[&str] = &[
     "permerror",
 ];
 
-/// Which checks the text says failed. Where the receiver spells out results
-/// (`Authentication results: DKIM = did not pass SPF [d] with ip: [ip] = did not pass`) only
-/// the failed ones count; otherwise every check the text names.
-fn auth_from_text(lower: &str) -> Vec<AuthCheck> {
+/// Which checks the text says failed: first those whose result the receiver spelled out as not
+/// passing (`Authentication results: DKIM = did not pass SPF [d] with ip: [ip] = did not
+/// pass`), second every check the text names at all.
+fn auth_from_text(lower: &str) -> (Vec<AuthCheck>, Vec<AuthCheck>) {
     // Every word-bounded mention, in text order; bounded by the text length.
     let mut mentions: Vec<(usize, usize, AuthCheck)> = Vec::new();
     for (name, check) in AUTH_NAMES {
@@ -467,14 +537,22 @@ fn auth_from_text(lower: &str) -> Vec<AuthCheck> {
             stated.push((*check, true));
         }
     }
-    if !stated.is_empty() {
-        return stated
-            .into_iter()
-            .filter(|(_, passed)| !passed)
-            .map(|(c, _)| c)
-            .collect();
-    }
-    mentions.into_iter().map(|m| m.2).collect()
+    let failed = stated
+        .into_iter()
+        .filter(|(_, passed)| !passed)
+        .map(|(c, _)| c)
+        .collect();
+    (failed, mentions.into_iter().map(|m| m.2).collect())
+}
+
+/// What a refinement looked at: the status code and the command.
+fn refinement_evidence(f: &Facts) -> String {
+    let status = f.status.map(|s| s.to_string());
+    [status.as_deref(), f.command.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// RFC 7372's codes name the check when the text does not.
@@ -506,9 +584,12 @@ mod tests {
     #[test]
     fn spelled_out_results_pick_the_failed_checks() {
         let t = "authenticate with either spf or dkim. authentication results: dkim = did not pass spf [mail.example.com] with ip: [192.0.2.1] = did not pass";
-        assert_eq!(auth_from_text(t), vec![AuthCheck::Dkim, AuthCheck::Spf]);
+        assert_eq!(auth_from_text(t).0, vec![AuthCheck::Dkim, AuthCheck::Spf]);
         let t = "authentication results: dkim = pass spf [example.com] with ip: [192.0.2.1] = fail";
-        assert_eq!(auth_from_text(t), vec![AuthCheck::Spf]);
+        assert_eq!(auth_from_text(t).0, vec![AuthCheck::Spf]);
+        let t =
+            "doesn't meet the required authentication level. spf= fail , dkim= pass , dmarc= pass";
+        assert_eq!(auth_from_text(t).0, vec![AuthCheck::Spf]);
     }
 
     #[test]

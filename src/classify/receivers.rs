@@ -65,6 +65,8 @@ pub struct Receiver {
     pub hosts: &'static [&'static str],
     /// Lower-case markers that identify the provider in its own text.
     pub markers: &'static [&'static str],
+    /// Domains of recipient addresses hosted by the provider (Google Groups' lists).
+    pub recipient_domains: &'static [&'static str],
     pub rules: &'static [ReceiverRule],
 }
 
@@ -91,6 +93,7 @@ const fn rule(
 const GOOGLE: Receiver = Receiver {
     name: "google",
     hosts: &["google.com", "googlemail.com", "gmail.com"],
+    recipient_domains: &[],
     markers: &["gsmtp", "support.google.com", ".google.com["],
     rules: &[
         // 550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's
@@ -221,6 +224,7 @@ const MICROSOFT: Receiver = Receiver {
         "msn.com",
         "office365.com",
     ],
+    recipient_domains: &[],
     markers: &[
         "protection.outlook.com",
         "prod.outlook.com",
@@ -332,6 +336,7 @@ const MICROSOFT: Receiver = Receiver {
 const YAHOO: Receiver = Receiver {
     name: "yahoo",
     hosts: &["yahoodns.net", "yahoo.com", "yahoo.net", "aol.com"],
+    recipient_domains: &[],
     markers: &[
         "yahooinc.com",
         "postmaster.verizonmedia.com",
@@ -386,6 +391,14 @@ const YAHOO: Receiver = Receiver {
             R::Blocked,
             &[],
         ),
+        // 554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]
+        rule(
+            "dd-no-account",
+            &[],
+            &[Has("this user doesn't have a")],
+            R::UserUnknown,
+            &[],
+        ),
         // 451 / 554 Message temporarily deferred due to unresolvable RFC.5321 from domain
         rule(
             "unresolvable-from",
@@ -407,6 +420,7 @@ const APPLE: Receiver = Receiver {
         "mac.com",
         "appleid.com",
     ],
+    recipient_domains: &[],
     markers: &["support.apple.com", "mail.icloud.com"],
     rules: &[
         // 554 5.7.1 Your message was rejected due to [d]'s DMARC policy. See
@@ -450,6 +464,7 @@ const APPLE: Receiver = Receiver {
 const GODADDY: Receiver = Receiver {
     name: "godaddy",
     hosts: &["secureserver.net"],
+    recipient_domains: &[],
     markers: &["secureserver.net", "x.co/rlbounce", "x.co/srbounce"],
     rules: &[
         // 550 5.1.0 [ip] is not allowed to send from <[d]> per it's SPF Record. Please inspect
@@ -492,6 +507,7 @@ const GODADDY: Receiver = Receiver {
 const MIMECAST: Receiver = Receiver {
     name: "mimecast",
     hosts: &["mimecast.com", "mimecast.co.za", "mimecast-offshore.com"],
+    recipient_domains: &[],
     markers: &["mimecast"],
     rules: &[
         // 550 SPF Sender Invalid - envelope rejected
@@ -549,6 +565,7 @@ const MIMECAST: Receiver = Receiver {
 const ORANGE: Receiver = Receiver {
     name: "orange",
     hosts: &["orange.fr", "wanadoo.fr", "laposte.net"],
+    recipient_domains: &[],
     markers: &["ofr_", "ofr0", "lpn0"],
     rules: &[
         // 550 5.5.0 SPF: [ip] is not allowed to send mail. LPN004_401
@@ -603,6 +620,7 @@ const ORANGE: Receiver = Receiver {
 const COX: Receiver = Receiver {
     name: "cox",
     hosts: &["cox.net"],
+    recipient_domains: &[],
     markers: &["cox.com/", "cxsndr", "cxdns", "cxblk"],
     rules: &[
         // 550 5.7.1 CXSNDR ... failed SPF / DomainKeys / DKIM checks
@@ -631,6 +649,7 @@ const COX: Receiver = Receiver {
 const SPECTRUM: Receiver = Receiver {
     name: "spectrum",
     hosts: &["charter.net", "spectrum.net", "rr.com"],
+    recipient_domains: &[],
     markers: &["spectrum.net/", "charter.net/"],
     rules: &[
         // 550 ... error codes 1100 / 1150: full circle DNS required
@@ -651,6 +670,7 @@ const SPECTRUM: Receiver = Receiver {
 const MESSAGELABS: Receiver = Receiver {
     name: "messagelabs",
     hosts: &["messagelabs.com"],
+    recipient_domains: &[],
     markers: &["messagelabs"],
     rules: &[
         // 553-SPF (Sender Policy Framework) domain authentication fail (#5.7.1)
@@ -676,6 +696,7 @@ const MESSAGELABS: Receiver = Receiver {
 const TENCENT: Receiver = Receiver {
     name: "tencent",
     hosts: &["qq.com"],
+    recipient_domains: &[],
     markers: &["mail.qq.com"],
     rules: &[
         // 550 Ip frequency limited / Connection frequency limited
@@ -709,6 +730,7 @@ const TENCENT: Receiver = Receiver {
 const ZOHO: Receiver = Receiver {
     name: "zoho",
     hosts: &["zoho.com", "zoho.eu", "zohomail.com"],
+    recipient_domains: &[],
     markers: &[],
     rules: &[
         // 554 5.7.1 Email cannot be delivered. Reason: Email flagged as Spam.
@@ -730,6 +752,21 @@ const ZOHO: Receiver = Receiver {
     ],
 };
 
+/// Google Groups: a post refused by a mailing list, reported in the poster's language.
+const GOOGLE_GROUPS: Receiver = Receiver {
+    name: "googlegroups",
+    hosts: &[],
+    recipient_domains: &["googlegroups.com"],
+    markers: &[],
+    rules: &[
+        // 550 5.1.1 ... Address not found ... libsisimai-2@googlegroups.com
+        rule("no-such-group", &[c(5, 1, 1)], &[], R::UserUnknown, &[]),
+        // We're writing to let you know that the group you tried to contact (g) may not exist,
+        // or you may not have permission to post messages to the group.
+        rule("post-refused", &[], &[], R::Rejected, &[]),
+    ],
+};
+
 /// Every receiver, tried in order.
 pub const RECEIVERS: &[Receiver] = &[
     GOOGLE,
@@ -744,17 +781,24 @@ pub const RECEIVERS: &[Receiver] = &[
     MESSAGELABS,
     TENCENT,
     ZOHO,
+    GOOGLE_GROUPS,
 ];
 
 impl Receiver {
     /// Whether the reply came from this receiver: its host, or one of its markers in the text.
-    pub fn recognises(&self, host: Option<&str>, lower_text: &str) -> bool {
-        let by_host = host.is_some_and(|h| {
-            self.hosts
+    pub fn recognises(
+        &self,
+        host: Option<&str>,
+        recipient_domain: Option<&str>,
+        lower_text: &str,
+    ) -> bool {
+        let under = |name: &str, suffixes: &[&str]| {
+            suffixes
                 .iter()
-                .any(|s| h == *s || h.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
-        });
-        by_host
+                .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
+        };
+        host.is_some_and(|h| under(h, self.hosts))
+            || recipient_domain.is_some_and(|d| under(d, self.recipient_domains))
             || self.markers.iter().any(|m| lower_text.contains(m))
             || self.hosts.iter().any(|s| mentions_host(lower_text, s))
     }
@@ -800,11 +844,15 @@ mod tests {
 
     #[test]
     fn hosts_match_on_label_boundaries() {
-        assert!(GOOGLE.recognises(Some("aspmx.l.google.com"), ""));
-        assert!(GOOGLE.recognises(Some("google.com"), ""));
-        assert!(!GOOGLE.recognises(Some("notgoogle.com"), ""));
-        assert!(GOOGLE.recognises(None, "host gmail-smtp-in.l.google.com[192.0.2.1] said:"));
-        assert!(!GOOGLE.recognises(None, "see google.com.example.net for details"));
+        assert!(GOOGLE.recognises(Some("aspmx.l.google.com"), None, ""));
+        assert!(GOOGLE.recognises(Some("google.com"), None, ""));
+        assert!(!GOOGLE.recognises(Some("notgoogle.com"), None, ""));
+        assert!(GOOGLE.recognises(
+            None,
+            None,
+            "host gmail-smtp-in.l.google.com[192.0.2.1] said:"
+        ));
+        assert!(!GOOGLE.recognises(None, None, "see google.com.example.net for details"));
     }
 
     #[test]

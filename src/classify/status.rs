@@ -133,7 +133,6 @@ pub const STATUS_RULES: &[StatusRule] = &[
         G,
         "Mailing list expansion problem",
     ),
-    rule("4.3.0", None, G, "Other or undefined mail system status"),
     rule(
         "X.3.0",
         Some(R::SystemError),
