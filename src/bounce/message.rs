@@ -58,7 +58,7 @@ impl Ctx {
 /// Lines that begin a copy of the returned message pasted into the report text.
 static RETURNED_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?im)^[\s>-]*(?:-+\s*)?(?:this is a copy of the message|below this line is a copy of the message|original message\s*-+|original message follows|unsent message follows|message headers follow|the header of the original message|original message headers:|returned message follows|headers of the original message|the original message was:?\s*$|content-type: message/rfc822|the text you sent follows|original mail:|copy of the original message)",
+        r"(?im)^[\s>-]*(?:-+\s*)?(?:this is a copy of the message|below this line is a copy of the message|original message\s*-+|original message follows|unsent message follows|message headers follow|the header of the original message|original message headers:|returned message follows|headers of the original message|the original message was:?\s*$|content-type: message/rfc822|the text you sent follows|original mail:|copy of the original message|included is a copy of the message header|the header of the original message is following)",
     )
     .expect("valid pattern")
 });

@@ -210,7 +210,10 @@ fn parse_message(bytes: &[u8], depth: usize) -> Bounce {
     }
     // No dialect claims it; a reply code or status in the text still makes it a report.
     let body = &ctx.body;
-    if depth == 0 && (smtp::reply_code(body).is_some() || !smtp::statuses(body).is_empty()) {
+    let reads_as_failure = smtp::reply_code(body).is_some()
+        || !smtp::statuses(body).is_empty()
+        || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&ctx));
+    if depth == 0 && reads_as_failure {
         if let Some(found) = (dialect::text::DIALECT.parse)(&ctx) {
             return complete(&ctx, "text", BounceKind::Ndr, found);
         }

@@ -21,8 +21,12 @@ const ADDR: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0
 /// same line belongs to its block.
 static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
+        // Sendmail's summary: "554 <user@example.org>... Service unavailable" (kept whole)
+        r"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<({a})>\.\.\.",
         // qmail, Yahoo, Sendmail, Postfix (old): "<user@example.org>:" alone or followed by text
-        r"^\s*<({a})>\s*:?",
+        r"^\s*<({a})>\s*(?::|\.\.\.|$)",
+        // GMX: "\"user@example.org\":"
+        r"^\s*\x22({a})\x22\s*:?\s*$",
         // "RCPT To:<user@example.org>" is a transcript line, not a recipient: handled by callers.
         // Exim, Gmail, Exchange: the address alone on a line (indented or not)
         r"^\s*({a})\s*:?\s*$",
@@ -33,6 +37,8 @@ static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Labelled: "Recipient address: user@example.org", "Original-Recipient: rfc822;user@x"
         r"(?i)^\s*(?:recipient(?: address)?|original recipient|failed recipient|address|rcpt|e-?mail address|invalid recipient)s?\s*:\s*(?:rfc822;\s*)?<?({a})>?",
         // Prose: "There was an error delivering your mail to <user@example.org>."
+        // Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ..."
+        r"^\s*({a})\s+[A-Z][a-z]+ [A-Za-z]+,",
         r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
     ]
     .iter()
@@ -62,11 +68,13 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
                 re.captures(unquoted)
                     .and_then(|c| c.get(1).map(|m| (m, c.get(0))))
             });
-        if let Some((addr, whole)) = found.filter(|_| !is_transcript(unquoted)) {
+        let summary = SUMMARY_LINE.is_match(unquoted);
+        if let Some((addr, whole)) = found.filter(|_| summary || !is_transcript(unquoted)) {
             let address = normalise_address(addr.as_str());
             let rest_start = whole.map_or(addr.end(), |w| w.end().max(addr.end()));
             let rest = unquoted[rest_start..].trim();
             let rest = rest.trim_start_matches([':', '>', '.', ',']).trim();
+            let rest = if summary { unquoted.trim() } else { rest };
             let idx = match out.iter().position(|b| {
                 b.address
                     .as_deref()
@@ -96,6 +104,13 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
     }
     out
 }
+
+static SUMMARY_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^[245]\d\d[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s+)?<{ADDR}>\.\.\."
+    ))
+    .expect("valid pattern")
+});
 
 /// SMTP transcript lines (`RCPT TO:<x>`, `>>> RCPT To:<x>`) name a recipient inside a reply.
 fn is_transcript(line: &str) -> bool {

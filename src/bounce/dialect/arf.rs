@@ -14,7 +14,11 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 fn detect(ctx: &Ctx) -> bool {
-    ctx.feedback.is_some() || ctx.report_type.as_deref() == Some("feedback-report")
+    ctx.feedback.is_some()
+        || ctx.report_type.as_deref() == Some("feedback-report")
+        // Hotmail's JMRP complaints: a message/rfc822 part under "complaint about message from".
+        || (ctx.returned_raw.is_some()
+            && ctx.header("subject").is_some_and(|s| s.to_ascii_lowercase().contains("complaint about message from")))
 }
 
 fn parse(ctx: &Ctx) -> Option<Found> {
@@ -33,6 +37,12 @@ fn parse(ctx: &Ctx) -> Option<Found> {
         let address = fields
             .get("removal-recipient")
             .and_then(first_address)
+            .or_else(|| {
+                ctx.returned_headers
+                    .as_ref()
+                    .and_then(|h| h.get("x-hmxmroriginalrecipient"))
+                    .and_then(first_address)
+            })
             .or_else(|| {
                 ctx.returned_headers
                     .as_ref()

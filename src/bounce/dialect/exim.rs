@@ -16,7 +16,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 /// Where the report proper begins.
 static START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?im)^.*(?:following address(?:\(es\))? failed|could not be delivered to one or more|message has not yet been delivered|delivery to the following|this message was created automatically)",
+        r"(?im)^.*(?:address(?:\(es\))?\s+failed|message has not yet been delivered|delivery to the following|could not be delivered to one or more|this message was created automatically)",
     )
 });
 

@@ -22,7 +22,7 @@ static START: LazyLock<Regex> = LazyLock::new(|| {
 
 fn detect(ctx: &Ctx) -> bool {
     let h = ctx.from_subject();
-    (h.contains("googlemail.com") || h.contains("google.com") || h.contains("delivery subsystem"))
+    (h.contains("googlemail.com") || h.contains("@google.com"))
         || ctx
             .body
             .contains("The response from the remote server was:")

@@ -85,11 +85,51 @@ pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Foun
 
 /// The report text from the first line matching `start` (the whole body when none matches or
 /// `start` is `None`).
+/// The alternatives of `start` are tried one by one, in the order written.
 pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Regex>) -> &'a str {
-    match start.and_then(|re| re.find(&ctx.body)) {
-        Some(m) => &ctx.body[m.start()..],
-        None => &ctx.body,
+    let Some(start) = start else { return &ctx.body };
+    // Split "(?im)^.*(?:a|b|c)" into its alternatives, so an earlier one wins over a later
+    // one even when the later one occurs first in the text.
+    let pattern = start.as_str();
+    let alternatives: Vec<String> = pattern
+        .strip_prefix("(?im)^.*(?:")
+        .and_then(|p| p.strip_suffix(')'))
+        .map(|inner| {
+            split_top_level(inner)
+                .into_iter()
+                .map(|a| format!("(?im)^.*(?:{a})"))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![pattern.to_string()]);
+    for alt in alternatives {
+        if let Ok(re) = Regex::new(&alt) {
+            if let Some(m) = re.find(&ctx.body) {
+                return &ctx.body[m.start()..];
+            }
+        }
     }
+    &ctx.body
+}
+
+/// Splits a pattern on the `|` that are not inside parentheses.
+fn split_top_level(p: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut escaped) = (0i32, 0, false);
+    for (i, c) in p.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '|' if depth == 0 => {
+                out.push(&p[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&p[start..]);
+    out
 }
 
 /// The common reading of a non-standard report: one block per named recipient, else one

@@ -36,33 +36,32 @@ fn parse(ctx: &Ctx) -> Option<Found> {
         for block in dsn.split("\n\n").take(MAX_RECIPIENTS + 1) {
             // Fields may be indented by careless generators; RFC 3464 fields are headers.
             let block = block.trim_start_matches('\n');
-            let (fields, _) = Headers::parse(block);
-            if fields.is_empty() {
-                continue;
-            }
-            if fields.has_any(&["final-recipient", "original-recipient", "action", "status"])
-                && fields.has_any(&["final-recipient", "original-recipient", "status"])
-            {
-                if found.recipients.len() >= MAX_RECIPIENTS {
-                    break;
+            let (all, _) = Headers::parse(block);
+            for fields in split_recipients(all) {
+                if fields.has_any(&["final-recipient", "original-recipient", "action", "status"])
+                    && fields.has_any(&["final-recipient", "original-recipient", "status"])
+                {
+                    if found.recipients.len() >= MAX_RECIPIENTS {
+                        break;
+                    }
+                    found
+                        .recipients
+                        .push(recipient(&fields, &body_blocks, &ctx.body));
                 }
-                found
-                    .recipients
-                    .push(recipient(&fields, &body_blocks, &ctx.body));
-            }
-            if found.reporting_mta.is_none() {
-                found.reporting_mta = fields
-                    .get("reporting-mta")
-                    .map(|v| strip_type(v).trim_end_matches('.').to_ascii_lowercase());
-            }
-            if found.arrival_date.is_none() {
-                found.arrival_date = fields.get("arrival-date").map(str::to_string);
-            }
-            if found.sender.is_none() {
-                found.sender = fields
-                    .get("x-postfix-sender")
-                    .or(fields.get("x-original-sender"))
-                    .and_then(|v| first_address(strip_type(v)));
+                if found.reporting_mta.is_none() {
+                    found.reporting_mta = fields
+                        .get("reporting-mta")
+                        .map(|v| strip_type(v).trim_end_matches('.').to_ascii_lowercase());
+                }
+                if found.arrival_date.is_none() {
+                    found.arrival_date = fields.get("arrival-date").map(str::to_string);
+                }
+                if found.sender.is_none() {
+                    found.sender = fields
+                        .get("x-postfix-sender")
+                        .or(fields.get("x-original-sender"))
+                        .and_then(|v| first_address(strip_type(v)));
+                }
             }
         }
     }
@@ -72,7 +71,6 @@ fn parse(ctx: &Ctx) -> Option<Found> {
     if found.reporting_mta.is_none() {
         found.reporting_mta = reporting_mta_in(&ctx.body);
     }
-    dedupe(&mut found.recipients);
     Some(found)
 }
 
@@ -169,19 +167,28 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
     r
 }
 
-/// Some generators repeat a recipient (once per attempt); keep the first of each address.
-fn dedupe(recipients: &mut Vec<Recipient>) {
-    let mut seen: Vec<String> = Vec::new();
-    recipients.retain(|r| match &r.address {
-        Some(a) => {
-            let key = a.to_ascii_lowercase();
-            if seen.contains(&key) {
-                false
-            } else {
-                seen.push(key);
-                true
+/// Splits a block where a recipient's fields start again without the blank line RFC 3464
+/// requires (seen from AOL): a second `Final-Recipient` opens a new group.
+fn split_recipients(all: Headers) -> Vec<Headers> {
+    let mut groups: Vec<Headers> = vec![Headers::default()];
+    for (name, value) in all.fields {
+        let lower = name.to_ascii_lowercase();
+        let current = groups.last_mut().expect("never empty");
+        let repeats = match lower.as_str() {
+            "final-recipient" => current.get("final-recipient").is_some(),
+            "original-recipient" => {
+                current.get("original-recipient").is_some() || current.get("status").is_some()
             }
+            _ => false,
+        };
+        if repeats && groups.len() <= MAX_RECIPIENTS {
+            groups.push(Headers::default());
         }
-        None => true,
-    });
+        groups
+            .last_mut()
+            .expect("never empty")
+            .fields
+            .push((name, value));
+    }
+    groups
 }
