@@ -30,6 +30,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::MailboxFull,
         auth: &[],
         patterns: &[
+            Has("メールボックスが一杯"),
             InOrder(&["enough ", " space"]),
             Has("exceeded storage allocation"),
             Has("full mailbox"),
@@ -85,6 +86,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::Suspend,
         auth: &[],
         patterns: &[
+            Has("is no longer in use"),
             Has(" is currently suspended"),
             Has(" temporary locked"),
             Has("archived recipient"),
@@ -132,6 +134,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::NoRelaying,
         auth: &[],
         patterns: &[
+            Has("no relaying"),
             Has("as a relay"),
             Has("insecure mail relay"),
             Has("is not permitted to relay through this server without authentication"),
@@ -209,6 +212,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::AuthFailure,
         auth: &[Dmarc],
         patterns: &[
+            InOrder(&["unauthenticated email from ", " is not accepted due to"]),
             Has("dmarc policy"),
             Has("dmarc verification"),
             Has("dmarc check failed"),
@@ -243,6 +247,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::HostUnknown,
         auth: &[],
         patterns: &[
+            InOrder(&["dns lookup failure: host ", " not found"]),
             Has("domain is not reachable"),
             Has("domain must exist"),
             Has("host or domain name not found"),
@@ -267,6 +272,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::UserUnknown,
         auth: &[],
         patterns: &[
+            Has("no valid recipients for this mm"),
             Has("invalid final delivery userid"),
             Has("user not listed in public name & address book"),
             Has("#5.1.1 bad address"),
@@ -420,7 +426,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::NotCompliantRfc,
         auth: &[],
         patterns: &[
-            Has("multiple addresses in from: header"),
+            Has("multiple addresses in from:"),
             Has("duplicated message-id"),
             Has("this message is not rfc 5322 compliant"),
             Has("https://support.google.com/mail/?p=rfcmessagenoncompliant"),
@@ -475,7 +481,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::ContentError,
         auth: &[],
         patterns: &[
-            Has("content presents a potential security issue"),
+            Has("content presents a potential"),
             Has("improper use of 8-bit data in message header"),
             Has("message header size, or recipient list, exceeds policy limit"),
             Has("message mime complexity exceeds the policy maximum"),
@@ -602,6 +608,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::Blocked,
         auth: &[],
         patterns: &[
+            Has("blocked for abuse"),
             Has("my name was rejected"),
             Has(" said: 550 blocked"),
             Has("//www.spamcop.net/bl."),
@@ -763,6 +770,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::NetworkError,
         auth: &[],
         patterns: &[
+            Has("dns query failed"),
             Has("wasn't able to establish an smtp connection"),
             Has("could not connect and send the mail to"),
             Has("dns records for the destination computer could not be found"),
@@ -841,6 +849,9 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::Expired,
         auth: &[],
         patterns: &[
+            Has("will be retried for"),
+            InOrder(&["could not deliver for the last", "seconds"]),
+            InOrder(&["delivery failed ", " attempts"]),
             Has("connection timed out"),
             Has("could not find a gateway for"),
             Has("delivery attempts will continue to be"),
@@ -925,6 +936,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         reason: R::MailerError,
         auth: &[],
         patterns: &[
+            Has("mailer error"),
             Has("pipe to |"),
             Has("x-unix; "),
             Has("command died with status"),
