@@ -187,3 +187,6 @@ pub fn classify(bounce: &Bounce) -> Vec<Classification> {
         .map(|r| classify_recipient(bounce, r))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

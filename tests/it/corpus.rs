@@ -247,8 +247,28 @@ fn corpus_recipients_agree_with_labels() {
         "recipients per email agree for only {:.1}% of the labelled emails",
         report.recipients_pct()
     );
-    // The reason floor is asserted by the classifier's tests; printed here for reference.
     println!("reason agreement: {:.1}%", report.reason_pct());
+}
+
+/// The classifier's floor on the parsed corpus: a ratchet, raised as parser and rules improve
+/// (the goal is 90%). Most disagreements left are rows whose diagnostic is not the receiver's
+/// reply, and Sisimai's per-MTA choice between `filtered` and `userunknown` for the same text.
+const REASON_FLOOR_PCT: f64 = 84.0;
+
+#[test]
+fn corpus_reasons_agree_with_labels() {
+    let report = compare_corpus();
+    println!("{}", report.table());
+    assert!(
+        report.total.rows > 500,
+        "only {} labelled rows",
+        report.total.rows
+    );
+    assert!(
+        report.reason_pct() >= REASON_FLOOR_PCT,
+        "reasons agree for only {:.1}% of the labelled recipients (floor {REASON_FLOOR_PCT}%)",
+        report.reason_pct()
+    );
 }
 
 #[test]
