@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn over_the_cap_is_an_error() {
-        let data = vec![b'a'; 101];
+        let data = [b'a'; 101];
         assert!(matches!(
             Input::read("t", &data[..], 100),
             Err(InputError::TooLarge { limit: 100 })

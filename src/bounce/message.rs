@@ -45,7 +45,7 @@ impl Ctx {
     }
 
     /// The bounce's From and Subject joined, lower-cased: what most dialects detect on.
-    pub fn from_subject(&self) -> String {
+    pub fn sender_and_subject(&self) -> String {
         format!(
             "{}\n{}",
             self.header("from").unwrap_or(""),
@@ -86,16 +86,15 @@ impl Ctx {
             ctx.set_body(body);
             return ctx;
         };
-        if let Some(ct) = message.content_type() {
-            if ct.ctype().eq_ignore_ascii_case("multipart") {
-                ctx.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
-                if let Some(boundary) = ct.attribute("boundary") {
-                    if !text.contains(&format!("--{boundary}--")) {
-                        ctx.warnings.push(
-                            "truncated MIME: the closing boundary of the message is missing".into(),
-                        );
-                    }
-                }
+        if let Some(ct) = message.content_type()
+            && ct.ctype().eq_ignore_ascii_case("multipart")
+        {
+            ctx.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+            if let Some(boundary) = ct.attribute("boundary")
+                && !text.contains(&format!("--{boundary}--"))
+            {
+                ctx.warnings
+                    .push("truncated MIME: the closing boundary of the message is missing".into());
             }
         }
         let mut texts: Vec<String> = Vec::new();

@@ -213,10 +213,11 @@ fn parse_message(bytes: &[u8], depth: usize) -> Bounce {
     let reads_as_failure = smtp::reply_code(body).is_some()
         || !smtp::statuses(body).is_empty()
         || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&ctx));
-    if depth == 0 && reads_as_failure {
-        if let Some(found) = (dialect::text::DIALECT.parse)(&ctx) {
-            return complete(&ctx, "text", BounceKind::Ndr, found);
-        }
+    if depth == 0
+        && reads_as_failure
+        && let Some(found) = (dialect::text::DIALECT.parse)(&ctx)
+    {
+        return complete(&ctx, "text", BounceKind::Ndr, found);
     }
     let mut b = Bounce::new(BounceKind::NotBounce);
     b.warnings = ctx.warnings;
@@ -226,12 +227,12 @@ fn parse_message(bytes: &[u8], depth: usize) -> Bounce {
 /// Pasted text: unquoted, a forwarded bounce inside it looked for, then read as free text.
 fn parse_text(text: &str, depth: usize) -> Bounce {
     let unquoted = forward::unquote(text);
-    if depth < MAX_DEPTH {
-        if let Some(inner) = forward::inline(&unquoted) {
-            let b = parse_bytes(inner.as_bytes(), depth + 1);
-            if is_bounce(&b) {
-                return b;
-            }
+    if depth < MAX_DEPTH
+        && let Some(inner) = forward::inline(&unquoted)
+    {
+        let b = parse_bytes(inner.as_bytes(), depth + 1);
+        if is_bounce(&b) {
+            return b;
         }
     }
     let ctx = Ctx::from_text(&unquoted);

@@ -174,11 +174,11 @@ pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
             let start = c.get(1).map_or(0, |m| m.start());
             let mut d = p[start..].to_string();
             // A reply announced at the end of a paragraph continues in the next one.
-            if d.len() < 12 {
-                if let Some(next) = paragraphs.get(i + 1) {
-                    d.push(' ');
-                    d.push_str(next);
-                }
+            if d.len() < 12
+                && let Some(next) = paragraphs.get(i + 1)
+            {
+                d.push(' ');
+                d.push_str(next);
             }
             return Some(d);
         }

@@ -138,57 +138,59 @@ pub(crate) fn best_status(text: &str) -> Option<String> {
 /// The SMTP reply code of `text`, preferring one followed by an enhanced status code.
 pub(crate) fn reply_code(text: &str) -> Option<u16> {
     for pattern in [&*CODE_WITH_STATUS, &*CODE_INTRODUCED] {
-        if let Some(caps) = pattern.captures(text) {
-            if let Ok(code) = caps[1].parse() {
-                return Some(code);
-            }
+        if let Some(caps) = pattern.captures(text)
+            && let Ok(code) = caps[1].parse()
+        {
+            return Some(code);
         }
     }
     None
 }
 
+/// A pattern with the capture groups of a name and of an IP address, each optional.
+type GroupPattern = (Regex, Option<usize>, Option<usize>);
+
 /// Where the answering server is named: `(pattern, host group, ip group)`.
-static REMOTE_PATTERNS: LazyLock<Vec<(Regex, Option<usize>, Option<usize>)>> =
-    LazyLock::new(|| {
-        vec![
-            // Postfix: "host mx.example.net[198.51.100.9] said:"
-            (
-                re(r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]"),
-                Some(1),
-                Some(2),
-            ),
-            // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
-            (
-                re(r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]"),
-                Some(1),
-                Some(2),
-            ),
-            // qmail: "remote host 192.0.2.32 said:"
-            (
-                re(r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said"),
-                None,
-                Some(1),
-            ),
-            // "... the server for the recipient domain example.jp by mx.example.jp."
-            (
-                re(r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s"),
-                Some(1),
-                None,
-            ),
-            // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
-            (
-                re(r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:"),
-                Some(1),
-                None,
-            ),
-            // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
-            (
-                re(r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)"),
-                Some(1),
-                None,
-            ),
-        ]
-    });
+static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
+    vec![
+        // Postfix: "host mx.example.net[198.51.100.9] said:"
+        (
+            re(r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]"),
+            Some(1),
+            Some(2),
+        ),
+        // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
+        (
+            re(r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]"),
+            Some(1),
+            Some(2),
+        ),
+        // qmail: "remote host 192.0.2.32 said:"
+        (
+            re(r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said"),
+            None,
+            Some(1),
+        ),
+        // "... the server for the recipient domain example.jp by mx.example.jp."
+        (
+            re(r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s"),
+            Some(1),
+            None,
+        ),
+        // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
+        (
+            re(r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:"),
+            Some(1),
+            None,
+        ),
+        // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
+        (
+            re(r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)"),
+            Some(1),
+            None,
+        ),
+    ]
+});
 
 /// The SMTP command a reply answered: `(pattern, normalised command)`.
 static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
@@ -250,10 +252,10 @@ pub(crate) fn read_reply(text: &str) -> Reply {
     }
     let mut best: Option<(usize, &str)> = None;
     for (pattern, name) in COMMAND_PATTERNS.iter() {
-        if let Some(m) = pattern.find(text) {
-            if best.is_none_or(|(pos, _)| m.start() < pos) {
-                best = Some((m.start(), name));
-            }
+        if let Some(m) = pattern.find(text)
+            && best.is_none_or(|(pos, _)| m.start() < pos)
+        {
+            best = Some((m.start(), name));
         }
     }
     reply.command = best.map(|(_, n)| n.to_string());
@@ -302,87 +304,85 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
 }
 
 /// Where a receiver names the sender's domain and/or IP: `(pattern, domain group, ip group)`.
-static SENDER_PATTERNS: LazyLock<Vec<(Regex, Option<usize>, Option<usize>)>> = LazyLock::new(
-    || {
-        vec![
-            // Gmail: "SPF [example.com] with ip : [203.0.113.5] = failed"
-            (
-                re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]"),
-                Some(1),
-                Some(2),
+static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
+    vec![
+        // Gmail: "SPF [example.com] with ip : [203.0.113.5] = failed"
+        (
+            re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]"),
+            Some(1),
+            Some(2),
+        ),
+        // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
+        (
+            re(
+                r"(?i)\[?([0-9a-f:.]{3,})\]? is not allowed to send (?:mail )?from <?([^>\s]+?)>?[\s.,]",
             ),
-            // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
-            (
-                re(
-                    r"(?i)\[?([0-9a-f:.]{3,})\]? is not allowed to send (?:mail )?from <?([^>\s]+?)>?[\s.,]",
-                ),
-                Some(2),
-                Some(1),
+            Some(2),
+            Some(1),
+        ),
+        // "The domain example.com does not designate 203.0.113.5 as permitted sender"
+        (
+            re(
+                r"(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?",
             ),
-            // "The domain example.com does not designate 203.0.113.5 as permitted sender"
-            (
-                re(
-                    r"(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?",
-                ),
-                Some(1),
-                Some(2),
+            Some(1),
+            Some(2),
+        ),
+        // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
+        (
+            re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>"),
+            Some(1),
+            None,
+        ),
+        // "MAIL FROM domain [example.com]"
+        (re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"), Some(1), None),
+        // "sender domain example.com ... SPF", "SPF check for example.com failed"
+        (
+            re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?"),
+            Some(1),
+            None,
+        ),
+        // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
+        (re(r"(?i)client host \[([^\]\s]+)\]"), None, Some(1)),
+        // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
+        (
+            re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?"),
+            None,
+            Some(1),
+        ),
+        // Outlook: "messages from [203.0.113.5] weren't sent"
+        (re(r"(?i)messages from \[([^\]\s]+)\]"), None, Some(1)),
+        // "your IP 203.0.113.5", "Your IP address [..] is listed"
+        (
+            re(
+                r"(?i)your (?:ip|ip address|address|server)\s*(?:\(|:)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
             ),
-            // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
-            (
-                re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>"),
-                Some(1),
-                None,
+            None,
+            Some(1),
+        ),
+        // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
+        (
+            re(
+                r"(?i)\bip(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?\s+(?:is|was|has been)\s+(?:listed|blocked|black|block|not)",
             ),
-            // "MAIL FROM domain [example.com]"
-            (re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"), Some(1), None),
-            // "sender domain example.com ... SPF", "SPF check for example.com failed"
-            (
-                re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?"),
-                Some(1),
-                None,
+            None,
+            Some(1),
+        ),
+        (
+            re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b"),
+            None,
+            Some(1),
+        ),
+        // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
+        (
+            re(
+                r"(?i)(?:connecting|client|sender|source)\s+ip(?: address)?\s*(?:is|:|=)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
             ),
-            // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
-            (re(r"(?i)client host \[([^\]\s]+)\]"), None, Some(1)),
-            // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
-            (
-                re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?"),
-                None,
-                Some(1),
-            ),
-            // Outlook: "messages from [203.0.113.5] weren't sent"
-            (re(r"(?i)messages from \[([^\]\s]+)\]"), None, Some(1)),
-            // "your IP 203.0.113.5", "Your IP address [..] is listed"
-            (
-                re(
-                    r"(?i)your (?:ip|ip address|address|server)\s*(?:\(|:)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
-                ),
-                None,
-                Some(1),
-            ),
-            // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
-            (
-                re(
-                    r"(?i)\bip(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?\s+(?:is|was|has been)\s+(?:listed|blocked|black|block|not)",
-                ),
-                None,
-                Some(1),
-            ),
-            (
-                re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b"),
-                None,
-                Some(1),
-            ),
-            // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
-            (
-                re(
-                    r"(?i)(?:connecting|client|sender|source)\s+ip(?: address)?\s*(?:is|:|=)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
-                ),
-                None,
-                Some(1),
-            ),
-        ]
-    },
-);
+            None,
+            Some(1),
+        ),
+    ]
+});
 
 /// The sender's domain and the sending IP as the receiver's text names them, each when found.
 pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
@@ -390,15 +390,15 @@ pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
     let mut ip = None;
     for (pattern, d, i) in SENDER_PATTERNS.iter() {
         for caps in pattern.captures_iter(text).take(5) {
-            if domain.is_none() {
-                if let Some(m) = d.and_then(|g| caps.get(g)) {
-                    domain = clean_domain(m.as_str());
-                }
+            if domain.is_none()
+                && let Some(m) = d.and_then(|g| caps.get(g))
+            {
+                domain = clean_domain(m.as_str());
             }
-            if ip.is_none() {
-                if let Some(m) = i.and_then(|g| caps.get(g)) {
-                    ip = parse_ip(m.as_str()).filter(is_usable_ip);
-                }
+            if ip.is_none()
+                && let Some(m) = i.and_then(|g| caps.get(g))
+            {
+                ip = parse_ip(m.as_str()).filter(is_usable_ip);
             }
         }
         if domain.is_some() && ip.is_some() {
@@ -423,6 +423,27 @@ pub(crate) fn clean_domain(s: &str) -> Option<String> {
             .next()
             .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
     ok.then_some(s)
+}
+
+/// Where a receiver names the HELO/EHLO name it was given.
+static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected"),
+        re(r"(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])"),
+        re(
+            r"(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])",
+        ),
+    ]
+});
+
+/// The HELO name a receiver's text names, when it names one.
+pub(crate) fn helo_in_text(text: &str) -> Option<String> {
+    HELO_PATTERNS.iter().find_map(|p| {
+        p.captures(text)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_ascii_lowercase())
+            .filter(|h| h.contains('.') || h.len() > 2)
+    })
 }
 
 #[cfg(test)]
@@ -478,25 +499,4 @@ mod tests {
         let (_, ip) = sender_in_text("banned sending IP [2001:db8::5]");
         assert_eq!(ip, Some("2001:db8::5".parse().unwrap()));
     }
-}
-
-/// Where a receiver names the HELO/EHLO name it was given.
-static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected"),
-        re(r"(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])"),
-        re(
-            r"(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])",
-        ),
-    ]
-});
-
-/// The HELO name a receiver's text names, when it names one.
-pub(crate) fn helo_in_text(text: &str) -> Option<String> {
-    HELO_PATTERNS.iter().find_map(|p| {
-        p.captures(text)
-            .and_then(|c| c.get(1))
-            .map(|m| m.as_str().to_ascii_lowercase())
-            .filter(|h| h.contains('.') || h.len() > 2)
-    })
 }

@@ -21,7 +21,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 static START: LazyLock<Regex> = LazyLock::new(|| re(r"(?im)^.*the following message to <"));
 
 fn detect(ctx: &Ctx) -> bool {
-    let heads = ctx.from_subject();
+    let heads = ctx.sender_and_subject();
     heads.contains("amazonses")
         || heads.contains("amazon ses")
         || ctx.body.contains("\"notificationType\"")

@@ -21,7 +21,7 @@ static START: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn detect(ctx: &Ctx) -> bool {
-    let h = ctx.from_subject();
+    let h = ctx.sender_and_subject();
     h.contains("undeliverable")
         || h.contains("microsoftexchange")
         || h.contains("non remis")

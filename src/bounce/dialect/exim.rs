@@ -24,7 +24,7 @@ fn detect(ctx: &Ctx) -> bool {
     ctx.headers.has_any(&["x-failed-recipients"])
         || ctx.body.contains("by mail delivery software")
         || ctx.body.contains("address(es) failed")
-        || ctx.from_subject().contains("mail delivery failed")
+        || ctx.sender_and_subject().contains("mail delivery failed")
 }
 
 fn parse(ctx: &Ctx) -> Option<Found> {

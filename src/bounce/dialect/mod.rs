@@ -74,10 +74,10 @@ pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Foun
         if !(dialect.detect)(ctx) {
             continue;
         }
-        if let Some(found) = (dialect.parse)(ctx) {
-            if !found.recipients.is_empty() {
-                return Some((dialect, found));
-            }
+        if let Some(found) = (dialect.parse)(ctx)
+            && !found.recipients.is_empty()
+        {
+            return Some((dialect, found));
         }
     }
     None
@@ -102,10 +102,10 @@ pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Regex>) -> &'a str {
         })
         .unwrap_or_else(|| vec![pattern.to_string()]);
     for alt in alternatives {
-        if let Ok(re) = Regex::new(&alt) {
-            if let Some(m) = re.find(&ctx.body) {
-                return &ctx.body[m.start()..];
-            }
+        if let Ok(re) = Regex::new(&alt)
+            && let Some(m) = re.find(&ctx.body)
+        {
+            return &ctx.body[m.start()..];
         }
     }
     &ctx.body

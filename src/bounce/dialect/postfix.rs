@@ -21,7 +21,7 @@ static START: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn detect(ctx: &Ctx) -> bool {
-    let h = ctx.from_subject();
+    let h = ctx.sender_and_subject();
     h.contains("undelivered mail returned to sender")
         || ctx.body.contains("This is the mail system at host")
         || ctx.body.contains("The Postfix program")

@@ -158,10 +158,11 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
         }
         if r.remote_mta.is_none() {
             r.remote_mta = t.remote_mta;
-        } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t.remote_mta) {
-            if m.ip.is_none() && (m.host == tm.host || tm.host.is_none()) {
-                m.ip = tm.ip;
-            }
+        } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t.remote_mta)
+            && m.ip.is_none()
+            && (m.host == tm.host || tm.host.is_none())
+        {
+            m.ip = tm.ip;
         }
     }
     r

@@ -24,7 +24,7 @@ fn detect(ctx: &Ctx) -> bool {
     ctx.body
         .contains("----- Transcript of session follows -----")
         || ctx.body.contains("The original message was received at")
-        || ctx.from_subject().contains("returned mail:")
+        || ctx.sender_and_subject().contains("returned mail:")
 }
 
 fn parse(ctx: &Ctx) -> Option<Found> {

@@ -18,7 +18,7 @@ static START: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?im)^.*sorry, we were unable to deliver your message"));
 
 fn detect(ctx: &Ctx) -> bool {
-    let h = ctx.from_subject();
+    let h = ctx.sender_and_subject();
     (h.contains("yahoo") && ctx.body.contains("Remote host said:"))
         || ctx
             .body
