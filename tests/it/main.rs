@@ -1,8 +1,10 @@
 //! bouncedoc's integration tests, in one binary (link time dominates).
 
 mod cli;
+mod corpus;
 mod dkim_vectors;
 mod dns;
 mod golden;
+mod parse_fixtures;
 mod spf_conformance;
 mod support;
