@@ -1,1 +1,2 @@
 mod corpus;
+mod parse_fixtures;
