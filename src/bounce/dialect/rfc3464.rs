@@ -150,12 +150,12 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
         r.reply_code = t.reply_code;
         r.command = t.command.or(prose_command);
         let t_remote = t.remote_mta.or(prose_remote);
-        // The reply's own code is more specific than a generic `x.0.0` in the Status field.
-        let generic = field_status.as_deref().is_none_or(|s| s.ends_with(".0.0"));
-        if generic
-            && t.status
-                .as_ref()
-                .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
+        // Sendmail and others put a generic code (`5.0.0`, `4.4.7` for a timeout) in the
+        // Status field while the reply names the precise one: the receiver's own code wins,
+        // as long as it is of the same class.
+        if t.status
+            .as_ref()
+            .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
         {
             r.status = t.status;
         }
