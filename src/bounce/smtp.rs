@@ -312,6 +312,12 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             Some(1),
             Some(2),
         ),
+        // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
+        (
+            re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]"),
+            Some(1),
+            Some(2),
+        ),
         // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
         (
             re(
@@ -482,6 +488,14 @@ mod tests {
         assert_eq!(r.command.as_deref(), Some("RCPT"));
         assert_eq!(r.status.as_deref(), Some("5.7.23"));
         assert_eq!(r.reply_code, Some(550));
+    }
+
+    #[test]
+    fn gmail_spf_check_for() {
+        let t = "DKIM checks did not pass and SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best";
+        let (d, ip) = sender_in_text(t);
+        assert_eq!(d.as_deref(), Some("example.com"));
+        assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
     }
 
     #[test]

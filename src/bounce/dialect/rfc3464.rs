@@ -126,6 +126,8 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
             None
         })
         .map(|b| scan::recipient_from_text(b.address.clone(), &b.text));
+    let prose_command = prose.as_ref().and_then(|p| p.command.clone());
+    let prose_remote = prose.as_ref().and_then(|p| p.remote_mta.clone());
     let from_text = match (&r.diagnostic, prose) {
         (Some(d), _) => {
             let mut t = scan::recipient_from_text(None, d);
@@ -146,19 +148,20 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
     };
     if let Some(t) = from_text {
         r.reply_code = t.reply_code;
-        r.command = t.command;
-        // The reply's own code is more specific than a generic `x.0.0` in the Status field.
-        let generic = field_status.as_deref().is_none_or(|s| s.ends_with(".0.0"));
-        if generic
-            && t.status
-                .as_ref()
-                .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
+        r.command = t.command.or(prose_command);
+        let t_remote = t.remote_mta.or(prose_remote);
+        // Sendmail and others put a generic code (`5.0.0`, `4.4.7` for a timeout) in the
+        // Status field while the reply names the precise one: the receiver's own code wins,
+        // as long as it is of the same class.
+        if t.status
+            .as_ref()
+            .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
         {
             r.status = t.status;
         }
         if r.remote_mta.is_none() {
-            r.remote_mta = t.remote_mta;
-        } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t.remote_mta)
+            r.remote_mta = t_remote;
+        } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t_remote)
             && m.ip.is_none()
             && (m.host == tm.host || tm.host.is_none())
         {
