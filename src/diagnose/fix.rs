@@ -105,3 +105,12 @@ mod tests {
         );
     }
 }
+
+/// `record` without the term `term` (case-insensitive match of the whole term).
+pub fn remove_term(record: &str, term: &str) -> String {
+    terms(record)
+        .into_iter()
+        .filter(|t| !t.eq_ignore_ascii_case(term))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
