@@ -3,5 +3,6 @@
 mod cli;
 mod dns;
 mod golden;
+mod spf_cli;
 mod spf_conformance;
 mod support;
