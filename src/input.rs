@@ -61,6 +61,15 @@ impl Input {
         })
     }
 
+    /// Normalises bytes known to be mail (a corpus file, an mbox member) without the binary
+    /// check: real bounces occasionally carry a stray NUL byte.
+    pub fn from_mail_bytes(name: &str, bytes: Vec<u8>) -> Input {
+        Input {
+            name: name.to_string(),
+            bytes: normalise_line_endings(&bytes),
+        }
+    }
+
     /// The input as text; invalid UTF-8 is replaced, never rejected (bounces mix charsets).
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)

@@ -2,7 +2,7 @@
 //!
 //! The data flows one way, one module per stage, plain data between them:
 //! [`input`] → [`bounce`] (parse) → [`classify`] → checks ([`dns`], [`spf`], [`dkim`],
-//! [`dmarc`]) → diagnose → [`render`].
+//! [`dmarc`], [`rdns`]) → diagnose → [`render`].
 
 pub mod bounce;
 pub mod check;
@@ -12,5 +12,6 @@ pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod input;
+pub mod rdns;
 pub mod render;
 pub mod spf;

@@ -7,6 +7,16 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use message::Ctx;
+
+mod dialect;
+mod forward;
+mod headers;
+mod message;
+mod returned;
+mod scan;
+mod smtp;
+
 /// What kind of message the input turned out to be; only `Dsn`, `Ndr` and `Text` are diagnosed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -147,9 +157,186 @@ impl Bounce {
     }
 }
 
+/// How deep forwarded or attached bounces are looked for.
+const MAX_DEPTH: usize = 3;
+
 /// Parses normalised input (see [`crate::input`]) into a [`Bounce`]. Never fails: input that is
 /// not a bounce comes back as [`BounceKind::NotBounce`].
 pub fn parse(input: &crate::input::Input) -> Bounce {
-    let _ = input;
+    parse_bytes(&input.bytes, 0)
+}
+
+/// Parses a bounce given as text (a whole message or pasted SMTP text).
+pub fn parse_str(text: &str) -> Bounce {
+    parse_bytes(text.as_bytes(), 0)
+}
+
+fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
+    let text = String::from_utf8_lossy(bytes);
+    if headers::looks_like_message(&text) {
+        parse_message(bytes, depth)
+    } else {
+        parse_text(&text, depth)
+    }
+}
+
+/// A whole message: a forwarded bounce inside it first, then the dialects.
+fn parse_message(bytes: &[u8], depth: usize) -> Bounce {
+    let ctx = Ctx::from_message(bytes);
+    if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&ctx) {
+        if let Some(inner) = forward::inline(&ctx.full_body) {
+            let mut b = parse_bytes(inner.as_bytes(), depth + 1);
+            if is_bounce(&b) {
+                b.warnings
+                    .insert(0, "the bounce was found inside a forwarded message".into());
+                return b;
+            }
+        }
+        if ctx.feedback.is_none() {
+            for attached in ctx.attached.iter().take(5) {
+                let mut b = parse_message(attached, depth + 1);
+                if is_bounce(&b) && b.kind != BounceKind::Text {
+                    b.warnings.insert(
+                        0,
+                        "the bounce was found attached to a forwarding message".into(),
+                    );
+                    return b;
+                }
+            }
+        }
+    }
+    if let Some((d, found)) = dialect::run(&ctx, false) {
+        return complete(&ctx, d.name, found.kind.unwrap_or(d.kind), found);
+    }
+    // No dialect claims it; a reply code or status in the text still makes it a report.
+    let body = &ctx.body;
+    let reads_as_failure = smtp::reply_code(body).is_some()
+        || !smtp::statuses(body).is_empty()
+        || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&ctx));
+    if depth == 0
+        && reads_as_failure
+        && let Some(found) = (dialect::text::DIALECT.parse)(&ctx)
+    {
+        return complete(&ctx, "text", BounceKind::Ndr, found);
+    }
+    let mut b = Bounce::new(BounceKind::NotBounce);
+    b.warnings = ctx.warnings;
+    b
+}
+
+/// Pasted text: unquoted, a forwarded bounce inside it looked for, then read as free text.
+fn parse_text(text: &str, depth: usize) -> Bounce {
+    let unquoted = forward::unquote(text);
+    if depth < MAX_DEPTH
+        && let Some(inner) = forward::inline(&unquoted)
+    {
+        let b = parse_bytes(inner.as_bytes(), depth + 1);
+        if is_bounce(&b) {
+            return b;
+        }
+    }
+    let ctx = Ctx::from_text(&unquoted);
+    if let Some((d, found)) = dialect::run(&ctx, true) {
+        return complete(&ctx, d.name, BounceKind::Text, found);
+    }
     Bounce::new(BounceKind::NotBounce)
+}
+
+fn is_bounce(b: &Bounce) -> bool {
+    !matches!(b.kind, BounceKind::NotBounce | BounceKind::Autoreply)
+}
+
+/// Fills in the per-message facts every dialect shares: sender, sending IP, HELO, the
+/// returned message's From domain and DKIM signatures.
+fn complete(ctx: &Ctx, dialect: &str, kind: BounceKind, found: dialect::Found) -> Bounce {
+    let mut b = Bounce::new(kind);
+    b.dialect = Some(dialect.to_string());
+    b.reporting_mta = found.reporting_mta;
+    b.arrival_date = found.arrival_date;
+    b.recipients = found.recipients;
+    b.recipients.truncate(scan::MAX_RECIPIENTS);
+    b.warnings = ctx.warnings.clone();
+
+    // The receiver's own words first: its replies, then the report's prose.
+    let mut texts: Vec<&str> = b
+        .recipients
+        .iter()
+        .filter_map(|r| r.diagnostic.as_deref())
+        .collect();
+    texts.push(&ctx.body);
+    let mut text_domain = None;
+    let mut text_ip = None;
+    let mut helo = None;
+    for t in texts.iter().take(scan::MAX_RECIPIENTS + 1) {
+        let (d, ip) = smtp::sender_in_text(t);
+        text_domain = text_domain.or(d);
+        text_ip = text_ip.or(ip);
+        helo = helo.or_else(|| smtp::helo_in_text(t));
+        if text_domain.is_some() && text_ip.is_some() && helo.is_some() {
+            break;
+        }
+    }
+    let returned = ctx
+        .returned_headers
+        .as_ref()
+        .map(returned::read)
+        .unwrap_or_default();
+    b.sender = sender(ctx, text_domain, &returned, found.sender);
+    b.sending_ip = text_ip
+        .map(|ip| SendingIp {
+            ip,
+            source: Source::DiagnosticText,
+        })
+        .or(returned.received_ip.map(|ip| SendingIp {
+            ip,
+            source: Source::ReturnedHeaders,
+        }));
+    b.helo = helo.map(|value| Sourced {
+        value,
+        source: Source::DiagnosticText,
+    });
+    b.from_domain = returned.from.as_deref().and_then(returned::domain_of);
+    b.dkim_signatures = returned.dkim;
+    b.returned_message = ctx.returned_raw.clone();
+    b
+}
+
+/// The envelope sender, from the surest source that names one (see [`Source`]).
+fn sender(
+    ctx: &Ctx,
+    text_domain: Option<String>,
+    returned: &returned::Returned,
+    stated: Option<String>,
+) -> Option<Sender> {
+    if let Some(domain) = text_domain {
+        // Keep the full address when the returned message's sender is in that domain.
+        let address = [&returned.return_path, &stated, &returned.from]
+            .into_iter()
+            .flatten()
+            .find(|a| returned::domain_of(a).as_deref() == Some(domain.as_str()))
+            .cloned();
+        return Some(Sender {
+            address,
+            domain,
+            source: Source::DiagnosticText,
+        });
+    }
+    let candidates = [
+        (returned.return_path.clone(), Source::ReturnedHeaders),
+        (stated, Source::DsnField),
+        (returned.from.clone(), Source::ReturnedHeaders),
+        (
+            ctx.header("to").and_then(returned::first_address),
+            Source::BounceHeaders,
+        ),
+    ];
+    candidates.into_iter().find_map(|(address, source)| {
+        let address = address?;
+        let domain = returned::domain_of(&address)?;
+        Some(Sender {
+            address: Some(address),
+            domain,
+            source,
+        })
+    })
 }

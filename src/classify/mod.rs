@@ -2,9 +2,17 @@
 //! code, the reply code, the receiver and the text. Rules are data (status-code and receiver
 //! tables) and every verdict carries the rule that fired, so a user can see why.
 
+mod engine;
+pub mod pattern;
+pub mod receivers;
+pub mod status;
+pub mod text;
+
 use serde::Serialize;
 
 use crate::bounce::Bounce;
+
+pub use engine::classify_recipient;
 
 /// Why a message was not delivered. The vocabulary of the Sisimai bounce parser, so that our
 /// verdicts can be measured against its labelled corpus.
@@ -154,6 +162,9 @@ pub struct Evidence {
     pub rule: String,
     /// The piece of the bounce that the rule matched.
     pub matched: String,
+    /// What this rule points at. The first evidence decided the verdict; later ones fired too
+    /// but were outranked (a status code overruled by the receiver's own words).
+    pub reason: Reason,
 }
 
 /// The offline verdict for one recipient.
@@ -173,11 +184,9 @@ pub fn classify(bounce: &Bounce) -> Vec<Classification> {
     bounce
         .recipients
         .iter()
-        .map(|_| Classification {
-            reason: Reason::Undefined,
-            auth_failed: Vec::new(),
-            hard_bounce: false,
-            evidence: Vec::new(),
-        })
+        .map(|r| classify_recipient(bounce, r))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,8 +1,11 @@
-//! bouncedoc's integration tests, in one binary (one link instead of many).
+//! bouncedoc's integration tests, in one binary (link time dominates).
 
 mod cli;
+mod corpus;
+mod dkim_vectors;
 mod dns;
 mod golden;
+mod parse_fixtures;
 mod spf_cli;
 mod spf_conformance;
 mod support;

@@ -1,0 +1,32 @@
+//! Exim: "This message was created automatically by mail delivery software ... The following address(es) failed:" and indented address blocks with the "SMTP error from remote mail server after RCPT TO:" reply.
+
+use super::{Dialect, Found, re, read_report, report_from};
+use crate::bounce::BounceKind;
+use crate::bounce::message::Ctx;
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(crate) const DIALECT: Dialect = Dialect {
+    name: "exim",
+    kind: BounceKind::Ndr,
+    detect,
+    parse,
+};
+
+/// Where the report proper begins.
+static START: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?im)^.*(?:address(?:\(es\))?\s+failed|message has not yet been delivered|delivery to the following|could not be delivered to one or more|this message was created automatically)",
+    )
+});
+
+fn detect(ctx: &Ctx) -> bool {
+    ctx.headers.has_any(&["x-failed-recipients"])
+        || ctx.body.contains("by mail delivery software")
+        || ctx.body.contains("address(es) failed")
+        || ctx.sender_and_subject().contains("mail delivery failed")
+}
+
+fn parse(ctx: &Ctx) -> Option<Found> {
+    read_report(ctx, report_from(ctx, Some(&START)), &[])
+}

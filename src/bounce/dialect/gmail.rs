@@ -1,0 +1,36 @@
+//! Gmail's own bounces: "Delivery to the following recipient failed permanently:", the address indented alone, "Technical details ... by mx.example.jp. [ip]" and "The response from the remote server was:" / "The error that the other server returned was:".
+
+use super::{Dialect, Found, re, read_report, report_from};
+use crate::bounce::BounceKind;
+use crate::bounce::message::Ctx;
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(crate) const DIALECT: Dialect = Dialect {
+    name: "gmail",
+    kind: BounceKind::Ndr,
+    detect,
+    parse,
+};
+
+/// Where the report proper begins.
+static START: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?im)^.*(?:delivery to the following recipient|delivery to these recipients|your message wasn.t delivered|message not delivered|delivery incomplete|there was a problem delivering)",
+    )
+});
+
+fn detect(ctx: &Ctx) -> bool {
+    let h = ctx.sender_and_subject();
+    (h.contains("googlemail.com") || h.contains("@google.com"))
+        || ctx
+            .body
+            .contains("The response from the remote server was:")
+        || ctx
+            .body
+            .contains("The error that the other server returned was:")
+}
+
+fn parse(ctx: &Ctx) -> Option<Found> {
+    read_report(ctx, report_from(ctx, Some(&START)), &[])
+}

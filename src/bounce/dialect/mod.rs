@@ -1,0 +1,249 @@
+//! The dialects a bounce can be written in, as one ordered table: RFC 3464 first, then the
+//! formats of the major MTAs and services, then free text as the fallback. Each dialect says
+//! whether a message is its own (`detect`) and reads it (`parse`); the first one that finds
+//! recipients wins.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::message::Ctx;
+use super::scan::{self, Block};
+use super::{BounceKind, Recipient};
+
+mod amazonses;
+mod arf;
+mod autoreply;
+mod exchange;
+mod exim;
+mod gmail;
+mod mailer_daemon;
+mod postfix;
+mod qmail;
+mod rfc3464;
+mod sendmail;
+pub(crate) mod text;
+mod yahoo;
+
+/// What a dialect read from a bounce.
+#[derive(Debug, Default)]
+pub(crate) struct Found {
+    pub recipients: Vec<Recipient>,
+    pub reporting_mta: Option<String>,
+    pub arrival_date: Option<String>,
+    /// An envelope sender the report states (e.g. Postfix's `X-Postfix-Sender`).
+    pub sender: Option<String>,
+    /// The kind, when the dialect's usual one does not fit (an SES complaint notification).
+    pub kind: Option<BounceKind>,
+}
+
+/// One bounce format.
+pub(crate) struct Dialect {
+    /// The name recorded in [`super::Bounce::dialect`].
+    pub name: &'static str,
+    pub kind: BounceKind,
+    pub detect: fn(&Ctx) -> bool,
+    pub parse: fn(&Ctx) -> Option<Found>,
+}
+
+/// Every dialect, in the order they are tried. RFC 3464 first: most MTAs write DSNs, and the
+/// fields are the surest source. Free text is last; it is the fallback for pasted errors.
+pub(crate) static DIALECTS: &[Dialect] = &[
+    arf::DIALECT,
+    rfc3464::DIALECT,
+    autoreply::DIALECT,
+    amazonses::DIALECT,
+    gmail::DIALECT,
+    exchange::DIALECT,
+    yahoo::DIALECT,
+    qmail::DIALECT,
+    exim::DIALECT,
+    postfix::DIALECT,
+    sendmail::DIALECT,
+    mailer_daemon::DIALECT,
+    text::DIALECT,
+];
+
+/// Runs the dialects in order (skipping free text unless `allow_text`), returning the first
+/// that recognises the message and finds something.
+pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Found)> {
+    for dialect in DIALECTS {
+        if dialect.name == text::DIALECT.name && !allow_text {
+            continue;
+        }
+        if !(dialect.detect)(ctx) {
+            continue;
+        }
+        if let Some(found) = (dialect.parse)(ctx)
+            && !found.recipients.is_empty()
+        {
+            return Some((dialect, found));
+        }
+    }
+    None
+}
+
+/// The report text from the first line matching `start` (the whole body when none matches or
+/// `start` is `None`).
+/// The alternatives of `start` are tried one by one, in the order written.
+pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Regex>) -> &'a str {
+    let Some(start) = start else { return &ctx.body };
+    // Split "(?im)^.*(?:a|b|c)" into its alternatives, so an earlier one wins over a later
+    // one even when the later one occurs first in the text.
+    let pattern = start.as_str();
+    let alternatives: Vec<String> = pattern
+        .strip_prefix("(?im)^.*(?:")
+        .and_then(|p| p.strip_suffix(')'))
+        .map(|inner| {
+            split_top_level(inner)
+                .into_iter()
+                .map(|a| format!("(?im)^.*(?:{a})"))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![pattern.to_string()]);
+    for alt in alternatives {
+        if let Ok(re) = Regex::new(&alt)
+            && let Some(m) = re.find(&ctx.body)
+        {
+            return &ctx.body[m.start()..];
+        }
+    }
+    &ctx.body
+}
+
+/// Splits a pattern on the `|` that are not inside parentheses.
+fn split_top_level(p: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut escaped) = (0i32, 0, false);
+    for (i, c) in p.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '|' if depth == 0 => {
+                out.push(&p[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&p[start..]);
+    out
+}
+
+/// The common reading of a non-standard report: one block per named recipient, else one
+/// recipient (from `X-Failed-Recipients` or the returned message's `To:`) holding the reply.
+pub(crate) fn read_report(ctx: &Ctx, report: &str, extra: &[&Regex]) -> Option<Found> {
+    let blocks = scan::blocks(report, extra);
+    let mut recipients: Vec<Recipient> = blocks
+        .iter()
+        .map(|Block { address, text }| scan::recipient_from_text(address.clone(), text))
+        .collect();
+    if recipients.is_empty() {
+        let failed = failed_recipients(ctx);
+        let text = scan::recipient_from_text(None, report);
+        if failed.is_empty() {
+            recipients.push(Recipient {
+                address: ctx
+                    .returned_headers
+                    .as_ref()
+                    .and_then(|h| h.get("to"))
+                    .and_then(super::returned::first_address),
+                ..text
+            });
+        } else {
+            for address in failed {
+                recipients.push(Recipient {
+                    address: Some(address),
+                    ..text.clone()
+                });
+            }
+        }
+    }
+    // A reply named once for several recipients applies to those without their own.
+    if let Some(shared) = recipients.iter().find(|r| r.diagnostic.is_some()).cloned() {
+        for r in recipients
+            .iter_mut()
+            .filter(|r| r.diagnostic.is_none() && r.status.is_none())
+        {
+            r.diagnostic = shared.diagnostic.clone();
+            r.status = shared.status.clone();
+            r.reply_code = shared.reply_code;
+        }
+    }
+    Some(Found {
+        recipients,
+        reporting_mta: reporting_mta_in(&ctx.body),
+        ..Found::default()
+    })
+}
+
+/// Exim's and Gmail's `X-Failed-Recipients:` header.
+pub(crate) fn failed_recipients(ctx: &Ctx) -> Vec<String> {
+    ctx.headers
+        .get_all("x-failed-recipients")
+        .flat_map(|v| super::returned::addresses(v, scan::MAX_RECIPIENTS))
+        .take(scan::MAX_RECIPIENTS)
+        .collect()
+}
+
+static REPORTING_MTA: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"(?i)this is the qmail-send program at ([a-z0-9.-]+)",
+        r"(?i)this is the (?:mail system|mail delivery agent|dragonfly mail agent v[\d.]+) at (?:host )?([a-z0-9.-]+)",
+        r"(?i)the original message was received at .*? from .*?\n.*?reporting-mta: dns;\s*([a-z0-9.-]+)",
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("valid pattern"))
+    .collect()
+});
+
+/// The reporting MTA as a report's prose names it.
+pub(crate) fn reporting_mta_in(body: &str) -> Option<String> {
+    REPORTING_MTA.iter().find_map(|re| {
+        re.captures(body)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().trim_end_matches('.').to_ascii_lowercase())
+    })
+}
+
+/// True when the bounce comes from a mail system rather than a person.
+pub(crate) fn from_daemon(ctx: &Ctx) -> bool {
+    let from = ctx.header("from").unwrap_or("").to_ascii_lowercase();
+    [
+        "mailer-daemon",
+        "postmaster",
+        "mail delivery",
+        "mail-daemon",
+        "maildaemon",
+        "mailerdaemon",
+        "delivery subsystem",
+        "microsoftexchange",
+        "bounce",
+        "mdaemon",
+        "mail administrator",
+        "mail system",
+        "<>",
+    ]
+    .iter()
+    .any(|n| from.contains(n))
+        || ctx.header("return-path").is_some_and(|r| r.trim() == "<>")
+}
+
+/// Subjects that bounces use.
+static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)undeliver|undelivered|delivery status notification|delivery failure|delivery has failed|failure notice|returned mail|mail delivery failed|could not send|delivery notification|non[- ]?delivery|not delivered|returned to sender|mail system error|delivery problem|rejected|permanent error|failed delivery|delivery failed|nondeliverable|warning: could not|message not delivered|bounce")
+        .expect("valid pattern")
+});
+
+/// True when the subject reads like a bounce's.
+pub(crate) fn bounce_subject(ctx: &Ctx) -> bool {
+    ctx.header("subject")
+        .is_some_and(|s| BOUNCE_SUBJECT.is_match(s))
+}
+
+/// Compiles a built-in pattern.
+pub(crate) fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a valid built-in pattern")
+}

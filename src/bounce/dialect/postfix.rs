@@ -1,0 +1,32 @@
+//! Postfix without a DSN part (old versions, `notify_classes` mail): "This is the mail system at host ...", then `<address>: host mx[ip] said: ... (in reply to RCPT TO command)`.
+
+use super::{Dialect, Found, re, read_report, report_from};
+use crate::bounce::BounceKind;
+use crate::bounce::message::Ctx;
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(crate) const DIALECT: Dialect = Dialect {
+    name: "postfix",
+    kind: BounceKind::Ndr,
+    detect,
+    parse,
+};
+
+/// Where the report proper begins.
+static START: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?im)^.*(?:this is the mail system at|the postfix program at|i.m sorry to have to inform you)",
+    )
+});
+
+fn detect(ctx: &Ctx) -> bool {
+    let h = ctx.sender_and_subject();
+    h.contains("undelivered mail returned to sender")
+        || ctx.body.contains("This is the mail system at host")
+        || ctx.body.contains("The Postfix program")
+}
+
+fn parse(ctx: &Ctx) -> Option<Found> {
+    read_report(ctx, report_from(ctx, Some(&START)), &[])
+}

@@ -1,0 +1,198 @@
+//! RFC 3464 delivery status notifications: `multipart/report; report-type=delivery-status`
+//! with a `message/delivery-status` part of per-message and per-recipient fields. The prose
+//! part is read as well, for recipients whose fields lack a `Diagnostic-Code`.
+
+use super::{Dialect, Found, reporting_mta_in};
+use crate::bounce::headers::Headers;
+use crate::bounce::message::Ctx;
+use crate::bounce::returned::first_address;
+use crate::bounce::scan::{self, MAX_RECIPIENTS};
+use crate::bounce::smtp::{self, clean_diagnostic, parse_ip};
+use crate::bounce::{BounceKind, Recipient, RemoteMta};
+
+pub(crate) const DIALECT: Dialect = Dialect {
+    name: "rfc3464",
+    kind: BounceKind::Dsn,
+    detect,
+    parse,
+};
+
+fn detect(ctx: &Ctx) -> bool {
+    ctx.dsn.iter().any(|d| !d.trim().is_empty())
+}
+
+/// Drops an RFC 3464 type prefix: `rfc822; a@b` → `a@b`, `dns; mx.example` → `mx.example`.
+fn strip_type(v: &str) -> &str {
+    match v.split_once(';') {
+        Some((t, rest)) if !t.contains(' ') && t.len() < 20 => rest.trim(),
+        _ => v.trim(),
+    }
+}
+
+fn parse(ctx: &Ctx) -> Option<Found> {
+    let mut found = Found::default();
+    let body_blocks = scan::blocks(&ctx.body, &[]);
+    for dsn in &ctx.dsn {
+        for block in dsn.split("\n\n").take(MAX_RECIPIENTS + 1) {
+            // Fields may be indented by careless generators; RFC 3464 fields are headers.
+            let block = block.trim_start_matches('\n');
+            let (all, _) = Headers::parse(block);
+            for fields in split_recipients(all) {
+                if fields.has_any(&["final-recipient", "original-recipient", "action", "status"])
+                    && fields.has_any(&["final-recipient", "original-recipient", "status"])
+                {
+                    if found.recipients.len() >= MAX_RECIPIENTS {
+                        break;
+                    }
+                    found
+                        .recipients
+                        .push(recipient(&fields, &body_blocks, &ctx.body));
+                }
+                if found.reporting_mta.is_none() {
+                    found.reporting_mta = fields
+                        .get("reporting-mta")
+                        .map(|v| strip_type(v).trim_end_matches('.').to_ascii_lowercase());
+                }
+                if found.arrival_date.is_none() {
+                    found.arrival_date = fields.get("arrival-date").map(str::to_string);
+                }
+                if found.sender.is_none() {
+                    found.sender = fields
+                        .get("x-postfix-sender")
+                        .or(fields.get("x-original-sender"))
+                        .and_then(|v| first_address(strip_type(v)));
+                }
+            }
+        }
+    }
+    if found.recipients.is_empty() {
+        return None;
+    }
+    if found.reporting_mta.is_none() {
+        found.reporting_mta = reporting_mta_in(&ctx.body);
+    }
+    Some(found)
+}
+
+/// One recipient's fields, completed from the prose part when the fields say little.
+fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recipient {
+    let final_rcpt = fields
+        .get("final-recipient")
+        .and_then(|v| first_address(strip_type(v)));
+    let original = fields
+        .get("original-recipient")
+        .and_then(|v| first_address(strip_type(v)));
+    let address = final_rcpt.clone().or(original.clone());
+    let diagnostic = fields
+        .get("diagnostic-code")
+        .map(|v| clean_diagnostic(strip_type(v)))
+        .filter(|d| !d.is_empty());
+    let remote = fields.get("remote-mta").map(strip_type).map(|v| {
+        let v = v.trim_end_matches('.');
+        match parse_ip(v) {
+            Some(ip) => RemoteMta {
+                host: None,
+                ip: Some(ip),
+            },
+            None => RemoteMta {
+                host: Some(v.to_ascii_lowercase()),
+                ip: None,
+            },
+        }
+    });
+    let field_status = fields
+        .get("status")
+        .and_then(|s| smtp::statuses(s).into_iter().next());
+    let mut r = Recipient {
+        address: address.clone(),
+        original_recipient: original.filter(|o| Some(o) != final_rcpt.as_ref()),
+        action: fields.get("action").map(|a| a.trim().to_ascii_lowercase()),
+        status: field_status.clone(),
+        remote_mta: remote,
+        diagnostic,
+        ..Recipient::default()
+    };
+    // The prose block about this recipient (or the only one) fills what the fields lack.
+    let prose = body_blocks
+        .iter()
+        .find(|b| {
+            b.address.is_some()
+                && b.address.as_deref().map(str::to_ascii_lowercase)
+                    == address.as_deref().map(str::to_ascii_lowercase)
+        })
+        .or(if body_blocks.len() == 1 {
+            body_blocks.first()
+        } else {
+            None
+        })
+        .map(|b| scan::recipient_from_text(b.address.clone(), &b.text));
+    let prose_command = prose.as_ref().and_then(|p| p.command.clone());
+    let prose_remote = prose.as_ref().and_then(|p| p.remote_mta.clone());
+    let from_text = match (&r.diagnostic, prose) {
+        (Some(d), _) => {
+            let mut t = scan::recipient_from_text(None, d);
+            t.diagnostic = None;
+            Some(t)
+        }
+        (None, Some(p)) => {
+            r.diagnostic = p.diagnostic.clone();
+            Some(p)
+        }
+        (None, None) => {
+            let p = scan::recipient_from_text(None, body);
+            (p.reply_code.is_some()).then(|| {
+                r.diagnostic = p.diagnostic.clone();
+                p
+            })
+        }
+    };
+    if let Some(t) = from_text {
+        r.reply_code = t.reply_code;
+        r.command = t.command.or(prose_command);
+        let t_remote = t.remote_mta.or(prose_remote);
+        // Sendmail and others put a generic code (`5.0.0`, `4.4.7` for a timeout) in the
+        // Status field while the reply names the precise one: the receiver's own code wins,
+        // as long as it is of the same class.
+        if t.status
+            .as_ref()
+            .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
+        {
+            r.status = t.status;
+        }
+        if r.remote_mta.is_none() {
+            r.remote_mta = t_remote;
+        } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t_remote)
+            && m.ip.is_none()
+            && (m.host == tm.host || tm.host.is_none())
+        {
+            m.ip = tm.ip;
+        }
+    }
+    r
+}
+
+/// Splits a block where a recipient's fields start again without the blank line RFC 3464
+/// requires (seen from AOL): a second `Final-Recipient` opens a new group.
+fn split_recipients(all: Headers) -> Vec<Headers> {
+    let mut groups: Vec<Headers> = vec![Headers::default()];
+    for (name, value) in all.fields {
+        let lower = name.to_ascii_lowercase();
+        let current = groups.last_mut().expect("never empty");
+        let repeats = match lower.as_str() {
+            "final-recipient" => current.get("final-recipient").is_some(),
+            "original-recipient" => {
+                current.get("original-recipient").is_some() || current.get("status").is_some()
+            }
+            _ => false,
+        };
+        if repeats && groups.len() <= MAX_RECIPIENTS {
+            groups.push(Headers::default());
+        }
+        groups
+            .last_mut()
+            .expect("never empty")
+            .fields
+            .push((name, value));
+    }
+    groups
+}

@@ -1,0 +1,30 @@
+//! Yahoo: "Sorry, we were unable to deliver your message to the following address." then `<address>:` and "Remote host said: 550 ... [RCPT_TO]".
+
+use super::{Dialect, Found, re, read_report, report_from};
+use crate::bounce::BounceKind;
+use crate::bounce::message::Ctx;
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(crate) const DIALECT: Dialect = Dialect {
+    name: "yahoo",
+    kind: BounceKind::Ndr,
+    detect,
+    parse,
+};
+
+/// Where the report proper begins.
+static START: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?im)^.*sorry, we were unable to deliver your message"));
+
+fn detect(ctx: &Ctx) -> bool {
+    let h = ctx.sender_and_subject();
+    (h.contains("yahoo") && ctx.body.contains("Remote host said:"))
+        || ctx
+            .body
+            .contains("Sorry, we were unable to deliver your message to the following address")
+}
+
+fn parse(ctx: &Ctx) -> Option<Found> {
+    read_report(ctx, report_from(ctx, Some(&START)), &[])
+}

@@ -1,0 +1,206 @@
+//! The engine the non-standard dialects share: finds where each failed recipient is named in a
+//! report's text and reads the reply that follows it. Dialects differ in where the report starts
+//! and in a few extra recipient patterns; the rest is the same everywhere.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::returned::normalise_address;
+use super::smtp::{self, clean_diagnostic};
+use super::{Recipient, RemoteMta};
+
+/// The most recipients read from one bounce.
+pub(crate) const MAX_RECIPIENTS: usize = 1000;
+/// The most lines of report text looked at.
+const MAX_LINES: usize = 20_000;
+
+const ADDR: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+";
+
+/// Lines that name a failed recipient; group 1 is the address. Text after the address on the
+/// same line belongs to its block.
+static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        // Sendmail's summary: "554 <user@example.org>... Service unavailable" (kept whole)
+        r"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<({a})>\.\.\.",
+        // qmail, Yahoo, Sendmail, Postfix (old): "<user@example.org>:" alone or followed by text
+        r"^\s*<({a})>\s*(?::|\.\.\.|$)",
+        // GMX: "\"user@example.org\":"
+        r"^\s*\x22({a})\x22\s*:?\s*$",
+        // "RCPT To:<user@example.org>" is a transcript line, not a recipient: handled by callers.
+        // Exim, Gmail, Exchange: the address alone on a line (indented or not)
+        r"^\s*({a})\s*:?\s*$",
+        // Exchange 2003: "user@example.org on Thu, 29 Apr 2010"
+        r"^\s*({a})\s+on\s+\w",
+        // Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail "user@x... reason"
+        r"^\s*({a})\s*(?:\(|\.\.\.|:\s)",
+        // Labelled: "Recipient address: user@example.org", "Original-Recipient: rfc822;user@x"
+        r"(?i)^\s*(?:recipient(?: address)?|original recipient|failed recipient|address|rcpt|e-?mail address|invalid recipient)s?\s*:\s*(?:rfc822;\s*)?<?({a})>?",
+        // Prose: "There was an error delivering your mail to <user@example.org>."
+        // Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ..."
+        r"^\s*({a})\s+[A-Z][a-z]+ [A-Za-z]+,",
+        r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
+    ]
+    .iter()
+    .map(|p| Regex::new(&p.replace("{a}", ADDR)).expect("valid pattern"))
+    .collect()
+});
+
+/// One recipient's stretch of report text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Block {
+    pub address: Option<String>,
+    pub text: String,
+}
+
+/// Splits `report` into one block per named recipient (addresses deduplicated, their texts
+/// joined). Text before the first recipient is not kept; `extra` patterns are tried first.
+pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::new();
+    let mut current: Option<usize> = None;
+    for line in report.lines().take(MAX_LINES) {
+        let unquoted = line.trim_start_matches(['>', ' ']);
+        let found = extra
+            .iter()
+            .copied()
+            .chain(RECIPIENT_LINES.iter())
+            .find_map(|re| {
+                re.captures(unquoted)
+                    .and_then(|c| c.get(1).map(|m| (m, c.get(0))))
+            });
+        let summary = SUMMARY_LINE.is_match(unquoted);
+        if let Some((addr, whole)) = found.filter(|_| summary || !is_transcript(unquoted)) {
+            let address = normalise_address(addr.as_str());
+            let rest_start = whole.map_or(addr.end(), |w| w.end().max(addr.end()));
+            let rest = unquoted[rest_start..].trim();
+            let rest = rest.trim_start_matches([':', '>', '.', ',']).trim();
+            let rest = if summary { unquoted.trim() } else { rest };
+            let idx = match out.iter().position(|b| {
+                b.address
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&address))
+            }) {
+                Some(i) => i,
+                None => {
+                    if out.len() >= MAX_RECIPIENTS {
+                        break;
+                    }
+                    out.push(Block {
+                        address: Some(address),
+                        text: String::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            current = Some(idx);
+            if !rest.is_empty() {
+                push_line(&mut out[idx].text, rest);
+            }
+            continue;
+        }
+        if let Some(i) = current {
+            push_line(&mut out[i].text, line);
+        }
+    }
+    out
+}
+
+static SUMMARY_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^[245]\d\d[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s+)?<{ADDR}>\.\.\."
+    ))
+    .expect("valid pattern")
+});
+
+/// SMTP transcript lines (`RCPT TO:<x>`, `>>> RCPT To:<x>`) name a recipient inside a reply.
+fn is_transcript(line: &str) -> bool {
+    let l = line.trim_start().to_ascii_lowercase();
+    l.starts_with("rcpt to")
+        || l.starts_with("mail from")
+        || l.starts_with(">>>")
+        || l.starts_with("<<<")
+        || l.as_bytes().first().is_some_and(|b| b.is_ascii_digit())
+}
+
+fn push_line(text: &mut String, line: &str) {
+    if text.len() < 64 * 1024 {
+        text.push_str(line);
+        text.push('\n');
+    }
+}
+
+/// A reply code at the start of the SMTP reply within a cleaned text.
+static REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)")
+        .expect("valid pattern")
+});
+
+/// Builds a recipient from a block of text: reply code, status, remote server, command, and
+/// the diagnostic (the paragraph with the reply, starting at its reply code).
+pub(crate) fn recipient_from_text(address: Option<String>, text: &str) -> Recipient {
+    let cleaned_all = clean_diagnostic(text);
+    let reply = smtp::read_reply(&cleaned_all);
+    let diagnostic = diagnostic_of(text);
+    // Status and code come from the reply itself when there is one, else from the whole block.
+    let from_diag = diagnostic
+        .as_deref()
+        .map(smtp::read_reply)
+        .unwrap_or_default();
+    Recipient {
+        address,
+        status: from_diag.status.or(reply.status),
+        reply_code: from_diag.reply_code.or(reply.reply_code),
+        remote_mta: (reply.remote_host.is_some() || reply.remote_ip.is_some()).then(|| RemoteMta {
+            host: reply.remote_host.clone(),
+            ip: reply.remote_ip,
+        }),
+        command: reply.command,
+        diagnostic,
+        ..Recipient::default()
+    }
+}
+
+/// The paragraph of `text` holding the SMTP reply (from its reply code on), else the first
+/// non-empty paragraph.
+pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .take(200)
+        .map(clean_diagnostic)
+        .filter(|p| !p.is_empty())
+        .collect();
+    for (i, p) in paragraphs.iter().enumerate() {
+        if let Some(c) = REPLY_START.captures(p) {
+            let start = c.get(1).map_or(0, |m| m.start());
+            let mut d = p[start..].to_string();
+            // A reply announced at the end of a paragraph continues in the next one.
+            if d.len() < 12
+                && let Some(next) = paragraphs.get(i + 1)
+            {
+                d.push(' ');
+                d.push_str(next);
+            }
+            return Some(d);
+        }
+        if !smtp::statuses(p).is_empty() {
+            return Some(p.clone());
+        }
+    }
+    paragraphs.into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qmail_blocks() {
+        let text = "Hi.\n\n<a@example.net>:\nremote host 192.0.2.1 said: 550 no such user\n\n<b@example.net>:\n552 full\n";
+        let b = blocks(text, &[]);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].address.as_deref(), Some("a@example.net"));
+        let r = recipient_from_text(b[0].address.clone(), &b[0].text);
+        assert_eq!(r.reply_code, Some(550));
+        assert_eq!(r.diagnostic.as_deref(), Some("550 no such user"));
+    }
+}

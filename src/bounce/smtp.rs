@@ -1,0 +1,516 @@
+//! Reading an SMTP reply out of free text: the enhanced status code, the reply code, the server
+//! that answered, the command it answered, and the sender's domain or IP address when the
+//! receiver names them. Every pattern is a table entry, tried in order.
+
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The longest diagnostic kept, in bytes; receivers' replies are a few hundred.
+const MAX_DIAGNOSTIC: usize = 2000;
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a valid built-in pattern")
+}
+
+/// `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line.
+static REPLY_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?"));
+
+static STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"[245]\.\d{1,3}\.\d{1,3}"));
+
+/// A reply code directly followed by an enhanced status code: the surest form.
+static CODE_WITH_STATUS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:^|[^\w.])([245][0-5]\d)[ -]['\x22]?#?[245]\.\d{1,3}\.\d{1,3}"));
+
+/// A reply code at the start of the text or after a word that introduces a reply.
+static CODE_INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
+    )
+});
+
+/// What a reply's text says about the server that gave it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub status: Option<String>,
+    pub reply_code: Option<u16>,
+    pub remote_host: Option<String>,
+    pub remote_ip: Option<IpAddr>,
+    pub command: Option<String>,
+}
+
+/// Unfolds a reply spread over lines: strips `>` quoting, drops the repeated `550-5.7.26 `
+/// prefixes of a multi-line reply (keeping the first), and joins everything with single spaces.
+pub(crate) fn clean_diagnostic(text: &str) -> String {
+    let mut out = String::new();
+    let mut seen_prefix = false;
+    for line in text.lines() {
+        let mut line = line.trim_start();
+        while let Some(rest) = line.strip_prefix('>') {
+            line = rest.trim_start();
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let mut body = line;
+        if let Some(caps) = REPLY_PREFIX.captures(line) {
+            let whole = caps.get(0).map_or(0, |m| m.end());
+            if seen_prefix {
+                body = &line[whole..];
+            } else {
+                seen_prefix = true;
+                let code = &caps[1];
+                let status = caps.get(2).map(|m| m.as_str().trim());
+                out.push_str(code);
+                if let Some(status) = status {
+                    out.push(' ');
+                    out.push_str(status);
+                }
+                body = &line[whole..];
+            }
+        }
+        let body = body.trim();
+        if body.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(body);
+        if out.len() > MAX_DIAGNOSTIC {
+            break;
+        }
+    }
+    let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate(&collapsed, MAX_DIAGNOSTIC)
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// The enhanced status codes of `text` (RFC 3463 `class.subject.detail`), in order, skipping
+/// ones that are part of a longer dotted number such as an IP address or a version.
+pub(crate) fn statuses(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for m in STATUS.find_iter(text) {
+        let before = m.start().checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(m.end()).copied();
+        let after2 = bytes.get(m.end() + 1).copied();
+        if before.is_some_and(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_alphabetic()) {
+            continue;
+        }
+        if after.is_some_and(|b| b.is_ascii_digit() || b.is_ascii_alphabetic()) {
+            continue;
+        }
+        if after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        found.push(m.as_str().to_string());
+        if found.len() >= 20 {
+            break;
+        }
+    }
+    found
+}
+
+/// The best status of `text`: the first specific one, else the first `x.0.0`.
+pub(crate) fn best_status(text: &str) -> Option<String> {
+    let all = statuses(text);
+    all.iter()
+        .find(|s| !s.ends_with(".0.0"))
+        .or(all.first())
+        .cloned()
+}
+
+/// The SMTP reply code of `text`, preferring one followed by an enhanced status code.
+pub(crate) fn reply_code(text: &str) -> Option<u16> {
+    for pattern in [&*CODE_WITH_STATUS, &*CODE_INTRODUCED] {
+        if let Some(caps) = pattern.captures(text)
+            && let Ok(code) = caps[1].parse()
+        {
+            return Some(code);
+        }
+    }
+    None
+}
+
+/// A pattern with the capture groups of a name and of an IP address, each optional.
+type GroupPattern = (Regex, Option<usize>, Option<usize>);
+
+/// Where the answering server is named: `(pattern, host group, ip group)`.
+static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
+    vec![
+        // Postfix: "host mx.example.net[198.51.100.9] said:"
+        (
+            re(r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]"),
+            Some(1),
+            Some(2),
+        ),
+        // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
+        (
+            re(r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]"),
+            Some(1),
+            Some(2),
+        ),
+        // qmail: "remote host 192.0.2.32 said:"
+        (
+            re(r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said"),
+            None,
+            Some(1),
+        ),
+        // "... the server for the recipient domain example.jp by mx.example.jp."
+        (
+            re(r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s"),
+            Some(1),
+            None,
+        ),
+        // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
+        (
+            re(r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:"),
+            Some(1),
+            None,
+        ),
+        // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
+        (
+            re(r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)"),
+            Some(1),
+            None,
+        ),
+    ]
+});
+
+/// The SMTP command a reply answered: `(pattern, normalised command)`.
+static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    let cmds: &[(&str, &str)] = &[
+        (r"(?:RCPT TO|RCPT_TO|RCPT)", "RCPT"),
+        (r"(?:MAIL FROM|MAIL_FROM|MAIL)", "MAIL"),
+        (r"(?:end of DATA|final DATA|end of data|DATA)", "DATA"),
+        (r"EHLO", "EHLO"),
+        (r"HELO", "HELO"),
+        (r"STARTTLS", "STARTTLS"),
+    ];
+    let mut out = Vec::new();
+    for (words, name) in cmds {
+        for shape in [
+            r"(?i)in reply to {w}",
+            r"(?i)\bafter {w}\b",
+            r"(?i)did not like our {w}",
+            r"(?i)most progress was {w} response",
+            r"\[{w}\]",
+            r"(?im)^\s*>>>\s*{w}",
+            r"(?i)\bfor {w} response",
+            r"(?i)(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w}",
+        ] {
+            out.push((re(&shape.replace("{w}", words)), *name));
+        }
+    }
+    out
+});
+
+/// Reads status, reply code, remote server and command from a reply's text.
+pub(crate) fn read_reply(text: &str) -> Reply {
+    let mut reply = Reply {
+        status: best_status(text),
+        reply_code: reply_code(text),
+        ..Reply::default()
+    };
+    for (pattern, host, ip) in REMOTE_PATTERNS.iter() {
+        let Some(caps) = pattern.captures(text) else {
+            continue;
+        };
+        let found_host = host.and_then(|i| caps.get(i)).map(|m| m.as_str());
+        let found_ip = ip
+            .and_then(|i| caps.get(i))
+            .and_then(|m| m.as_str().parse::<IpAddr>().ok());
+        if ip.is_some() && found_ip.is_none() {
+            continue;
+        }
+        if let Some(h) = found_host {
+            if h.parse::<IpAddr>().is_ok() || !h.contains('.') {
+                if found_ip.is_none() {
+                    continue;
+                }
+            } else {
+                reply.remote_host = Some(h.trim_end_matches('.').to_ascii_lowercase());
+            }
+        }
+        reply.remote_ip = found_ip;
+        break;
+    }
+    let mut best: Option<(usize, &str)> = None;
+    for (pattern, name) in COMMAND_PATTERNS.iter() {
+        if let Some(m) = pattern.find(text)
+            && best.is_none_or(|(pos, _)| m.start() < pos)
+        {
+            best = Some((m.start(), name));
+        }
+    }
+    reply.command = best.map(|(_, n)| n.to_string());
+    reply
+}
+
+/// True for an address worth naming as the sender's: not private, loopback, link-local,
+/// multicast or unspecified. Documentation ranges count as usable (examples use them).
+pub(crate) fn is_usable_ip(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 0
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64))
+        }
+        IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_usable_ip(&IpAddr::V4(v4));
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] & 0xfe00) == 0xfc00)
+        }
+    }
+}
+
+/// Parses an IP address as bounces write it: bracketed, with an `IPv6:` tag, or a trailing dot.
+pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
+    let s = s
+        .trim()
+        .trim_matches(['[', ']', '(', ')'])
+        .trim_end_matches('.');
+    let s = s
+        .strip_prefix("IPv6:")
+        .or_else(|| s.strip_prefix("ipv6:"))
+        .unwrap_or(s);
+    s.parse().ok()
+}
+
+/// Where a receiver names the sender's domain and/or IP: `(pattern, domain group, ip group)`.
+static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
+    vec![
+        // Gmail: "SPF [example.com] with ip : [203.0.113.5] = failed"
+        (
+            re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]"),
+            Some(1),
+            Some(2),
+        ),
+        // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
+        (
+            re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]"),
+            Some(1),
+            Some(2),
+        ),
+        // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
+        (
+            re(
+                r"(?i)\[?([0-9a-f:.]{3,})\]? is not allowed to send (?:mail )?from <?([^>\s]+?)>?[\s.,]",
+            ),
+            Some(2),
+            Some(1),
+        ),
+        // "The domain example.com does not designate 203.0.113.5 as permitted sender"
+        (
+            re(
+                r"(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?",
+            ),
+            Some(1),
+            Some(2),
+        ),
+        // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
+        (
+            re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>"),
+            Some(1),
+            None,
+        ),
+        // "MAIL FROM domain [example.com]"
+        (re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"), Some(1), None),
+        // "sender domain example.com ... SPF", "SPF check for example.com failed"
+        (
+            re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?"),
+            Some(1),
+            None,
+        ),
+        // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
+        (re(r"(?i)client host \[([^\]\s]+)\]"), None, Some(1)),
+        // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
+        (
+            re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?"),
+            None,
+            Some(1),
+        ),
+        // Outlook: "messages from [203.0.113.5] weren't sent"
+        (re(r"(?i)messages from \[([^\]\s]+)\]"), None, Some(1)),
+        // "your IP 203.0.113.5", "Your IP address [..] is listed"
+        (
+            re(
+                r"(?i)your (?:ip|ip address|address|server)\s*(?:\(|:)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
+            ),
+            None,
+            Some(1),
+        ),
+        // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
+        (
+            re(
+                r"(?i)\bip(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?\s+(?:is|was|has been)\s+(?:listed|blocked|black|block|not)",
+            ),
+            None,
+            Some(1),
+        ),
+        (
+            re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b"),
+            None,
+            Some(1),
+        ),
+        // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
+        (
+            re(
+                r"(?i)(?:connecting|client|sender|source)\s+ip(?: address)?\s*(?:is|:|=)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
+            ),
+            None,
+            Some(1),
+        ),
+    ]
+});
+
+/// The sender's domain and the sending IP as the receiver's text names them, each when found.
+pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
+    let mut domain = None;
+    let mut ip = None;
+    for (pattern, d, i) in SENDER_PATTERNS.iter() {
+        for caps in pattern.captures_iter(text).take(5) {
+            if domain.is_none()
+                && let Some(m) = d.and_then(|g| caps.get(g))
+            {
+                domain = clean_domain(m.as_str());
+            }
+            if ip.is_none()
+                && let Some(m) = i.and_then(|g| caps.get(g))
+            {
+                ip = parse_ip(m.as_str()).filter(is_usable_ip);
+            }
+        }
+        if domain.is_some() && ip.is_some() {
+            break;
+        }
+    }
+    (domain, ip)
+}
+
+/// A domain as named by a receiver (`example.com`, `user@example.com`, `<example.com>`),
+/// lower-cased and without a trailing dot; `None` unless it looks like a domain.
+pub(crate) fn clean_domain(s: &str) -> Option<String> {
+    let s = s.trim().trim_matches(['<', '>', '[', ']', '\'', '"']);
+    let s = s.rsplit('@').next().unwrap_or(s);
+    let s = s.trim_end_matches('.').to_ascii_lowercase();
+    let ok = s.contains('.')
+        && s.len() <= 253
+        && s.parse::<IpAddr>().is_err()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        && s.rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
+    ok.then_some(s)
+}
+
+/// Where a receiver names the HELO/EHLO name it was given.
+static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected"),
+        re(r"(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])"),
+        re(
+            r"(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])",
+        ),
+    ]
+});
+
+/// The HELO name a receiver's text names, when it names one.
+pub(crate) fn helo_in_text(text: &str) -> Option<String> {
+    HELO_PATTERNS.iter().find_map(|p| {
+        p.captures(text)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_ascii_lowercase())
+            .filter(|h| h.contains('.') || h.len() > 2)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_line_reply_collapses() {
+        let text = "550-5.7.26 This mail is blocked because the sender\n550-5.7.26 is not verified.\n550 5.7.26 More text - gsmtp";
+        assert_eq!(
+            clean_diagnostic(text),
+            "550 5.7.26 This mail is blocked because the sender is not verified. More text - gsmtp"
+        );
+    }
+
+    #[test]
+    fn statuses_skip_ip_addresses() {
+        assert_eq!(statuses("host 5.1.1.1 said 550 5.7.1 no"), vec!["5.7.1"]);
+        assert_eq!(best_status("5.0.0 then 5.1.1"), Some("5.1.1".into()));
+    }
+
+    #[test]
+    fn reply_code_found() {
+        assert_eq!(reply_code("said: 550 5.1.1 <a@b>"), Some(550));
+        assert_eq!(reply_code("421-4.7.0 try later"), Some(421));
+        assert_eq!(reply_code("no code in 2024 here"), None);
+    }
+
+    #[test]
+    fn remote_and_command() {
+        let r = read_reply(
+            "host mx.example.net[198.51.100.9] said: 550 5.7.23 no (in reply to RCPT TO command)",
+        );
+        assert_eq!(r.remote_host.as_deref(), Some("mx.example.net"));
+        assert_eq!(r.remote_ip, Some("198.51.100.9".parse().unwrap()));
+        assert_eq!(r.command.as_deref(), Some("RCPT"));
+        assert_eq!(r.status.as_deref(), Some("5.7.23"));
+        assert_eq!(r.reply_code, Some(550));
+    }
+
+    #[test]
+    fn gmail_spf_check_for() {
+        let t = "DKIM checks did not pass and SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best";
+        let (d, ip) = sender_in_text(t);
+        assert_eq!(d.as_deref(), Some("example.com"));
+        assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
+    }
+
+    #[test]
+    fn sender_named_by_receiver() {
+        let (d, ip) = sender_in_text("SPF [example.com] with ip : [203.0.113.5] = failed");
+        assert_eq!(d.as_deref(), Some("example.com"));
+        assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
+        let (d, ip) = sender_in_text(
+            "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
+        );
+        assert_eq!(d.as_deref(), Some("example.com"));
+        assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
+        let (_, ip) = sender_in_text("Client host [10.0.0.1] blocked");
+        assert_eq!(ip, None);
+        let (_, ip) = sender_in_text("banned sending IP [2001:db8::5]");
+        assert_eq!(ip, Some("2001:db8::5".parse().unwrap()));
+    }
+}

@@ -1,0 +1,608 @@
+//! The classifier proper: one ordered list of stages, each a table lookup, run over the facts of
+//! one recipient. The first stage that finds a reason decides; the others that also fired are
+//! kept as evidence, so a user sees both "Gmail says SPF" and "the code 5.7.27 would have meant
+//! null MX".
+//!
+//! Order: what kind of message it is > receiver rules > text rules > a specific status code >
+//! the DSN action > a generic status code > the reply code > the SMTP command > on hold.
+
+use crate::bounce::{Bounce, BounceKind, Recipient};
+
+use super::pattern::{first_match, has_any};
+use super::receivers::RECEIVERS;
+use super::status::{self, StatusCode, Strength};
+use super::text::TEXT_RULES;
+use super::{AuthCheck, Classification, Evidence, Reason};
+
+/// The longest diagnostic text looked at; real replies are a few hundred bytes, and every rule
+/// is a linear search, so a hostile megabyte of text costs nothing but is not read in full.
+pub const MAX_TEXT: usize = 16 * 1024;
+
+/// What the stages look at for one recipient.
+struct Facts<'a> {
+    bounce: &'a Bounce,
+    recipient: &'a Recipient,
+    /// The diagnostic, capped at [`MAX_TEXT`].
+    text: &'a str,
+    /// `text`, ASCII-lower-cased (same byte offsets).
+    lower: String,
+    status: Option<StatusCode>,
+    reply: Option<u16>,
+    /// The remote MTA's host name, lower-cased, without a trailing dot.
+    host: Option<String>,
+    /// The SMTP command, upper-cased.
+    command: Option<String>,
+    /// The domain of the recipient address, lower-cased.
+    recipient_domain: Option<String>,
+}
+
+impl<'a> Facts<'a> {
+    fn new(bounce: &'a Bounce, recipient: &'a Recipient) -> Facts<'a> {
+        let full = recipient.diagnostic.as_deref().unwrap_or("");
+        let text = cap(full, MAX_TEXT);
+        Facts {
+            bounce,
+            recipient,
+            text,
+            lower: text.to_ascii_lowercase(),
+            status: recipient.status.as_deref().and_then(StatusCode::parse),
+            reply: recipient.reply_code.filter(|c| (200..600).contains(c)),
+            host: recipient
+                .remote_mta
+                .as_ref()
+                .and_then(|m| m.host.as_deref())
+                .map(|h| h.trim_end_matches('.').to_ascii_lowercase()),
+            command: recipient
+                .command
+                .as_deref()
+                .map(|c| c.trim().to_ascii_uppercase()),
+            recipient_domain: recipient
+                .address
+                .as_deref()
+                .and_then(|a| a.rsplit_once('@'))
+                .map(|(_, d)| d.trim_end_matches(['>', '.']).to_ascii_lowercase()),
+        }
+    }
+
+    /// Whether the failure is permanent: the status class, else the reply code.
+    fn permanent(&self) -> bool {
+        match (self.status, self.reply) {
+            (Some(s), _) => s.is_permanent(),
+            (None, Some(r)) => r >= 500,
+            (None, None) => false,
+        }
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn cap(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// What one stage found.
+struct Finding {
+    reason: Reason,
+    auth: &'static [AuthCheck],
+    rule: String,
+    matched: String,
+}
+
+type Stage = fn(&Facts) -> Option<Finding>;
+
+/// The stages, in order of authority.
+const STAGES: &[Stage] = &[
+    by_kind,
+    by_action_delivered,
+    by_receiver,
+    by_text,
+    by_specific_status,
+    by_action_delayed,
+    by_generic_status,
+    by_reply_code,
+    by_command,
+];
+
+/// Feedback reports and auto-replies are not bounces; the parser already said which they are.
+fn by_kind(f: &Facts) -> Option<Finding> {
+    let (reason, name) = match f.bounce.kind {
+        BounceKind::Feedback => (Reason::Feedback, "feedback"),
+        BounceKind::Autoreply => (Reason::Vacation, "autoreply"),
+        _ => return None,
+    };
+    Some(Finding {
+        reason,
+        auth: &[],
+        rule: format!("kind:{name}"),
+        matched: name.to_string(),
+    })
+}
+
+/// RFC 3464 `Action: delivered` (or relayed / expanded), or a 2.x.x status: not a failure.
+fn by_action_delivered(f: &Facts) -> Option<Finding> {
+    let action = f.recipient.action.as_deref().map(str::to_ascii_lowercase);
+    let delivered = matches!(
+        action.as_deref(),
+        Some("delivered" | "relayed" | "expanded")
+    ) || f.status.is_some_and(|s| s.class == 2);
+    delivered.then(|| Finding {
+        reason: Reason::Delivered,
+        auth: &[],
+        rule: "action:delivered".to_string(),
+        matched: action
+            .or_else(|| f.status.map(|s| s.to_string()))
+            .unwrap_or_default(),
+    })
+}
+
+/// The refusing provider's own table, when the provider is recognised.
+fn by_receiver(f: &Facts) -> Option<Finding> {
+    RECEIVERS
+        .iter()
+        .filter(|r| r.recognises(f.host.as_deref(), f.recipient_domain.as_deref(), &f.lower))
+        .find_map(|receiver| {
+            receiver.rules.iter().find_map(|rule| {
+                let (s, e) = rule.holds(f.status, &f.lower)?;
+                let matched = match f.text.get(s..e) {
+                    Some(t) if !t.is_empty() => t.to_string(),
+                    _ => f.status.map(|s| s.to_string()).unwrap_or_default(),
+                };
+                Some(Finding {
+                    reason: rule.reason,
+                    auth: rule.auth,
+                    rule: format!("{}:{}", receiver.name, rule.id),
+                    matched,
+                })
+            })
+        })
+}
+
+/// The generic phrase tables.
+fn by_text(f: &Facts) -> Option<Finding> {
+    if f.lower.is_empty() {
+        return None;
+    }
+    TEXT_RULES.iter().find_map(|rule| {
+        if has_any(rule.unless, &f.lower) {
+            return None;
+        }
+        let matched = first_match(rule.patterns, &f.lower, f.text)?;
+        Some(Finding {
+            reason: rule.reason,
+            auth: rule.auth,
+            rule: format!("text:{}", rule.id),
+            matched: matched.to_string(),
+        })
+    })
+}
+
+fn by_status(f: &Facts, strength: Strength) -> Option<Finding> {
+    let code = f.status?;
+    let row = status::lookup(code)?;
+    if row.strength != strength {
+        return None;
+    }
+    Some(Finding {
+        reason: row.reason?,
+        auth: &[],
+        rule: format!("status:{}", row.code),
+        matched: format!("{code} ({})", row.meaning),
+    })
+}
+
+/// A status code that names the problem.
+fn by_specific_status(f: &Facts) -> Option<Finding> {
+    by_status(f, Strength::Specific)
+}
+
+/// A status code that only names a family.
+fn by_generic_status(f: &Facts) -> Option<Finding> {
+    by_status(f, Strength::Generic)
+}
+
+/// RFC 3464 `Action: delayed` with nothing more specific: still queued, or given up.
+fn by_action_delayed(f: &Facts) -> Option<Finding> {
+    let action = f.recipient.action.as_deref()?;
+    let delayed = action.eq_ignore_ascii_case("delayed") || action.eq_ignore_ascii_case("expired");
+    delayed.then(|| Finding {
+        reason: Reason::Expired,
+        auth: &[],
+        rule: "action:delayed".to_string(),
+        matched: action.to_string(),
+    })
+}
+
+/// Basic reply codes that say something on their own (RFC 5321 §4.2.3, RFC 7504 for 521/556).
+const REPLY_RULES: &[(u16, Reason, &str)] = &[
+    (
+        421,
+        Reason::SystemError,
+        "Service not available, closing transmission channel",
+    ),
+    (
+        452,
+        Reason::SystemFull,
+        "Requested action not taken: insufficient system storage",
+    ),
+    (
+        500,
+        Reason::SyntaxError,
+        "Syntax error, command unrecognized",
+    ),
+    (
+        501,
+        Reason::SyntaxError,
+        "Syntax error in parameters or arguments",
+    ),
+    (502, Reason::SyntaxError, "Command not implemented"),
+    (503, Reason::SyntaxError, "Bad sequence of commands"),
+    (
+        504,
+        Reason::SyntaxError,
+        "Command parameter not implemented",
+    ),
+    (
+        521,
+        Reason::NotAccept,
+        "Host does not accept mail (RFC 7504)",
+    ),
+    (525, Reason::Suspend, "User account disabled"),
+    (530, Reason::SecurityError, "Authentication required"),
+    (
+        534,
+        Reason::SecurityError,
+        "Authentication mechanism is too weak",
+    ),
+    (
+        535,
+        Reason::SecurityError,
+        "Authentication credentials invalid",
+    ),
+    (
+        538,
+        Reason::SecurityError,
+        "Encryption required for requested authentication mechanism",
+    ),
+    (
+        551,
+        Reason::HasMoved,
+        "User not local; please try <forward-path>",
+    ),
+    (
+        552,
+        Reason::MailboxFull,
+        "Requested mail action aborted: exceeded storage allocation",
+    ),
+    (
+        553,
+        Reason::UserUnknown,
+        "Requested action not taken: mailbox name not allowed",
+    ),
+    (
+        556,
+        Reason::NotAccept,
+        "Domain does not accept mail (RFC 7504)",
+    ),
+];
+
+fn by_reply_code(f: &Facts) -> Option<Finding> {
+    let code = f.reply?;
+    let (_, reason, meaning) = REPLY_RULES.iter().find(|(c, _, _)| *c == code)?;
+    Some(Finding {
+        reason: *reason,
+        auth: &[],
+        rule: format!("reply:{code}"),
+        matched: format!("{code} ({meaning})"),
+    })
+}
+
+/// A refusal at the greeting or HELO is about the connecting host, not the message.
+const COMMAND_RULES: &[(&str, Reason)] = &[
+    ("CONN", Reason::Blocked),
+    ("EHLO", Reason::Blocked),
+    ("HELO", Reason::Blocked),
+];
+
+fn by_command(f: &Facts) -> Option<Finding> {
+    let command = f.command.as_deref()?;
+    let (name, reason) = COMMAND_RULES.iter().find(|(c, _)| *c == command)?;
+    Some(Finding {
+        reason: *reason,
+        auth: &[],
+        rule: format!("command:{name}"),
+        matched: command.to_string(),
+    })
+}
+
+/// When a refinement applies.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    /// The status table gives this reason.
+    StatusSays(Reason),
+    /// The status table gives this reason and the reply did not answer `RCPT TO` (a
+    /// recipient refused at `RCPT` is an address problem whatever the code).
+    StatusSaysBeyondRcpt(Reason),
+    /// The reply answered this SMTP command.
+    CommandIs(&'static str),
+    /// A "user unknown" said after the message was sent (`DATA`), under a code that does not
+    /// name the address: a recipient-side filter.
+    AfterDataNotAddressCode,
+}
+
+/// Adjustments after the decision, as data: a reason found by a text rule, the condition, and
+/// the reason it becomes.
+const REFINEMENTS: &[(Reason, When, Reason, &str)] = &[
+    // 550 5.2.0 <a>: User unknown (a mailbox-status code: the filter of the recipient)
+    (
+        Reason::UserUnknown,
+        When::StatusSaysBeyondRcpt(Reason::Filtered),
+        Reason::Filtered,
+        "refine:userunknown-under-mailbox-status",
+    ),
+    (
+        Reason::UserUnknown,
+        When::AfterDataNotAddressCode,
+        Reason::Filtered,
+        "refine:userunknown-after-data",
+    ),
+    // 550 5.1.7 No such domain neko.example.com (in reply to MAIL FROM): the sender's domain
+    (
+        Reason::HostUnknown,
+        When::CommandIs("MAIL"),
+        Reason::Rejected,
+        "refine:hostunknown-at-mail-from",
+    ),
+    (
+        Reason::UserUnknown,
+        When::CommandIs("MAIL"),
+        Reason::Rejected,
+        "refine:userunknown-at-mail-from",
+    ),
+    (
+        Reason::HostUnknown,
+        When::StatusSays(Reason::Rejected),
+        Reason::Rejected,
+        "refine:hostunknown-sender-status",
+    ),
+];
+
+impl When {
+    fn holds(self, f: &Facts) -> bool {
+        let status_reason = status::lookup_reason(f.status);
+        match self {
+            When::StatusSays(r) => status_reason == Some(r),
+            When::StatusSaysBeyondRcpt(r) => {
+                status_reason == Some(r) && f.command.as_deref() != Some("RCPT")
+            }
+            When::CommandIs(c) => f.command.as_deref() == Some(c),
+            When::AfterDataNotAddressCode => {
+                status_reason != Some(Reason::UserUnknown) && f.command.as_deref() == Some("DATA")
+            }
+        }
+    }
+}
+
+/// Whether a reason means the address itself is bad: the Sisimai notion of a hard bounce.
+#[derive(Debug, Clone, Copy)]
+enum Hardness {
+    Always,
+    /// Hard when the failure was permanent (5xx).
+    IfPermanent,
+}
+
+const HARD_REASONS: &[(Reason, Hardness)] = &[
+    (Reason::UserUnknown, Hardness::Always),
+    (Reason::HostUnknown, Hardness::Always),
+    (Reason::HasMoved, Hardness::Always),
+    (Reason::NotAccept, Hardness::IfPermanent),
+];
+
+/// Classifies one recipient of `bounce`.
+pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classification {
+    let facts = Facts::new(bounce, recipient);
+    let findings: Vec<Finding> = STAGES.iter().filter_map(|stage| stage(&facts)).collect();
+
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let (mut reason, mut auth) = match findings.first() {
+        Some(first) => (first.reason, first.auth.to_vec()),
+        None if !facts.text.trim().is_empty() => {
+            evidence.push(Evidence {
+                rule: "fallback:onhold".to_string(),
+                matched: cap(facts.text, 200).to_string(),
+                reason: Reason::OnHold,
+            });
+            (Reason::OnHold, Vec::new())
+        }
+        None => (Reason::Undefined, Vec::new()),
+    };
+
+    if findings
+        .first()
+        .is_some_and(|f| f.rule.starts_with("text:"))
+    {
+        // One pass, in table order; bounded by the table.
+        for (from, when, to, name) in REFINEMENTS {
+            if reason == *from && when.holds(&facts) {
+                reason = *to;
+                evidence.push(Evidence {
+                    rule: name.to_string(),
+                    matched: refinement_evidence(&facts),
+                    reason: *to,
+                });
+            }
+        }
+    }
+    evidence.extend(findings.iter().map(|f| Evidence {
+        rule: f.rule.clone(),
+        matched: f.matched.clone(),
+        reason: f.reason,
+    }));
+
+    if reason == Reason::AuthFailure {
+        // Results the receiver spelled out beat what a rule assumes (Microsoft's 5.7.515
+        // appends "Spf= Fail , Dkim= Pass , DMARC= Pass").
+        let (stated, mentioned) = auth_from_text(&facts.lower);
+        if !stated.is_empty() {
+            auth = stated;
+        }
+        if auth.is_empty() {
+            auth = mentioned;
+        }
+        if auth.is_empty() {
+            auth = auth_from_status(facts.status).to_vec();
+        }
+        auth.sort();
+        auth.dedup();
+    } else {
+        auth.clear();
+    }
+
+    let hard_bounce =
+        HARD_REASONS
+            .iter()
+            .find(|(r, _)| *r == reason)
+            .is_some_and(|(_, h)| match h {
+                Hardness::Always => true,
+                Hardness::IfPermanent => facts.permanent(),
+            });
+
+    Classification {
+        reason,
+        auth_failed: auth,
+        hard_bounce,
+        evidence,
+    }
+}
+
+/// The names under which receivers mention each check.
+const AUTH_NAMES: &[(&str, AuthCheck)] = &[
+    ("spf", AuthCheck::Spf),
+    ("dkim", AuthCheck::Dkim),
+    ("domainkeys", AuthCheck::Dkim),
+    ("dmarc", AuthCheck::Dmarc),
+];
+
+/// Results that count as a pass when a receiver spells them out (`DKIM = pass`).
+const PASS_WORDS: &[&str] = &["pass"];
+/// Results that are not a pass, checked first (`= did not pass`).
+const FAIL_WORDS: &[&str] = &[
+    "did not pass",
+    "not pass",
+    "fail",
+    "none",
+    "neutral",
+    "temperror",
+    "permerror",
+];
+
+/// Which checks the text says failed: first those whose result the receiver spelled out as not
+/// passing (`Authentication results: DKIM = did not pass SPF [d] with ip: [ip] = did not
+/// pass`), second every check the text names at all.
+fn auth_from_text(lower: &str) -> (Vec<AuthCheck>, Vec<AuthCheck>) {
+    // Every word-bounded mention, in text order; bounded by the text length.
+    let mut mentions: Vec<(usize, usize, AuthCheck)> = Vec::new();
+    for (name, check) in AUTH_NAMES {
+        let mut from = 0;
+        while let Some(at) = lower.get(from..).and_then(|t| t.find(name)) {
+            let start = from + at;
+            let end = start + name.len();
+            let before = lower[..start].chars().next_back();
+            let after = lower[end..].chars().next();
+            let bounded = |c: Option<char>| !c.is_some_and(|c| c.is_ascii_alphanumeric());
+            if bounded(before) && bounded(after) {
+                mentions.push((start, end, *check));
+            }
+            from = end;
+        }
+    }
+    mentions.sort_by_key(|m| m.0);
+
+    let mut stated: Vec<(AuthCheck, bool)> = Vec::new();
+    for (i, (_, end, check)) in mentions.iter().enumerate() {
+        let next = mentions.get(i + 1).map_or(lower.len(), |m| m.0);
+        let segment = lower.get(*end..next).unwrap_or("");
+        let Some(eq) = segment.find('=') else {
+            continue;
+        };
+        let result = segment[eq + 1..].trim_start();
+        if FAIL_WORDS.iter().any(|w| result.starts_with(w)) {
+            stated.push((*check, false));
+        } else if PASS_WORDS.iter().any(|w| result.starts_with(w)) {
+            stated.push((*check, true));
+        }
+    }
+    let failed = stated
+        .into_iter()
+        .filter(|(_, passed)| !passed)
+        .map(|(c, _)| c)
+        .collect();
+    (failed, mentions.into_iter().map(|m| m.2).collect())
+}
+
+/// What a refinement looked at: the status code and the command.
+fn refinement_evidence(f: &Facts) -> String {
+    let status = f.status.map(|s| s.to_string());
+    [status.as_deref(), f.command.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// RFC 7372's codes name the check when the text does not.
+fn auth_from_status(status: Option<StatusCode>) -> &'static [AuthCheck] {
+    match status {
+        Some(StatusCode {
+            subject: 7,
+            detail: 20..=22,
+            ..
+        }) => &[AuthCheck::Dkim],
+        Some(StatusCode {
+            subject: 7,
+            detail: 23 | 24,
+            ..
+        }) => &[AuthCheck::Spf],
+        Some(StatusCode {
+            subject: 7,
+            detail: 26,
+            ..
+        }) => &[AuthCheck::Spf, AuthCheck::Dkim],
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelled_out_results_pick_the_failed_checks() {
+        let t = "authenticate with either spf or dkim. authentication results: dkim = did not pass spf [mail.example.com] with ip: [192.0.2.1] = did not pass";
+        assert_eq!(auth_from_text(t).0, vec![AuthCheck::Dkim, AuthCheck::Spf]);
+        let t = "authentication results: dkim = pass spf [example.com] with ip: [192.0.2.1] = fail";
+        assert_eq!(auth_from_text(t).0, vec![AuthCheck::Spf]);
+        let t =
+            "doesn't meet the required authentication level. spf= fail , dkim= pass , dmarc= pass";
+        assert_eq!(auth_from_text(t).0, vec![AuthCheck::Spf]);
+    }
+
+    #[test]
+    fn mentions_count_when_no_results_are_given() {
+        let (stated, mentioned) = auth_from_text("550 dmarc check failed");
+        assert!(stated.is_empty());
+        assert_eq!(mentioned, vec![AuthCheck::Dmarc]);
+        assert!(auth_from_text("spfcheck dkimsig").1.is_empty());
+    }
+
+    #[test]
+    fn cap_respects_char_boundaries() {
+        assert_eq!(cap("aé", 2), "a");
+        assert_eq!(cap("abc", 10), "abc");
+    }
+}
