@@ -6,5 +6,6 @@ mod dkim_vectors;
 mod dns;
 mod golden;
 mod parse_fixtures;
+mod spf_cli;
 mod spf_conformance;
 mod support;
