@@ -15,3 +15,4 @@ pub mod input;
 pub mod rdns;
 pub mod render;
 pub mod spf;
+pub mod verify;

@@ -58,7 +58,9 @@ pub enum DomainStatus {
     /// NXDOMAIN: expired, deleted or misspelt.
     Missing,
     /// DNS failed; nothing is known.
-    Unknown { answer: String },
+    Unknown {
+        answer: String,
+    },
 }
 
 /// SPF for one identity.
@@ -177,28 +179,21 @@ pub async fn subject(resolver: &dyn Lookup, bounce: &Bounce) -> Subject {
     let domain = bounce.sender.as_ref().map(|s| s.domain.clone());
     let mail_from = bounce.sender.as_ref().and_then(|s| s.address.clone());
     let helo = bounce.helo.as_ref().map(|h| h.value.clone());
-    let mut ip = None;
-    let mut ip_source = None;
-    if let Some(s) = &bounce.sending_ip {
-        if s.source == Source::DiagnosticText {
-            ip = Some(s.ip);
-            ip_source = Some(s.source);
-        }
-    }
-    if ip.is_none() {
-        if let Some(mta) = &bounce.reporting_mta {
-            if let Some(found) = resolve_public(resolver, mta).await {
-                ip = Some(found);
-                ip_source = Some(Source::Resolved);
-            }
-        }
-    }
-    if ip.is_none() {
-        if let Some(s) = &bounce.sending_ip {
-            ip = Some(s.ip);
-            ip_source = Some(s.source);
-        }
-    }
+    let named = bounce
+        .sending_ip
+        .as_ref()
+        .filter(|s| s.source == Source::DiagnosticText)
+        .map(|s| (s.ip, s.source));
+    let resolved = match (named, &bounce.reporting_mta) {
+        (None, Some(mta)) => resolve_public(resolver, mta)
+            .await
+            .map(|ip| (ip, Source::Resolved)),
+        _ => None,
+    };
+    let (ip, ip_source) = named
+        .or(resolved)
+        .or_else(|| bounce.sending_ip.as_ref().map(|s| (s.ip, s.source)))
+        .unzip();
     let texts: String = bounce
         .recipients
         .iter()
@@ -207,7 +202,9 @@ pub async fn subject(resolver: &dyn Lookup, bounce: &Bounce) -> Subject {
         .join(" ")
         .to_ascii_lowercase();
     let identity_used = match (&helo, &domain) {
-        (Some(h), d) if d.as_deref() != Some(h.as_str()) && texts.contains(&h.to_ascii_lowercase()) => {
+        (Some(h), d)
+            if d.as_deref() != Some(h.as_str()) && texts.contains(&h.to_ascii_lowercase()) =>
+        {
             Some(Identity::Helo)
         }
         (_, Some(_)) => Some(Identity::MailFrom),
@@ -370,7 +367,8 @@ pub async fn run(
             .unwrap_or_default();
         checks.providers = provider_matches(resolver, ip, &ptr_names).await;
         if !checks.providers.iter().any(|p| p.result == SpfResult::Pass) {
-            checks.related_spf = related_spf(resolver, ip, d, &ptr_names, &checks.own_addresses).await;
+            checks.related_spf =
+                related_spf(resolver, ip, d, &ptr_names, &checks.own_addresses).await;
         }
     }
     checks.dns_queries = resolver.queries_sent() - before;
@@ -443,7 +441,13 @@ async fn spf_identities(lookup: &dyn Lookup, subject: &Subject) -> Vec<SpfIdenti
 /// The domain's own addresses: A/AAAA of the domain, and of each of its MX hosts.
 async fn own_addresses(lookup: &dyn Lookup, domain: &str) -> Vec<OwnAddress> {
     let mut hosts = vec![(domain.to_string(), "a")];
-    for record in lookup.query(domain, QType::Mx).await.records().iter().take(MAX_MX_HOSTS) {
+    for record in lookup
+        .query(domain, QType::Mx)
+        .await
+        .records()
+        .iter()
+        .take(MAX_MX_HOSTS)
+    {
         if let RData::Mx { exchange, .. } = record {
             hosts.push((exchange.trim_end_matches('.').to_ascii_lowercase(), "mx"));
         }
@@ -498,9 +502,15 @@ async fn authorises(lookup: &dyn Lookup, ip: IpAddr, domain: &str) -> SpfResult 
 
 /// The catalog's providers that authorise `ip`: the one the PTR name names, or else every
 /// provider's include tried concurrently.
-async fn provider_matches(resolver: &Resolver, ip: IpAddr, ptr_names: &[String]) -> Vec<ProviderMatch> {
-    let named: Vec<&'static providers::Provider> =
-        ptr_names.iter().filter_map(|n| providers::by_ptr_name(n)).collect();
+async fn provider_matches(
+    resolver: &Resolver,
+    ip: IpAddr,
+    ptr_names: &[String],
+) -> Vec<ProviderMatch> {
+    let named: Vec<&'static providers::Provider> = ptr_names
+        .iter()
+        .filter_map(|n| providers::by_ptr_name(n))
+        .collect();
     let candidates: Vec<(&'static providers::Provider, bool)> = if named.is_empty() {
         PROVIDERS.iter().map(|p| (p, false)).collect()
     } else {
@@ -516,8 +526,10 @@ async fn provider_matches(resolver: &Resolver, ip: IpAddr, ptr_names: &[String])
     }
     let mut found = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        if let Ok((index, provider, by_ptr, result)) = joined {
-            if by_ptr || result == SpfResult::Pass {
+        if let Ok((index, provider, by_ptr, result)) = joined
+            && (by_ptr || result == SpfResult::Pass)
+        {
+            {
                 found.push((
                     index,
                     ProviderMatch {
@@ -546,7 +558,10 @@ async fn related_spf(
 ) -> Vec<RelatedSpf> {
     let own_org = dmarc::organizational_domain(domain);
     let mut orgs: Vec<(String, &'static str)> = Vec::new();
-    let mx_hosts = own.iter().filter(|a| a.via == "mx").map(|a| a.host.as_str());
+    let mx_hosts = own
+        .iter()
+        .filter(|a| a.via == "mx")
+        .map(|a| a.host.as_str());
     let sources = ptr_names
         .iter()
         .map(|n| (n.as_str(), "ptr_name"))
@@ -573,13 +588,18 @@ async fn related_spf(
     }
     let mut found = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        if let Ok((order, domain, why, result)) = joined {
-            if result == SpfResult::Pass {
-                found.push((order, RelatedSpf {
-                    domain,
-                    why: why.to_string(),
-                    result,
-                }));
+        if let Ok((order, domain, why, result)) = joined
+            && result == SpfResult::Pass
+        {
+            {
+                found.push((
+                    order,
+                    RelatedSpf {
+                        domain,
+                        why: why.to_string(),
+                        result,
+                    },
+                ));
             }
         }
     }

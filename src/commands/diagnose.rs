@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use bouncedoc::bounce::{self, BounceKind};
-use bouncedoc::classify;
+use bouncedoc::check::{self, CheckOptions};
+use bouncedoc::dns::Resolver;
 use bouncedoc::input::{Input, InputError};
 use bouncedoc::render::{self, Report};
+use bouncedoc::{classify, diagnose, verify};
 
 use super::{DnsArgs, OutputArgs};
 
@@ -20,7 +22,18 @@ pub fn run(
     dns: &DnsArgs,
     output: &OutputArgs,
 ) -> anyhow::Result<ExitCode> {
-    let _ = (offline, dns);
+    // DNS is set up once for the whole run (one cache, one query counter) and only when a
+    // bounce needs it.
+    let mut dns_run: Option<(tokio::runtime::Runtime, Resolver)> = None;
+    let check_options = CheckOptions {
+        nameserver_port: dns.ns_port,
+        nameserver_timeout: dns.timeout()?,
+        check_nameservers: !dns.no_network,
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
     let names: Vec<&str> = if files.is_empty() {
         vec!["-"]
     } else {
@@ -44,10 +57,28 @@ pub fn run(
         if !matches!(bounce.kind, BounceKind::NotBounce) {
             understood = true;
         }
+        let wanted = check::wanted(&bounce, &classifications);
+        let mut checks = None;
+        let mut findings = Vec::new();
+        if wanted.any() && !offline {
+            if dns_run.is_none() {
+                dns_run = Some((super::runtime()?, dns.resolver()?));
+            }
+            if let Some((runtime, resolver)) = &dns_run {
+                let done = runtime.block_on(check::run(resolver, &bounce, wanted, &check_options));
+                findings = diagnose::diagnose(&bounce, &classifications, Some(&done));
+                runtime.block_on(verify::verify(resolver, &done.subject, &mut findings));
+                checks = Some(done);
+            }
+        } else {
+            findings = diagnose::diagnose(&bounce, &classifications, None);
+        }
         let report = Report {
             input: input.name.clone(),
             bounce,
             classifications,
+            checks,
+            findings,
         };
         if output.json {
             render::json::write_report(&mut stdout, &report)?;

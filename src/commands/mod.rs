@@ -4,9 +4,11 @@
 pub mod diagnose;
 pub mod spf;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use anyhow::Context;
+use bouncedoc::dns::{DnsOptions, Overlay, Resolver, parse_server_addr};
 use clap::Args;
 
 /// How DNS is asked, shared by every command that goes to DNS.
@@ -28,29 +30,56 @@ pub struct DnsArgs {
     /// Ask no network at all: answer only from --zone and --assume; other names do not exist.
     #[arg(long, global = true)]
     pub no_network: bool,
+    /// The port to ask the sender domain's own name servers on, when comparing them (53).
+    #[arg(long, value_name = "PORT", default_value_t = 53, global = true)]
+    pub ns_port: u16,
 }
 
 impl DnsArgs {
-    /// `ADDR` or `ADDR:PORT` (IPv6 as `[ADDR]:PORT`), port 53 by default.
-    pub fn nameserver_addrs(&self) -> anyhow::Result<Vec<SocketAddr>> {
-        self.nameservers
+    /// The resolver a command asks: the given servers (or the system's), with `--zone` and
+    /// `--assume` records laid over them, or only those with `--no-network`.
+    pub fn resolver(&self) -> anyhow::Result<Resolver> {
+        let mut overlay = Overlay::new();
+        for path in &self.zones {
+            overlay
+                .add_zone_file(path)
+                .with_context(|| format!("cannot load zone {}", path.display()))?;
+        }
+        for assume in &self.assumes {
+            overlay
+                .add_assumption(assume)
+                .with_context(|| format!("bad --assume {assume:?}"))?;
+        }
+        let servers = self
+            .nameservers
             .iter()
-            .map(|s| {
-                parse_nameserver(s)
-                    .ok_or_else(|| anyhow::anyhow!("--nameserver {s:?} is not ADDR or ADDR:PORT"))
-            })
-            .collect()
+            .map(|s| parse_server_addr(s).with_context(|| format!("bad --nameserver {s:?}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let options = DnsOptions {
+            servers,
+            timeout: self.timeout()?,
+            overlay,
+            zone_only: self.no_network,
+            ..DnsOptions::default()
+        };
+        Resolver::new(options).context("cannot set up DNS")
+    }
+
+    /// `--timeout` as a duration, checked.
+    pub fn timeout(&self) -> anyhow::Result<Duration> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 300.0) {
+            anyhow::bail!("--timeout must be a number of seconds between 0 and 300");
+        }
+        Ok(Duration::from_secs_f64(self.timeout))
     }
 }
 
-fn parse_nameserver(s: &str) -> Option<SocketAddr> {
-    if let Ok(addr) = s.parse::<SocketAddr>() {
-        return Some(addr);
-    }
-    s.trim_matches(|c| c == '[' || c == ']')
-        .parse::<std::net::IpAddr>()
-        .ok()
-        .map(|ip| SocketAddr::new(ip, 53))
+/// A runtime for one command's DNS work: one thread is plenty for I/O-bound checks.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Output options shared by every command.
@@ -65,27 +94,4 @@ pub struct OutputArgs {
     /// When to colour the report: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     pub color: crate::ColorChoice,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nameserver_forms() {
-        assert_eq!(
-            parse_nameserver("127.0.0.1:5353"),
-            Some("127.0.0.1:5353".parse().unwrap())
-        );
-        assert_eq!(
-            parse_nameserver("192.0.2.1"),
-            Some("192.0.2.1:53".parse().unwrap())
-        );
-        assert_eq!(
-            parse_nameserver("[::1]:5353"),
-            Some("[::1]:5353".parse().unwrap())
-        );
-        assert_eq!(parse_nameserver("::1"), Some("[::1]:53".parse().unwrap()));
-        assert_eq!(parse_nameserver("ns.example"), None);
-    }
 }

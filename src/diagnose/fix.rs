@@ -60,6 +60,15 @@ pub fn merge_records(records: &[&str]) -> String {
     merged.join(" ")
 }
 
+/// `record` without the term `term` (case-insensitive match of the whole term).
+pub fn remove_term(record: &str, term: &str) -> String {
+    terms(record)
+        .into_iter()
+        .filter(|t| !t.eq_ignore_ascii_case(term))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,13 +113,4 @@ mod tests {
             "v=spf1 include:_spf.google.com include:sendgrid.net ~all"
         );
     }
-}
-
-/// `record` without the term `term` (case-insensitive match of the whole term).
-pub fn remove_term(record: &str, term: &str) -> String {
-    terms(record)
-        .into_iter()
-        .filter(|t| !t.eq_ignore_ascii_case(term))
-        .collect::<Vec<_>>()
-        .join(" ")
 }

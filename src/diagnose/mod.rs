@@ -6,6 +6,7 @@
 pub mod fix;
 pub mod providers;
 pub mod remedies;
+pub mod spf;
 
 use serde::Serialize;
 
@@ -36,4 +37,126 @@ pub struct Finding {
     /// `Some(true)` when re-running the check with the fix in the DNS overlay gives pass;
     /// `None` when the fix is not a DNS change that can be checked.
     pub verified: Option<bool>,
+    /// What re-running the check with the fix in place gave.
+    pub verification: Option<Verification>,
+}
+
+/// The re-run of a check with a proposed fix in the DNS overlay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// The SPF result for the same IP and identity with the fixed record.
+    pub result: crate::spf::SpfResult,
+    /// DNS-querying terms the fixed record needs (limit 10).
+    pub lookups: u32,
+    pub lookup_limit: u32,
+}
+
+use crate::bounce::{Bounce, BounceKind};
+use crate::check::Checks;
+use crate::classify::{Classification, Reason};
+
+/// The findings for one bounce, most important first (the first is the headline). `checks` is
+/// `None` when the live checks did not run (`--offline`, or the bounce needed none).
+pub fn diagnose(
+    bounce: &Bounce,
+    classifications: &[Classification],
+    checks: Option<&Checks>,
+) -> Vec<Finding> {
+    if matches!(
+        bounce.kind,
+        BounceKind::Feedback | BounceKind::Autoreply | BounceKind::NotBounce
+    ) {
+        return Vec::new();
+    }
+    let mut findings = Vec::new();
+    let auth_evidence = receiver_said(bounce, classifications, |c| {
+        c.reason == Reason::AuthFailure || !c.auth_failed.is_empty()
+    });
+    let wants_auth = checks.is_some_and(|c| !c.spf.is_empty() || c.spf_lint.is_some())
+        || !auth_evidence.is_empty();
+    if wants_auth {
+        match checks {
+            Some(c) if !c.dns_reachable => findings.push(Finding {
+                cause: "dns_unreachable".into(),
+                summary: "No DNS server answered, so the sender's DNS could not be re-checked; the diagnosis is the offline one.".into(),
+                evidence: auth_evidence.clone(),
+                fix: Some(Fix {
+                    steps: vec![
+                        "Check this machine's network and resolver, or name one with --nameserver.".into(),
+                        "Meanwhile: the receiver says authentication failed; check that the sending IP is in the domain's SPF record and that DKIM signing is on.".into(),
+                    ],
+                    ..Fix::default()
+                }),
+                verified: None,
+                verification: None,
+            }),
+            Some(c) => findings.extend(spf::findings(c, &auth_evidence)),
+            None if !auth_evidence.is_empty() => findings.push(Finding {
+                cause: "auth_not_checked".into(),
+                summary: "The receiver refused the message because sender authentication (SPF/DKIM/DMARC) failed; the DNS checks were skipped (--offline).".into(),
+                evidence: auth_evidence.clone(),
+                fix: Some(Fix {
+                    steps: vec!["Run bouncedoc again without --offline to find which record to change.".into()],
+                    ..Fix::default()
+                }),
+                verified: None,
+                verification: None,
+            }),
+            None => {}
+        }
+    }
+    // Every other reason gets its usual remedy, once.
+    let mut seen = Vec::new();
+    for class in classifications {
+        if seen.contains(&class.reason) {
+            continue;
+        }
+        seen.push(class.reason);
+        if let Some(remedy) = remedies::for_reason(class.reason) {
+            let evidence = receiver_said(bounce, classifications, |c| c.reason == class.reason);
+            findings.push(Finding {
+                cause: remedy.cause.to_string(),
+                summary: remedy.summary.to_string(),
+                evidence,
+                fix: Some(Fix {
+                    steps: remedy.steps.iter().map(|s| s.to_string()).collect(),
+                    ..Fix::default()
+                }),
+                verified: None,
+                verification: None,
+            });
+        }
+    }
+    findings
+}
+
+/// What the receiver said for the recipients whose classification `pick` selects, with the
+/// rule that classified it: the bounce side of a finding's evidence.
+fn receiver_said(
+    bounce: &Bounce,
+    classifications: &[Classification],
+    pick: impl Fn(&Classification) -> bool,
+) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for (recipient, class) in bounce.recipients.iter().zip(classifications) {
+        if !pick(class) {
+            continue;
+        }
+        if let Some(text) = &recipient.diagnostic {
+            let line = format!("the receiver said: {text}");
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        if let Some(ev) = class.evidence.first() {
+            let line = format!(
+                "classified {} by rule {} (matched \"{}\")",
+                class.reason, ev.rule, ev.matched
+            );
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    lines
 }

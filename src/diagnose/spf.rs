@@ -5,8 +5,9 @@
 use std::net::IpAddr;
 
 use crate::check::{Checks, DomainStatus, Identity, OwnAddress, SpfIdentityCheck};
-use crate::spf::lint::{Finding as Lint, IncludeNode};
-use crate::spf::{Cause, SpfOutcome, SpfRecord, SpfResult, StepOutcome, TraceNode};
+use crate::spf::eval::Cause;
+use crate::spf::lint::Finding as Lint;
+use crate::spf::{SpfOutcome, SpfRecord, SpfResult, StepOutcome, TraceNode};
 
 use super::fix::{add_term, merge_records, replace_term};
 use super::providers;
@@ -69,11 +70,15 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
     if checks.domain_status == Some(DomainStatus::Missing) {
         return vec![finding(
             "sender_domain_missing",
-            format!("The sender domain {domain} does not exist in DNS (NXDOMAIN): it expired, was deleted, or is misspelt."),
+            format!(
+                "The sender domain {domain} does not exist in DNS (NXDOMAIN): it expired, was deleted, or is misspelt."
+            ),
             with(bounce_evidence, [format!("{domain} SOA: NXDOMAIN")]),
             Some(Fix {
                 steps: vec![
-                    format!("Check the domain's registration (whois {domain}) and renew it if it expired."),
+                    format!(
+                        "Check the domain's registration (whois {domain}) and renew it if it expired."
+                    ),
                     "Check that the sending software uses the right sender address.".into(),
                 ],
                 ..Fix::default()
@@ -162,7 +167,11 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
             _ => {}
         }
     }
-    let no_record = lint.is_some_and(|l| l.findings.iter().any(|f| matches!(f, Lint::NoRecord { domain: d } if d == domain)));
+    let no_record = lint.is_some_and(|l| {
+        l.findings
+            .iter()
+            .any(|f| matches!(f, Lint::NoRecord { domain: d } if d == domain))
+    });
 
     if let Some(check) = mail_from {
         let o = &check.outcome;
@@ -187,7 +196,14 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
             }
             SpfResult::Pass => out.push(passes_now(o, checks, bounce_evidence)),
             SpfResult::Fail | SpfResult::Softfail | SpfResult::Neutral | SpfResult::None => {
-                if let Some(f) = not_authorised(checks, o, domain, base_record.as_deref(), no_record, bounce_evidence) {
+                if let Some(f) = not_authorised(
+                    checks,
+                    o,
+                    domain,
+                    base_record.as_deref(),
+                    no_record,
+                    bounce_evidence,
+                ) {
                     out.push(f);
                 }
             }
@@ -197,9 +213,17 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
         out.push(no_record_finding(domain, None, bounce_evidence));
     }
 
-    if let Some(Ok(ns)) = &checks.nameservers {
-        if !ns.agree {
-            let mut evidence = with(bounce_evidence, [format!("asked each authoritative server of {} over UDP and TCP:", ns.zone)]);
+    if let Some(Ok(ns)) = &checks.nameservers
+        && !ns.agree
+    {
+        {
+            let mut evidence = with(
+                bounce_evidence,
+                [format!(
+                    "asked each authoritative server of {} over UDP and TCP:",
+                    ns.zone
+                )],
+            );
             evidence.extend(ns.differences.iter().map(|d| format!("  {d}")));
             out.push(finding(
                 "nameservers_disagree",
@@ -219,7 +243,7 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
     out
 }
 
-fn with<const N: usize>(base: &[String], more: [String; N]) -> Vec<String> {
+fn with(base: &[String], more: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut v = base.to_vec();
     v.extend(more);
     v
@@ -228,11 +252,15 @@ fn with<const N: usize>(base: &[String], more: [String; N]) -> Vec<String> {
 fn dns_failure(domain: &str, answer: &str, bounce_evidence: &[String]) -> Finding {
     finding(
         "dns_failure",
-        format!("The SPF TXT lookup of {domain} fails ({answer}): receivers get temperror and defer or reject."),
+        format!(
+            "The SPF TXT lookup of {domain} fails ({answer}): receivers get temperror and defer or reject."
+        ),
         with(bounce_evidence, [format!("{domain} TXT: {answer}")]),
         Some(Fix {
             steps: vec![
-                format!("Make every name server of {domain} answer for it (SERVFAIL or timeouts mean a broken or unreachable server)."),
+                format!(
+                    "Make every name server of {domain} answer for it (SERVFAIL or timeouts mean a broken or unreachable server)."
+                ),
                 "Check the delegation at the registrar and each server's zone.".into(),
             ],
             ..Fix::default()
@@ -248,7 +276,9 @@ pub fn trace_lines(node: &TraceNode) -> Vec<String> {
             "{}: \"{}\"{}",
             node.domain,
             r,
-            node.ttl.map(|t| format!(" (TTL {t} s)")).unwrap_or_default()
+            node.ttl
+                .map(|t| format!(" (TTL {t} s)"))
+                .unwrap_or_default()
         )),
         None => {
             if let Some(f) = &node.fetch {
@@ -335,8 +365,13 @@ fn no_record_finding(domain: &str, new_term: Option<&str>, bounce_evidence: &[St
     };
     finding(
         "spf_no_record",
-        format!("{domain} publishes no SPF record, so receivers cannot authorise any server for it."),
-        with(bounce_evidence, [format!("{domain} TXT: no record starting with v=spf1")]),
+        format!(
+            "{domain} publishes no SPF record, so receivers cannot authorise any server for it."
+        ),
+        with(
+            bounce_evidence,
+            [format!("{domain} TXT: no record starting with v=spf1")],
+        ),
         Some(spf_record_fix(domain, record)),
     )
 }
@@ -361,22 +396,35 @@ fn not_authorised(
         .unwrap_or_default();
 
     // A known provider.
-    if let Some(p) = checks.providers.iter().find(|p| p.result == SpfResult::Pass) {
+    if let Some(p) = checks
+        .providers
+        .iter()
+        .find(|p| p.result == SpfResult::Pass)
+    {
         let how = if p.named_by_ptr {
             format!("{ip} is {}'s server (PTR {})", p.name, ptr_names.join(", "))
         } else {
-            format!("{ip} is authorised by {}'s SPF (include:{})", p.name, p.include)
+            format!(
+                "{ip} is authorised by {}'s SPF (include:{})",
+                p.name, p.include
+            )
         };
         evidence.push(how);
         let term = format!("include:{}", p.include);
         if no_record {
             let mut f = no_record_finding(domain, Some(&term), &evidence);
-            f.summary = format!("{domain} publishes no SPF record; {ip} belongs to {}, whose include it needs.", p.name);
+            f.summary = format!(
+                "{domain} publishes no SPF record; {ip} belongs to {}, whose include it needs.",
+                p.name
+            );
             return Some(f);
         }
         return Some(finding(
             "spf_include_missing",
-            format!("{ip} sends for {domain} through {}, but the SPF record of {domain} lacks include:{}.", p.name, p.include),
+            format!(
+                "{ip} sends for {domain} through {}, but the SPF record of {domain} lacks include:{}.",
+                p.name, p.include
+            ),
             evidence,
             record.map(|r| spf_record_fix(domain, add_term(r, &term))),
         ));
@@ -398,10 +446,21 @@ fn not_authorised(
             None => ip_term(ip),
         };
         if let Some(a) = own.first() {
-            evidence.push(format!("{ip} is {} ({} of {domain})", a.host, if a.via == "mx" { "an MX host" } else { "the domain's address" }));
+            evidence.push(format!(
+                "{ip} is {} ({} of {domain})",
+                a.host,
+                if a.via == "mx" {
+                    "an MX host"
+                } else {
+                    "the domain's address"
+                }
+            ));
         }
         if let Some(n) = ptr_own {
-            evidence.push(format!("{ip} has PTR {}, which resolves back to it", n.name));
+            evidence.push(format!(
+                "{ip} has PTR {}, which resolves back to it",
+                n.name
+            ));
         }
         if no_record {
             return Some(no_record_finding(domain, Some(&new_term), &evidence));
@@ -416,7 +475,13 @@ fn not_authorised(
         }
         return Some(finding(
             "spf_stale_ip",
-            format!("{ip} is {domain}'s own server, but the SPF record does not list it{}.", stale.as_ref().map(|s| format!(" (it still lists `{s}`)")).unwrap_or_default()),
+            format!(
+                "{ip} is {domain}'s own server, but the SPF record does not list it{}.",
+                stale
+                    .as_ref()
+                    .map(|s| format!(" (it still lists `{s}`)"))
+                    .unwrap_or_default()
+            ),
             evidence,
             fixed.map(|v| spf_record_fix(domain, v)),
         ));
@@ -435,7 +500,10 @@ fn not_authorised(
         }
         return Some(finding(
             "spf_include_missing",
-            format!("{ip} is a server of {}, whose SPF authorises it, but the SPF record of {domain} lacks include:{}.", rel.domain, rel.domain),
+            format!(
+                "{ip} is a server of {}, whose SPF authorises it, but the SPF record of {domain} lacks include:{}.",
+                rel.domain, rel.domain
+            ),
             evidence,
             record.map(|r| spf_record_fix(domain, add_term(r, &term))),
         ));
@@ -444,15 +512,23 @@ fn not_authorised(
         return Some(no_record_finding(domain, Some(&ip_term(ip)), &evidence));
     }
     if let Some(p) = ptr_names.iter().find_map(|n| providers::by_ptr_name(n)) {
-        evidence.push(format!("{ip}'s PTR names {}, but its SPF include does not authorise the IP", p.name));
+        evidence.push(format!(
+            "{ip}'s PTR names {}, but its SPF include does not authorise the IP",
+            p.name
+        ));
     }
     Some(finding(
         "spf_ip_not_authorized",
-        format!("The SPF record of {domain} does not authorise {ip}, and no provider or server of the domain was recognised at that address."),
+        format!(
+            "The SPF record of {domain} does not authorise {ip}, and no provider or server of the domain was recognised at that address."
+        ),
         evidence,
         record.map(|r| {
             let mut fix = spf_record_fix(domain, add_term(r, &ip_term(ip)));
-            fix.steps.insert(0, format!("Only if {ip} is a server you (or your provider) run for {domain}:"));
+            fix.steps.insert(
+                0,
+                format!("Only if {ip} is a server you (or your provider) run for {domain}:"),
+            );
             fix
         }),
     ))
@@ -468,7 +544,10 @@ fn stale_address(record: &str, own: &[OwnAddress], ip: IpAddr) -> Option<String>
         .filter_map(|term| {
             let t = term.trim_start_matches(['+', '-', '~', '?']);
             let (kind, value) = t.split_once(':')?;
-            let value = value.strip_suffix("/32").or(value.strip_suffix("/128")).unwrap_or(value);
+            let value = value
+                .strip_suffix("/32")
+                .or(value.strip_suffix("/128"))
+                .unwrap_or(value);
             let addr: IpAddr = value.parse().ok()?;
             let close = match (addr, ip) {
                 (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..3] == b.octets()[..3],
@@ -479,7 +558,7 @@ fn stale_address(record: &str, own: &[OwnAddress], ip: IpAddr) -> Option<String>
                 && addr != ip
                 && close
                 && !own.iter().any(|o| o.ip == addr))
-                .then(|| term.to_string())
+            .then(|| term.to_string())
         })
         .collect();
     (candidates.len() == 1).then(|| candidates[0].clone())
@@ -492,15 +571,20 @@ fn too_many_lookups(
     lint: Option<&crate::spf::LintReport>,
     bounce_evidence: &[String],
 ) -> Finding {
-    let mut evidence = with(bounce_evidence, [format!("lookups {count}/{limit}: more than {limit} DNS-querying terms is a permerror (RFC 7208 §4.6.4)")]);
+    let mut evidence = with(
+        bounce_evidence,
+        [format!(
+            "lookups {count}/{limit}: more than {limit} DNS-querying terms is a permerror (RFC 7208 §4.6.4)"
+        )],
+    );
     let mut costly: Vec<(String, u32)> = Vec::new();
     if let Some(l) = lint {
         for t in &l.tree.terms {
-            let cost = t.cost + t.target.as_ref().map(|n: &Box<IncludeNode>| n.total_cost).unwrap_or(0);
+            let cost = t.cost + t.target.as_ref().map(|n| n.total_cost).unwrap_or(0);
             costly.push((t.term.clone(), cost));
         }
     }
-    costly.sort_by(|a, b| b.1.cmp(&a.1));
+    costly.sort_by_key(|c| std::cmp::Reverse(c.1));
     for (term, cost) in &costly {
         evidence.push(format!("  {term} costs {cost}"));
     }
@@ -511,9 +595,14 @@ fn too_many_lookups(
     ];
     finding(
         "spf_too_many_lookups",
-        format!("The SPF record of {domain} needs {count} DNS lookups; receivers allow {limit} and answer permerror."),
+        format!(
+            "The SPF record of {domain} needs {count} DNS lookups; receivers allow {limit} and answer permerror."
+        ),
         evidence,
-        Some(Fix { steps, ..Fix::default() }),
+        Some(Fix {
+            steps,
+            ..Fix::default()
+        }),
     )
 }
 
@@ -547,12 +636,11 @@ fn correct_term(term: &str) -> Option<String> {
         return Some(format!("{qualifier}{trimmed}"));
     }
     // An IPv4 prefix longer than /32.
-    if let Some(rest) = lower.strip_prefix("ip4:") {
-        if let Some((addr, len)) = rest.split_once('/') {
-            if len.parse::<u32>().is_ok_and(|l| l > 32) {
-                return Some(format!("{qualifier}ip4:{addr}"));
-            }
-        }
+    if let Some(rest) = lower.strip_prefix("ip4:")
+        && let Some((addr, len)) = rest.split_once('/')
+        && len.parse::<u32>().is_ok_and(|l| l > 32)
+    {
+        return Some(format!("{qualifier}ip4:{addr}"));
     }
     None
 }
@@ -564,7 +652,11 @@ mod tests {
     #[test]
     fn obvious_typos_are_corrected() {
         assert_eq!(
-            correct_record("v=spf1 inlcude:_spf.google.com ~all", "inlcude:_spf.google.com").as_deref(),
+            correct_record(
+                "v=spf1 inlcude:_spf.google.com ~all",
+                "inlcude:_spf.google.com"
+            )
+            .as_deref(),
             Some("v=spf1 include:_spf.google.com ~all")
         );
         assert_eq!(
@@ -590,6 +682,9 @@ mod tests {
             stale_address("v=spf1 ip4:192.0.2.10 ip4:198.51.100.1 -all", &own, ip).as_deref(),
             Some("ip4:192.0.2.10")
         );
-        assert_eq!(stale_address("v=spf1 ip4:198.51.100.1 -all", &own, ip), None);
+        assert_eq!(
+            stale_address("v=spf1 ip4:198.51.100.1 -all", &own, ip),
+            None
+        );
     }
 }

@@ -24,6 +24,9 @@ struct JsonReport<'a> {
     dkim_signatures: &'a [DkimSignatureRef],
     recipients: Vec<JsonRecipient<'a>>,
     warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<&'a crate::check::Checks>,
+    findings: &'a [crate::diagnose::Finding],
 }
 
 #[derive(Serialize)]
@@ -89,6 +92,8 @@ pub fn report_value(report: &Report) -> serde_json::Value {
         dkim_signatures: &bounce.dkim_signatures,
         recipients,
         warnings: &bounce.warnings,
+        checks: report.checks.as_ref(),
+        findings: &report.findings,
     };
     serde_json::to_value(json).unwrap_or(serde_json::Value::Null)
 }

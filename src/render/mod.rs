@@ -14,6 +14,10 @@ pub struct Report {
     pub bounce: Bounce,
     /// One per recipient of `bounce`, in the same order.
     pub classifications: Vec<Classification>,
+    /// The live DNS checks, when they ran.
+    pub checks: Option<crate::check::Checks>,
+    /// What is wrong and how to fix it, the headline first.
+    pub findings: Vec<crate::diagnose::Finding>,
 }
 
 pub mod json;

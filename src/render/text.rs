@@ -140,6 +140,12 @@ pub fn write_report(
         head.push_str(&format!(" from {}", sanitize(mta)));
     }
     writeln!(out, "{}", p.bold(&head))?;
+    for (i, finding) in report.findings.iter().enumerate() {
+        write_finding(out, &p, finding, i == 0)?;
+    }
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+    }
     if let Some(sender) = &b.sender {
         let who = match &sender.address {
             Some(address) => format!(
@@ -177,7 +183,144 @@ pub fn write_report(
     for warning in &b.warnings {
         writeln!(out, "  {} {}", p.yellow("warning:"), sanitize(warning))?;
     }
+    if let Some(checks) = &report.checks {
+        write_checks(out, &p, checks, verbose)?;
+    }
     writeln!(out)
+}
+
+/// One finding: the cause and summary, the fix ready to copy, whether it was verified, then
+/// the evidence.
+fn write_finding(
+    out: &mut impl Write,
+    p: &Painter,
+    finding: &crate::diagnose::Finding,
+    headline: bool,
+) -> std::io::Result<()> {
+    let marker = if finding.cause == "spf_passes_now" {
+        p.green("✓")
+    } else if headline {
+        p.red("✗")
+    } else {
+        p.yellow("•")
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  {marker} {} {}",
+        p.bold(&sanitize(&finding.summary)),
+        p.dim(&format!("[{}]", finding.cause))
+    )?;
+    if let Some(fix) = &finding.fix {
+        match (&fix.name, &fix.rtype, &fix.value) {
+            (Some(name), Some(rtype), Some(value)) => {
+                writeln!(
+                    out,
+                    "    fix      publish this {} record at {}:",
+                    sanitize(rtype),
+                    sanitize(name)
+                )?;
+                writeln!(out, "               {}", p.green(&sanitize(value)))?;
+                for step in &fix.steps {
+                    writeln!(out, "             {}", sanitize(step))?;
+                }
+            }
+            _ => {
+                for (i, step) in fix.steps.iter().enumerate() {
+                    let label = if i == 0 { "fix" } else { "" };
+                    writeln!(out, "    {label:<8} {}. {}", i + 1, sanitize(step))?;
+                }
+            }
+        }
+    }
+    match (&finding.verified, &finding.verification) {
+        (Some(true), Some(v)) => writeln!(
+            out,
+            "    verified {}",
+            p.green(&format!(
+                "yes: with this record SPF gives {} (lookups {}/{})",
+                v.result, v.lookups, v.lookup_limit
+            ))
+        )?,
+        (Some(true), None) => {
+            writeln!(out, "    verified {}", p.green("yes: the record is valid"))?
+        }
+        (Some(false), Some(v)) => writeln!(
+            out,
+            "    verified {}",
+            p.red(&format!(
+                "no: with this record SPF still gives {} (lookups {}/{})",
+                v.result, v.lookups, v.lookup_limit
+            ))
+        )?,
+        (Some(false), None) => writeln!(
+            out,
+            "    verified {}",
+            p.red("no: the record is still not valid")
+        )?,
+        _ => {}
+    }
+    if !finding.evidence.is_empty() {
+        writeln!(out, "    evidence")?;
+        for line in &finding.evidence {
+            writeln!(out, "      {}", p.dim(&sanitize(line)))?;
+        }
+    }
+    Ok(())
+}
+
+/// A short account of the live checks; `verbose` adds the full SPF traces.
+fn write_checks(
+    out: &mut impl Write,
+    p: &Painter,
+    checks: &crate::check::Checks,
+    verbose: bool,
+) -> std::io::Result<()> {
+    writeln!(out)?;
+    if !checks.dns_reachable {
+        writeln!(out, "  {} no DNS server answered", p.yellow("DNS"))?;
+        return Ok(());
+    }
+    if let (Some(ip), Some(source)) = (checks.subject.ip, checks.subject.ip_source) {
+        writeln!(out, "  checked  {ip} ({})", source_words(source))?;
+    }
+    for spf in &checks.spf {
+        let identity = match spf.identity {
+            crate::check::Identity::MailFrom => "MAIL FROM",
+            crate::check::Identity::Helo => "HELO",
+        };
+        writeln!(
+            out,
+            "  SPF      {identity} {}: {} (lookups {}/{}, void {}/{})",
+            sanitize(&spf.outcome.domain),
+            spf.outcome.result,
+            spf.outcome.lookups,
+            spf.outcome.lookup_limit,
+            spf.outcome.void_lookups,
+            spf.outcome.void_limit
+        )?;
+        if verbose {
+            let mut buf = Vec::new();
+            super::spf::write_outcome(&mut buf, &spf.outcome, p.on)?;
+            for line in String::from_utf8_lossy(&buf).lines() {
+                writeln!(out, "    {line}")?;
+            }
+        }
+    }
+    if let Some(rdns) = &checks.rdns {
+        let words = match &rdns.outcome {
+            crate::rdns::RdnsOutcome::Ok { name } => format!("{} (confirmed)", sanitize(name)),
+            crate::rdns::RdnsOutcome::Missing { .. } => "no PTR record".to_string(),
+            crate::rdns::RdnsOutcome::Mismatch { names } => {
+                format!("{} (does not resolve back)", sanitize(&names.join(", ")))
+            }
+            crate::rdns::RdnsOutcome::DnsFailure { answer, .. } => {
+                format!("DNS failed: {}", answer.summary())
+            }
+        };
+        writeln!(out, "  PTR      {words}")?;
+    }
+    writeln!(out, "  DNS      {} queries sent", checks.dns_queries)
 }
 
 fn write_recipient(
@@ -213,9 +356,9 @@ fn write_recipient(
         _ => p.yellow(&reason),
     };
     let kind = if c.hard_bounce {
-        "hard bounce"
+        "hard bounce: stop sending to this address"
     } else {
-        "soft bounce"
+        "soft bounce: the address may work once the cause is fixed"
     };
     writeln!(out, "    reason   {reason} [{kind}]")?;
     if let Some(mta) = &r.remote_mta {
