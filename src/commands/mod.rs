@@ -2,11 +2,17 @@
 //! and hands the result to a renderer; errors get their context here, and nowhere else.
 
 pub mod diagnose;
+pub mod dkim;
+pub mod dmarc;
+pub mod rdns;
 pub mod spf;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
+use bouncedoc::dns;
 use clap::Args;
 
 /// How DNS is asked, shared by every command that goes to DNS.
@@ -31,26 +37,60 @@ pub struct DnsArgs {
 }
 
 impl DnsArgs {
-    /// `ADDR` or `ADDR:PORT` (IPv6 as `[ADDR]:PORT`), port 53 by default.
+    /// The `--nameserver` addresses: `ADDR`, `ADDR:PORT` or `[IPV6]:PORT`, port 53 by default.
     pub fn nameserver_addrs(&self) -> anyhow::Result<Vec<SocketAddr>> {
-        self.nameservers
+        Ok(self
+            .nameservers
             .iter()
-            .map(|s| {
-                parse_nameserver(s)
-                    .ok_or_else(|| anyhow::anyhow!("--nameserver {s:?} is not ADDR or ADDR:PORT"))
-            })
-            .collect()
+            .map(|s| dns::parse_server_addr(s))
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The one resolver of a run, built from the DNS options: the given servers (or the
+    /// system's), the overlay of `--assume` and `--zone` records, and no network at all with
+    /// `--no-network`. Errors here are setup errors (exit code 2).
+    pub fn resolver(&self) -> anyhow::Result<dns::Resolver> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= MAX_TIMEOUT_SECS) {
+            anyhow::bail!(
+                "--timeout {} is not a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}",
+                self.timeout
+            );
+        }
+        let mut overlay = dns::Overlay::new();
+        for assumption in &self.assumes {
+            overlay.add_assumption(assumption)?;
+        }
+        for zone in &self.zones {
+            overlay.add_zone_file(zone)?;
+        }
+        let servers = self.nameserver_addrs()?;
+        Ok(dns::Resolver::new(dns::DnsOptions {
+            servers,
+            timeout: Duration::from_secs_f64(self.timeout),
+            overlay,
+            zone_only: self.no_network,
+            ..dns::DnsOptions::default()
+        })?)
     }
 }
 
-fn parse_nameserver(s: &str) -> Option<SocketAddr> {
-    if let Ok(addr) = s.parse::<SocketAddr>() {
-        return Some(addr);
+/// The longest `--timeout` accepted: one answer never needs more, and a typo should not hang.
+const MAX_TIMEOUT_SECS: f64 = 300.0;
+
+/// A runtime for one command's lookups: the checks are sequential per command, so one thread.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Exit code 0 when the check ran and found nothing wrong, 1 when it found a problem.
+pub fn verdict(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
-    s.trim_matches(|c| c == '[' || c == ']')
-        .parse::<std::net::IpAddr>()
-        .ok()
-        .map(|ip| SocketAddr::new(ip, 53))
 }
 
 /// Output options shared by every command.
@@ -71,21 +111,43 @@ pub struct OutputArgs {
 mod tests {
     use super::*;
 
+    fn args(nameservers: &[&str], timeout: f64) -> DnsArgs {
+        DnsArgs {
+            nameservers: nameservers.iter().map(|s| s.to_string()).collect(),
+            timeout,
+            assumes: Vec::new(),
+            zones: Vec::new(),
+            no_network: false,
+        }
+    }
+
     #[test]
     fn nameserver_forms() {
+        let a = args(&["127.0.0.1:5353", "192.0.2.1", "[::1]:5353", "::1"], 5.0);
+        let got: Vec<String> = a
+            .nameserver_addrs()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
-            parse_nameserver("127.0.0.1:5353"),
-            Some("127.0.0.1:5353".parse().unwrap())
+            got,
+            ["127.0.0.1:5353", "192.0.2.1:53", "[::1]:5353", "[::1]:53"]
         );
-        assert_eq!(
-            parse_nameserver("192.0.2.1"),
-            Some("192.0.2.1:53".parse().unwrap())
-        );
-        assert_eq!(
-            parse_nameserver("[::1]:5353"),
-            Some("[::1]:5353".parse().unwrap())
-        );
-        assert_eq!(parse_nameserver("::1"), Some("[::1]:53".parse().unwrap()));
-        assert_eq!(parse_nameserver("ns.example"), None);
+        assert!(args(&["ns.example"], 5.0).nameserver_addrs().is_err());
+    }
+
+    #[test]
+    fn resolver_options_are_checked() {
+        assert!(args(&["127.0.0.1:5353"], 2.0).resolver().is_ok());
+        for bad in [0.0, -1.0, f64::NAN, 1e9] {
+            assert!(args(&["127.0.0.1"], bad).resolver().is_err(), "{bad}");
+        }
+        let mut a = args(&[], 1.0);
+        a.no_network = true;
+        a.assumes = vec!["example.com TXT \"v=spf1 -all\"".into()];
+        assert!(a.resolver().unwrap().is_zone_only());
+        a.assumes = vec!["example.com NOPE x".into()];
+        assert!(a.resolver().is_err());
     }
 }

@@ -16,6 +16,7 @@ pub struct Report {
     pub classifications: Vec<Classification>,
 }
 
+pub mod auth;
 pub mod json;
 pub mod text;
 
