@@ -592,3 +592,76 @@ pub fn write_rdns(out: &mut impl Write, check: &RdnsCheck, p: &Painter) -> std::
     }
     writeln!(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dkim::KeyRecordError;
+    use crate::dkim::tags::TagError;
+    use crate::dmarc::DmarcRecordError;
+
+    fn text(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn hostile_dns_text_is_neutralised() {
+        let check = KeyCheck {
+            name: "sel._domainkey.example.org".into(),
+            records: vec!["v=DKIM1; \u{1b}[2J p".into()],
+            key_type: None,
+            bits: None,
+            testing: false,
+            strict: false,
+            hashes: None,
+            outcome: KeyOutcome::Malformed {
+                error: KeyRecordError::Tags(TagError::MissingEquals {
+                    spec: "\u{1b}[2J p".into(),
+                }),
+            },
+        };
+        let out = text(|o| write_dkim_key(o, &check, &Painter::new(false)));
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert!(out.contains("DKIM key malformed"), "{out}");
+
+        let dmarc = DmarcCheck {
+            from_domain: "example.org".into(),
+            organizational_domain: "example.org".into(),
+            outcome: DmarcOutcome::Invalid {
+                name: "_dmarc.example.org".into(),
+                text: Some("v=DMARC1; p=\u{202e}reject".into()),
+                error: DmarcRecordError::BadPolicy {
+                    tag: "p".into(),
+                    value: "\u{202e}reject".into(),
+                },
+            },
+            policy: None,
+            spf: None,
+            dkim: Vec::new(),
+        };
+        let out = text(|o| write_dmarc(o, &dmarc, &Painter::new(false)));
+        assert!(!out.contains('\u{202e}'), "{out:?}");
+        assert!(out.contains("column 13"), "{out}");
+    }
+
+    #[test]
+    fn every_key_outcome_has_words() {
+        let outcomes = [
+            KeyOutcome::Usable,
+            KeyOutcome::Missing { nxdomain: true },
+            KeyOutcome::Missing { nxdomain: false },
+            KeyOutcome::Revoked,
+            KeyOutcome::TooShort { bits: 512 },
+        ];
+        let heads: Vec<String> = outcomes.iter().map(|o| key_outcome_words(o).0).collect();
+        assert_eq!(
+            heads,
+            ["usable", "missing", "missing", "revoked", "too weak"]
+        );
+        let (_, nx) = key_outcome_words(&outcomes[1]);
+        let (_, nodata) = key_outcome_words(&outcomes[2]);
+        assert!(nx.contains("NXDOMAIN") && !nodata.contains("NXDOMAIN"));
+    }
+}
