@@ -1,7 +1,7 @@
 //! The `bouncedoc` command: reads bounces (files or stdin), runs the pipeline, prints a report.
 //!
-//! Exit codes: 0 a bounce was understood (or a check ran), 1 the input is not a bounce,
-//! 2 bad usage or an I/O error.
+//! Exit codes: 0 a bounce was understood (or a check ran and found nothing wrong), 1 the input
+//! is not a bounce (or a check found a problem), 2 bad usage, an I/O or DNS setup error.
 
 mod commands;
 
@@ -44,6 +44,12 @@ struct Cli {
 enum Command {
     /// Lint a domain's SPF record, or evaluate it for a sending IP with --ip.
     Spf(commands::spf::SpfArgs),
+    /// Check a DKIM key record (DOMAIN SELECTOR), or verify a message's signatures (--message).
+    Dkim(commands::dkim::DkimArgs),
+    /// Show a domain's DMARC policy and how SPF and DKIM domains align with it.
+    Dmarc(commands::dmarc::DmarcArgs),
+    /// Check an IP's reverse DNS (PTR) and its forward confirmation.
+    Rdns(commands::rdns::RdnsArgs),
 }
 
 /// When to colour the text report.
@@ -69,6 +75,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Spf(args)) => commands::spf::run(args, &cli.dns, &cli.output),
+        Some(Command::Dkim(args)) => commands::dkim::run(args, &cli.dns, &cli.output),
+        Some(Command::Dmarc(args)) => commands::dmarc::run(args, &cli.dns, &cli.output),
+        Some(Command::Rdns(args)) => commands::rdns::run(args, &cli.dns, &cli.output),
         None => {
             commands::diagnose::run(&cli.files, cli.offline, cli.max_size, &cli.dns, &cli.output)
         }

@@ -2,9 +2,13 @@
 //! and hands the result to a renderer; errors get their context here, and nowhere else.
 
 pub mod diagnose;
+pub mod dkim;
+pub mod dmarc;
+pub mod rdns;
 pub mod spf;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -82,6 +86,15 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// Exit code 0 when the check ran and found nothing wrong, 1 when it found a problem.
+pub fn verdict(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 /// Output options shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
@@ -94,4 +107,44 @@ pub struct OutputArgs {
     /// When to colour the report: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     pub color: crate::ColorChoice,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(nameservers: &[&str], timeout: f64) -> DnsArgs {
+        DnsArgs {
+            nameservers: nameservers.iter().map(|s| s.to_string()).collect(),
+            timeout,
+            assumes: Vec::new(),
+            zones: Vec::new(),
+            no_network: false,
+            ns_port: 53,
+        }
+    }
+
+    #[test]
+    fn nameserver_forms() {
+        assert!(
+            args(&["127.0.0.1:5353", "192.0.2.1", "[::1]:5353", "::1"], 5.0)
+                .resolver()
+                .is_ok()
+        );
+        assert!(args(&["ns.example"], 5.0).resolver().is_err());
+    }
+
+    #[test]
+    fn resolver_options_are_checked() {
+        assert!(args(&["127.0.0.1:5353"], 2.0).resolver().is_ok());
+        for bad in [0.0, -1.0, f64::NAN, 1e9] {
+            assert!(args(&["127.0.0.1"], bad).resolver().is_err(), "{bad}");
+        }
+        let mut a = args(&[], 1.0);
+        a.no_network = true;
+        a.assumes = vec!["example.com TXT \"v=spf1 -all\"".into()];
+        assert!(a.resolver().unwrap().is_zone_only());
+        a.assumes = vec!["example.com NOPE x".into()];
+        assert!(a.resolver().is_err());
+    }
 }

@@ -203,6 +203,73 @@ impl DmarcRecord {
 /// True when a TXT record is a DMARC record candidate: it starts with `v=DMARC1` (RFC 7489
 /// §6.6.3: "Records that do not start with a "v=" tag that identifies the current version of
 /// DMARC are discarded").
+impl DmarcRecordError {
+    /// Where in the record `text` the error is: the 1-based character column of the offending
+    /// tag (its value for a bad value), so a report can point at it. `None` when the error is
+    /// about the record as a whole (no `p=`, several records) or cannot be located.
+    pub fn position(&self, text: &str) -> Option<usize> {
+        use TagError as T;
+        // (tag name, which occurrence, point at the value rather than the name)
+        let (name, nth, at_value): (&str, usize, bool) = match self {
+            DmarcRecordError::Tags(T::MissingEquals { spec }) => {
+                return specs(text)
+                    .find(|(_, s)| s.trim() == spec.trim_end_matches("..."))
+                    .or_else(|| {
+                        specs(text)
+                            .find(|(_, s)| s.trim().starts_with(spec.trim_end_matches("...")))
+                    })
+                    .map(|(at, s)| column(text, at + leading_ws(s)));
+            }
+            DmarcRecordError::Tags(T::BadName { name }) => (name, 0, false),
+            DmarcRecordError::Tags(T::BadValue { name }) => (name, 0, true),
+            DmarcRecordError::Tags(T::Duplicate { name }) => (name, 1, false),
+            DmarcRecordError::Tags(T::TooMany) => return None,
+            DmarcRecordError::VersionNotFirst => {
+                return specs(text)
+                    .find(|(_, s)| !s.trim().is_empty())
+                    .map(|(at, s)| column(text, at + leading_ws(s)));
+            }
+            DmarcRecordError::BadVersion { .. } => ("v", 0, true),
+            DmarcRecordError::BadPolicy { tag, .. }
+            | DmarcRecordError::BadAlignment { tag, .. } => (tag, 0, true),
+            DmarcRecordError::BadPercent { .. } => ("pct", 0, true),
+            DmarcRecordError::BadInterval { .. } => ("ri", 0, true),
+            DmarcRecordError::MissingPolicy | DmarcRecordError::MultipleRecords { .. } => {
+                return None;
+            }
+        };
+        let (at, spec) = specs(text)
+            .filter(|(_, s)| {
+                s.split_once('=')
+                    .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            })
+            .nth(nth)?;
+        let offset = match (at_value, spec.split_once('=')) {
+            (true, Some((n, v))) => n.len() + 1 + leading_ws(v),
+            _ => leading_ws(spec),
+        };
+        Some(column(text, at + offset))
+    }
+}
+
+/// The `;`-separated parts of a record with their byte offsets (bounded by the text's length).
+fn specs(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split(';').scan(0, |at, spec| {
+        let start = *at;
+        *at += spec.len() + 1;
+        Some((start, spec))
+    })
+}
+
+fn leading_ws(s: &str) -> usize {
+    s.len() - s.trim_start().len()
+}
+
+/// The 1-based character column of a byte offset.
+fn column(text: &str, byte: usize) -> usize {
+    text.char_indices().take_while(|(i, _)| *i < byte).count() + 1
+}
+
 pub(crate) fn starts_with_version(text: &str) -> bool {
     let t = text.trim_start();
     t.strip_prefix('v')
@@ -322,5 +389,23 @@ mod tests {
         assert!(!starts_with_version("v=DMARC10; p=none"));
         assert!(!starts_with_version("v=spf1 -all"));
         assert!(!starts_with_version("p=none; v=DMARC1"));
+    }
+
+    #[test]
+    fn errors_point_at_their_position() {
+        let cases = [
+            ("v=DMARC1; p=blocked", Some(13)),
+            ("v=DMARC1; p=none; adkim=x", Some(25)),
+            ("v=DMARC1; p=none;  pct=200", Some(24)),
+            ("v=DMARC2; p=none", Some(3)),
+            ("p=reject; v=DMARC1", Some(1)),
+            ("v=DMARC1; p=none; p=reject", Some(19)),
+            ("v=DMARC1; p=none; junk", Some(19)),
+            ("v=DMARC1; rua=mailto:a@example.com", None),
+        ];
+        for (text, expected) in cases {
+            let error = DmarcRecord::parse(text).expect_err(text);
+            assert_eq!(error.position(text), expected, "{text}: {error}");
+        }
     }
 }

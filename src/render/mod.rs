@@ -20,6 +20,7 @@ pub struct Report {
     pub findings: Vec<crate::diagnose::Finding>,
 }
 
+pub mod auth;
 pub mod json;
 pub mod spf;
 pub mod text;

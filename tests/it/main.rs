@@ -1,5 +1,6 @@
 //! bouncedoc's integration tests, in one binary (link time dominates).
 
+mod auth_cli;
 mod cli;
 mod corpus;
 mod dkim_vectors;
