@@ -63,6 +63,9 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             } else {
                 seen_prefix = true;
                 let code = &caps[1];
+                if !out.is_empty() {
+                    out.push(' ');
+                }
                 let status = caps.get(2).map(|m| m.as_str().trim());
                 out.push_str(code);
                 if let Some(status) = status {
@@ -201,6 +204,8 @@ static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(||
         (r"EHLO", "EHLO"),
         (r"HELO", "HELO"),
         (r"STARTTLS", "STARTTLS"),
+        // Exim: "SMTP error from remote mail server after initial connection:"
+        (r"initial connection", "CONN"),
     ];
     let mut out = Vec::new();
     for (words, name) in cmds {

@@ -850,6 +850,8 @@ pub const TEXT_RULES: &[TextRule] = &[
         auth: &[],
         patterns: &[
             Has("will be retried for"),
+            // Zoho, after its retries: "ResponseCode 421, , Host not reachable."
+            Has("host not reachable"),
             InOrder(&["could not deliver for the last", "seconds"]),
             InOrder(&["delivery failed ", " attempts"]),
             Has("connection timed out"),
