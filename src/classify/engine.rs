@@ -109,10 +109,17 @@ const STAGES: &[Stage] = &[
     by_command,
 ];
 
+/// Reasons an auto-reply can state that outrank its being an auto-reply.
+const MAILBOX_GONE: &[Reason] = &[Reason::Suspend, Reason::HasMoved, Reason::UserUnknown];
+
 /// Feedback reports and auto-replies are not bounces; the parser already said which they are.
 fn by_kind(f: &Facts) -> Option<Finding> {
     let (reason, name) = match f.bounce.kind {
         BounceKind::Feedback => (Reason::Feedback, "feedback"),
+        // An automatic reply that says the mailbox is gone is a bounce in all but form.
+        BounceKind::Autoreply if by_text(f).is_some_and(|t| MAILBOX_GONE.contains(&t.reason)) => {
+            return None;
+        }
         BounceKind::Autoreply => (Reason::Vacation, "autoreply"),
         _ => return None,
     };
