@@ -403,8 +403,18 @@ fn kinds_and_actions_decide_first() {
     let mut b = bounce_with("550 5.1.1 User unknown", Some("5.1.1"), Some(550), None);
     b.kind = BounceKind::Feedback;
     assert_eq!(classify(&b)[0].reason, Reason::Feedback);
+    let mut b = bounce_with("Out of office: back on Monday", None, None, None);
     b.kind = BounceKind::Autoreply;
     assert_eq!(classify(&b)[0].reason, Reason::Vacation);
+    // An auto-reply that says the mailbox is gone is classified by what it says.
+    let mut b = bounce_with(
+        "AutoResponse: This email inbox is no longer in use.",
+        None,
+        None,
+        None,
+    );
+    b.kind = BounceKind::Autoreply;
+    assert_eq!(classify(&b)[0].reason, Reason::Suspend);
     let mut b = bounce_with("250 2.0.0 OK", Some("2.0.0"), Some(250), None);
     assert_eq!(classify(&b)[0].reason, Reason::Delivered);
     b.recipients[0].status = None;
