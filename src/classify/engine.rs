@@ -340,6 +340,8 @@ enum When {
     /// A "user unknown" said after the message was sent (`DATA`), under a code that does not
     /// name the address: a recipient-side filter.
     AfterDataNotAddressCode,
+    /// A content-filter gateway wrote the bounce and no status code names the address as bad.
+    GatewayNotAddressCode,
 }
 
 /// Adjustments after the decision, as data: a reason found by a text rule, the condition, and
@@ -357,6 +359,13 @@ const REFINEMENTS: &[(Reason, When, Reason, &str)] = &[
         When::AfterDataNotAddressCode,
         Reason::Filtered,
         "refine:userunknown-after-data",
+    ),
+    // A filter appliance's "550 Unknown user" with no 5.1.x: its recipient filter refused
+    (
+        Reason::UserUnknown,
+        When::GatewayNotAddressCode,
+        Reason::Filtered,
+        "refine:userunknown-by-filter-gateway",
     ),
     // 550 5.1.7 No such domain neko.example.com (in reply to MAIL FROM): the sender's domain
     (
@@ -388,6 +397,9 @@ impl When {
                 status_reason == Some(r) && f.command.as_deref() != Some("RCPT")
             }
             When::CommandIs(c) => f.command.as_deref() == Some(c),
+            When::GatewayNotAddressCode => {
+                f.bounce.gateway.is_some() && status_reason != Some(Reason::UserUnknown)
+            }
             When::AfterDataNotAddressCode => {
                 status_reason != Some(Reason::UserUnknown) && f.command.as_deref() == Some("DATA")
             }
@@ -552,14 +564,18 @@ fn auth_from_text(lower: &str) -> (Vec<AuthCheck>, Vec<AuthCheck>) {
     (failed, mentions.into_iter().map(|m| m.2).collect())
 }
 
-/// What a refinement looked at: the status code and the command.
+/// What a refinement looked at: the status code, the command and the gateway.
 fn refinement_evidence(f: &Facts) -> String {
     let status = f.status.map(|s| s.to_string());
-    [status.as_deref(), f.command.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
+    [
+        status.as_deref(),
+        f.command.as_deref(),
+        f.bounce.gateway.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 /// RFC 7372's codes name the check when the text does not.
