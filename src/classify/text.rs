@@ -267,6 +267,16 @@ pub const TEXT_RULES: &[TextRule] = &[
         ],
         unless: &["sender domain", "domain of sender", "ptr"],
     },
+    // au (KDDI) refuses a sender its subscriber's reception filter does not allow with a
+    // "user unknown" that names no address ("550 : User unknown"); an unknown address is
+    // named ("550 <user@ezweb.ne.jp>: User unknown").
+    TextRule {
+        id: "filtered-unnamed-user-unknown",
+        reason: R::Filtered,
+        auth: &[],
+        patterns: &[Has("550 : user unknown"), Has("550: : user unknown")],
+        unless: &[],
+    },
     TextRule {
         id: "userunknown",
         reason: R::UserUnknown,

@@ -139,11 +139,11 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
             Some(p)
         }
         (None, None) => {
+            // No reply anywhere: the report's prose (its notices stripped) still says what
+            // happened ("mailbox is full: retry timeout exceeded").
             let p = scan::recipient_from_text(None, body);
-            (p.reply_code.is_some()).then(|| {
-                r.diagnostic = p.diagnostic.clone();
-                p
-            })
+            r.diagnostic = p.diagnostic.clone();
+            Some(p)
         }
     };
     if let Some(t) = from_text {
