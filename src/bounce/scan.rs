@@ -146,6 +146,8 @@ static NOTICE_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"^the original message was received at ",
         r"^-{2,}[^-]*(?:the following addresses? had|transcript of session|delivery errors)[^-]*-{2,}$",
         r"^[-=_*]{5,}$",
+        // Section headings: "------- Failure Reasons --------"
+        r"^-{3,}[^-]{1,40}-{3,}$",
         r"^this is an automatically generated delivery status notification\.?$",
         r"^this is a warning message only\.?$",
         r"^you do not need to resend your message\.?$",
@@ -153,6 +155,7 @@ static NOTICE_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"^the following text was generated during the delivery attempt:?$",
         r"^delivery to the following recipients? failed(?: permanently)?[:.]?$",
         r"^the following recipient\(s\) could not be reached:?$",
+        r"^the following recipients? (?:did not receive this message|were affected):?$",
         r"^technical details(?: of (?:permanent|temporary) failure)?:?$",
     ]
     .iter()
@@ -163,7 +166,7 @@ static NOTICE_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 /// Where a report ends and the returned message begins.
 static END_OF_REPORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^-*\s*(?:this is a copy of (?:the|your) message|the header of the original message is following|below this line is a copy of the message|original message follows)",
+        r"(?i)^-*\s*(?:this is a copy of (?:the|your) message|the header of the original message is following|below this line is a copy of the message|original message follows|returned message\s*-+$)",
     )
     .expect("valid pattern")
 });
@@ -218,6 +221,25 @@ pub(crate) fn recipient_from_text(address: Option<String>, text: &str) -> Recipi
         diagnostic,
         ..Recipient::default()
     }
+}
+
+/// What the text before a recipient list says about them: its reply when it has one, else
+/// its last paragraph (the one that introduces the list), notices stripped.
+pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
+    let r = recipient_from_text(None, text);
+    if r.reply_code.is_some() || r.status.is_some() {
+        return Some(r);
+    }
+    let last = without_notices(text)
+        .split("\n\n")
+        .take(200)
+        .map(clean_diagnostic)
+        .filter(|p| !p.is_empty())
+        .last()?;
+    Some(Recipient {
+        diagnostic: Some(last),
+        ..r
+    })
 }
 
 /// The paragraph of `text` holding the SMTP reply (from its reply code on), else the first

@@ -222,6 +222,9 @@ static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(||
             out.push((re(&shape.replace("{w}", words)), *name));
         }
     }
+    // qmail: "192.0.2.153 does not like recipient." (and "... does not like sender.")
+    out.push((re(r"(?i)does not like recipient"), "RCPT"));
+    out.push((re(r"(?i)does not like sender"), "MAIL"));
     out
 });
 

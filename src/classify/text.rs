@@ -862,6 +862,8 @@ pub const TEXT_RULES: &[TextRule] = &[
             Has("will be retried for"),
             // Zoho, after its retries: "ResponseCode 421, , Host not reachable."
             Has("host not reachable"),
+            // "Your message was not delivered within 0 days and 1 hours."
+            InOrder(&["was not delivered within ", " days and "]),
             InOrder(&["could not deliver for the last", "seconds"]),
             InOrder(&["delivery failed ", " attempts"]),
             Has("connection timed out"),
