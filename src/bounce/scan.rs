@@ -277,6 +277,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn notices_are_not_the_reply() {
+        let text = "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  save to /var/mail/x\n    mailbox is full: retry timeout exceeded\n------ This is a copy of the message, including all the headers. ------\nSubject: 550 not this\n";
+        assert_eq!(
+            diagnostic_of(text).as_deref(),
+            Some("save to /var/mail/x mailbox is full: retry timeout exceeded")
+        );
+    }
+
+    #[test]
+    fn reply_after_a_heading_is_found() {
+        let text =
+            "  ----- Transcript of session follows -----\n550 <a@example.net>: User unknown\n";
+        assert_eq!(
+            diagnostic_of(text).as_deref(),
+            Some("550 <a@example.net>: User unknown")
+        );
+    }
+
+    #[test]
+    fn reason_before_the_list() {
+        let p = preamble_reply("Could not be delivered because of\n\n550 5.1.1 User unknown\n\n")
+            .unwrap();
+        assert_eq!(p.reply_code, Some(550));
+        let p = preamble_reply("Your message was not delivered.\nRemote host is not responding.\n\nThe following recipients did not receive this message:\n").unwrap();
+        assert_eq!(
+            p.diagnostic.as_deref(),
+            Some("Your message was not delivered. Remote host is not responding.")
+        );
+    }
+
+    #[test]
+    fn bracketed_and_bulleted_recipients() {
+        let b = blocks("a@example.net [User unknown]\n  * b@example.org\n", &[]);
+        let found: Vec<_> = b.iter().filter_map(|b| b.address.as_deref()).collect();
+        assert_eq!(found, ["a@example.net", "b@example.org"]);
+    }
+
+    #[test]
     fn qmail_blocks() {
         let text = "Hi.\n\n<a@example.net>:\nremote host 192.0.2.1 said: 550 no such user\n\n<b@example.net>:\n552 full\n";
         let b = blocks(text, &[]);

@@ -474,6 +474,20 @@ mod tests {
     }
 
     #[test]
+    fn reply_code_after_text_stays_a_word() {
+        assert_eq!(
+            clean_diagnostic("-------server message\n550 unknown user <a@example.com>"),
+            "-------server message 550 unknown user <a@example.com>"
+        );
+        assert_eq!(
+            read_reply("192.0.2.1 does not like recipient. Remote host said: 550 5.1.1 no")
+                .command
+                .as_deref(),
+            Some("RCPT")
+        );
+    }
+
+    #[test]
     fn statuses_skip_ip_addresses() {
         assert_eq!(statuses("host 5.1.1.1 said 550 5.7.1 no"), vec!["5.7.1"]);
         assert_eq!(best_status("5.0.0 then 5.1.1"), Some("5.1.1".into()));

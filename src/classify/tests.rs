@@ -471,3 +471,29 @@ fn every_registry_code_has_a_status_row() {
         assert!(status::STATUS_RULES.iter().any(|r| r.code == extra));
     }
 }
+
+#[test]
+fn filter_gateways_user_unknown_is_their_filter() {
+    let mut b = bounce_with(
+        "550 Unknown user kijitora@example.jp",
+        None,
+        Some(550),
+        None,
+    );
+    assert_eq!(classify(&b)[0].reason, Reason::UserUnknown);
+    b.gateway = Some("mcafee".into());
+    let c = &classify(&b)[0];
+    assert_eq!(c.reason, Reason::Filtered);
+    assert!(c.evidence.iter().any(|e| e.matched.contains("mcafee")));
+    // A status code that names the address wins over the gateway.
+    b.recipients[0].status = Some("5.1.1".into());
+    assert_eq!(classify(&b)[0].reason, Reason::UserUnknown);
+}
+
+#[test]
+fn unnamed_user_unknown_is_a_reception_filter() {
+    let b = bounce_with("550 : User unknown", None, Some(550), None);
+    assert_eq!(classify(&b)[0].reason, Reason::Filtered);
+    let b = bounce_with("550 <a@example.jp>: User unknown", None, Some(550), None);
+    assert_eq!(classify(&b)[0].reason, Reason::UserUnknown);
+}
