@@ -141,11 +141,23 @@ impl Ctx {
                 }
             }
         }
-        let body = if texts.iter().any(|t| !t.trim().is_empty()) {
+        let mut body = if texts.iter().any(|t| !t.trim().is_empty()) {
             texts.join("\n\n")
         } else {
             htmls.join("\n\n")
         };
+        if body.trim().is_empty() && ctx.dsn.is_empty() && ctx.attached.is_empty() {
+            // Broken MIME (an unfolded `boundary=` line) hides every part: read the raw body.
+            let raw = skip_mbox_line(&text)
+                .split_once("\n\n")
+                .map(|(_, b)| b)
+                .unwrap_or("");
+            if !raw.trim().is_empty() {
+                ctx.warnings
+                    .push("no text part could be found; the raw body was read".into());
+                body = raw.to_string();
+            }
+        }
         ctx.set_body(&body);
         ctx
     }

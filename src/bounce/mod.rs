@@ -11,6 +11,7 @@ use message::Ctx;
 
 mod dialect;
 mod forward;
+mod gateway;
 mod headers;
 mod message;
 mod returned;
@@ -121,6 +122,10 @@ pub struct Bounce {
     pub kind: BounceKind,
     /// Which dialect module decoded it (`rfc3464`, `postfix`, `exim`, `text`, ...).
     pub dialect: Option<String>,
+    /// The content-filter gateway that wrote the bounce (`mcafee`, `mfilter`, `surfcontrol`,
+    /// ...), when recognised: its "user unknown" is a filter's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
     pub reporting_mta: Option<String>,
     pub arrival_date: Option<String>,
     pub sender: Option<Sender>,
@@ -143,6 +148,7 @@ impl Bounce {
         Bounce {
             kind,
             dialect: None,
+            gateway: None,
             reporting_mta: None,
             arrival_date: None,
             sender: None,
@@ -251,6 +257,7 @@ fn is_bounce(b: &Bounce) -> bool {
 fn complete(ctx: &Ctx, dialect: &str, kind: BounceKind, found: dialect::Found) -> Bounce {
     let mut b = Bounce::new(kind);
     b.dialect = Some(dialect.to_string());
+    b.gateway = gateway::detect(ctx).map(str::to_string);
     b.reporting_mta = found.reporting_mta;
     b.arrival_date = found.arrival_date;
     b.recipients = found.recipients;

@@ -30,6 +30,10 @@ static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // "RCPT To:<user@example.org>" is a transcript line, not a recipient: handled by callers.
         // Exim, Gmail, Exchange: the address alone on a line (indented or not)
         r"^\s*({a})\s*:?\s*$",
+        // "user@example.org [User unknown]", Sendmail's ">>> user@example.org <user@example.org>"
+        r"^\s*({a})\s+(?:\[|<{a}>\s*$)",
+        // A bulleted list: "  * user@example.org"
+        r"^\s*\*\s*({a})\s*$",
         // Exchange 2003: "user@example.org on Thu, 29 Apr 2010"
         r"^\s*({a})\s+on\s+\w",
         // Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail "user@x... reason"
@@ -38,7 +42,7 @@ static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)^\s*(?:recipient(?: address)?|original recipient|failed recipient|address|rcpt|e-?mail address|invalid recipient)s?\s*:\s*(?:rfc822;\s*)?<?({a})>?",
         // Prose: "There was an error delivering your mail to <user@example.org>."
         // Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ..."
-        r"^\s*({a})\s+[A-Z][a-z]+ [A-Za-z]+,",
+        r"^\s*({a})\s+(?:[A-Z][a-z]+ )?[A-Z][A-Za-z]+,",
         r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
     ]
     .iter()
@@ -129,6 +133,65 @@ fn push_line(text: &mut String, line: &str) {
     }
 }
 
+/// Lines of a report that announce the failure rather than state it: the MTA's own notice
+/// around the recipients ("The following address(es) failed:", "The original message was
+/// received at ...", separator lines). They are never the receiver's reply.
+static NOTICE_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"^this message was created automatically by mail delivery",
+        r"^a message that you sent (?:could not be delivered|contained one or more recipient)",
+        r"^(?:its )?recipients\. this is a permanent error\.",
+        r"^(?:its recipients|incorrectly constructed):?$",
+        r"^(?:this is a permanent error; )?the following address(?:\(es\)|es)? failed:?$",
+        r"^the original message was received at ",
+        r"^-{2,}[^-]*(?:the following addresses? had|transcript of session|delivery errors)[^-]*-{2,}$",
+        r"^[-=_*]{5,}$",
+        // Section headings: "------- Failure Reasons --------"
+        r"^-{3,}[^-]{1,40}-{3,}$",
+        r"^this is an automatically generated delivery status notification\.?$",
+        r"^this is a warning message only\.?$",
+        r"^you do not need to resend your message\.?$",
+        r"^for the following reason:?$",
+        r"^the following text was generated during the delivery attempt:?$",
+        r"^delivery to the following recipients? failed(?: permanently)?[:.]?$",
+        r"^the following recipient\(s\) could not be reached:?$",
+        r"^the following recipients? (?:did not receive this message|were affected):?$",
+        r"^technical details(?: of (?:permanent|temporary) failure)?:?$",
+    ]
+    .iter()
+    .map(|p| Regex::new(&format!("(?i){p}")).expect("valid pattern"))
+    .collect()
+});
+
+/// Where a report ends and the returned message begins.
+static END_OF_REPORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^-*\s*(?:this is a copy of (?:the|your) message|the header of the original message is following|below this line is a copy of the message|original message follows|returned message\s*-+$)",
+    )
+    .expect("valid pattern")
+});
+
+/// `text` without the notice lines (each left as an empty line, so paragraphs stay apart),
+/// cut where the returned message begins.
+fn without_notices(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_received_at = false;
+    for line in text.lines().take(MAX_LINES) {
+        let t = line.trim();
+        if END_OF_REPORT.is_match(t) {
+            break;
+        }
+        // "The original message was received at <date>\nfrom <sender>"
+        let sender_line = after_received_at && t.to_ascii_lowercase().starts_with("from ");
+        after_received_at = NOTICE_LINES[5].is_match(t);
+        if !sender_line && !NOTICE_LINES.iter().any(|re| re.is_match(t)) {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// A reply code at the start of the SMTP reply within a cleaned text.
 static REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)")
@@ -160,9 +223,29 @@ pub(crate) fn recipient_from_text(address: Option<String>, text: &str) -> Recipi
     }
 }
 
+/// What the text before a recipient list says about them: its reply when it has one, else
+/// its last paragraph (the one that introduces the list), notices stripped.
+pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
+    let r = recipient_from_text(None, text);
+    if r.reply_code.is_some() || r.status.is_some() {
+        return Some(r);
+    }
+    let last = without_notices(text)
+        .split("\n\n")
+        .take(200)
+        .map(clean_diagnostic)
+        .filter(|p| !p.is_empty())
+        .last()?;
+    Some(Recipient {
+        diagnostic: Some(last),
+        ..r
+    })
+}
+
 /// The paragraph of `text` holding the SMTP reply (from its reply code on), else the first
 /// non-empty paragraph.
 pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
+    let text = without_notices(text);
     let paragraphs: Vec<String> = text
         .split("\n\n")
         .take(200)
@@ -192,6 +275,44 @@ pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notices_are_not_the_reply() {
+        let text = "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n  save to /var/mail/x\n    mailbox is full: retry timeout exceeded\n------ This is a copy of the message, including all the headers. ------\nSubject: 550 not this\n";
+        assert_eq!(
+            diagnostic_of(text).as_deref(),
+            Some("save to /var/mail/x mailbox is full: retry timeout exceeded")
+        );
+    }
+
+    #[test]
+    fn reply_after_a_heading_is_found() {
+        let text =
+            "  ----- Transcript of session follows -----\n550 <a@example.net>: User unknown\n";
+        assert_eq!(
+            diagnostic_of(text).as_deref(),
+            Some("550 <a@example.net>: User unknown")
+        );
+    }
+
+    #[test]
+    fn reason_before_the_list() {
+        let p = preamble_reply("Could not be delivered because of\n\n550 5.1.1 User unknown\n\n")
+            .unwrap();
+        assert_eq!(p.reply_code, Some(550));
+        let p = preamble_reply("Your message was not delivered.\nRemote host is not responding.\n\nThe following recipients did not receive this message:\n").unwrap();
+        assert_eq!(
+            p.diagnostic.as_deref(),
+            Some("Your message was not delivered. Remote host is not responding.")
+        );
+    }
+
+    #[test]
+    fn bracketed_and_bulleted_recipients() {
+        let b = blocks("a@example.net [User unknown]\n  * b@example.org\n", &[]);
+        let found: Vec<_> = b.iter().filter_map(|b| b.address.as_deref()).collect();
+        assert_eq!(found, ["a@example.net", "b@example.org"]);
+    }
 
     #[test]
     fn qmail_blocks() {

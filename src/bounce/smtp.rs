@@ -63,6 +63,9 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             } else {
                 seen_prefix = true;
                 let code = &caps[1];
+                if !out.is_empty() {
+                    out.push(' ');
+                }
                 let status = caps.get(2).map(|m| m.as_str().trim());
                 out.push_str(code);
                 if let Some(status) = status {
@@ -201,6 +204,8 @@ static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(||
         (r"EHLO", "EHLO"),
         (r"HELO", "HELO"),
         (r"STARTTLS", "STARTTLS"),
+        // Exim: "SMTP error from remote mail server after initial connection:"
+        (r"initial connection", "CONN"),
     ];
     let mut out = Vec::new();
     for (words, name) in cmds {
@@ -217,6 +222,9 @@ static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(||
             out.push((re(&shape.replace("{w}", words)), *name));
         }
     }
+    // qmail: "192.0.2.153 does not like recipient." (and "... does not like sender.")
+    out.push((re(r"(?i)does not like recipient"), "RCPT"));
+    out.push((re(r"(?i)does not like sender"), "MAIL"));
     out
 });
 
@@ -462,6 +470,20 @@ mod tests {
         assert_eq!(
             clean_diagnostic(text),
             "550 5.7.26 This mail is blocked because the sender is not verified. More text - gsmtp"
+        );
+    }
+
+    #[test]
+    fn reply_code_after_text_stays_a_word() {
+        assert_eq!(
+            clean_diagnostic("-------server message\n550 unknown user <a@example.com>"),
+            "-------server message 550 unknown user <a@example.com>"
+        );
+        assert_eq!(
+            read_reply("192.0.2.1 does not like recipient. Remote host said: 550 5.1.1 no")
+                .command
+                .as_deref(),
+            Some("RCPT")
         );
     }
 

@@ -109,10 +109,17 @@ const STAGES: &[Stage] = &[
     by_command,
 ];
 
+/// Reasons an auto-reply can state that outrank its being an auto-reply.
+const MAILBOX_GONE: &[Reason] = &[Reason::Suspend, Reason::HasMoved, Reason::UserUnknown];
+
 /// Feedback reports and auto-replies are not bounces; the parser already said which they are.
 fn by_kind(f: &Facts) -> Option<Finding> {
     let (reason, name) = match f.bounce.kind {
         BounceKind::Feedback => (Reason::Feedback, "feedback"),
+        // An automatic reply that says the mailbox is gone is a bounce in all but form.
+        BounceKind::Autoreply if by_text(f).is_some_and(|t| MAILBOX_GONE.contains(&t.reason)) => {
+            return None;
+        }
         BounceKind::Autoreply => (Reason::Vacation, "autoreply"),
         _ => return None,
     };
@@ -333,6 +340,8 @@ enum When {
     /// A "user unknown" said after the message was sent (`DATA`), under a code that does not
     /// name the address: a recipient-side filter.
     AfterDataNotAddressCode,
+    /// A content-filter gateway wrote the bounce and no status code names the address as bad.
+    GatewayNotAddressCode,
 }
 
 /// Adjustments after the decision, as data: a reason found by a text rule, the condition, and
@@ -350,6 +359,13 @@ const REFINEMENTS: &[(Reason, When, Reason, &str)] = &[
         When::AfterDataNotAddressCode,
         Reason::Filtered,
         "refine:userunknown-after-data",
+    ),
+    // A filter appliance's "550 Unknown user" with no 5.1.x: its recipient filter refused
+    (
+        Reason::UserUnknown,
+        When::GatewayNotAddressCode,
+        Reason::Filtered,
+        "refine:userunknown-by-filter-gateway",
     ),
     // 550 5.1.7 No such domain neko.example.com (in reply to MAIL FROM): the sender's domain
     (
@@ -381,6 +397,9 @@ impl When {
                 status_reason == Some(r) && f.command.as_deref() != Some("RCPT")
             }
             When::CommandIs(c) => f.command.as_deref() == Some(c),
+            When::GatewayNotAddressCode => {
+                f.bounce.gateway.is_some() && status_reason != Some(Reason::UserUnknown)
+            }
             When::AfterDataNotAddressCode => {
                 status_reason != Some(Reason::UserUnknown) && f.command.as_deref() == Some("DATA")
             }
@@ -545,14 +564,18 @@ fn auth_from_text(lower: &str) -> (Vec<AuthCheck>, Vec<AuthCheck>) {
     (failed, mentions.into_iter().map(|m| m.2).collect())
 }
 
-/// What a refinement looked at: the status code and the command.
+/// What a refinement looked at: the status code, the command and the gateway.
 fn refinement_evidence(f: &Facts) -> String {
     let status = f.status.map(|s| s.to_string());
-    [status.as_deref(), f.command.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ")
+    [
+        status.as_deref(),
+        f.command.as_deref(),
+        f.bounce.gateway.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 /// RFC 7372's codes name the check when the text does not.

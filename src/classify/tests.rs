@@ -403,8 +403,18 @@ fn kinds_and_actions_decide_first() {
     let mut b = bounce_with("550 5.1.1 User unknown", Some("5.1.1"), Some(550), None);
     b.kind = BounceKind::Feedback;
     assert_eq!(classify(&b)[0].reason, Reason::Feedback);
+    let mut b = bounce_with("Out of office: back on Monday", None, None, None);
     b.kind = BounceKind::Autoreply;
     assert_eq!(classify(&b)[0].reason, Reason::Vacation);
+    // An auto-reply that says the mailbox is gone is classified by what it says.
+    let mut b = bounce_with(
+        "AutoResponse: This email inbox is no longer in use.",
+        None,
+        None,
+        None,
+    );
+    b.kind = BounceKind::Autoreply;
+    assert_eq!(classify(&b)[0].reason, Reason::Suspend);
     let mut b = bounce_with("250 2.0.0 OK", Some("2.0.0"), Some(250), None);
     assert_eq!(classify(&b)[0].reason, Reason::Delivered);
     b.recipients[0].status = None;
@@ -460,4 +470,30 @@ fn every_registry_code_has_a_status_row() {
     for extra in ["X.7.29", "X.7.30"] {
         assert!(status::STATUS_RULES.iter().any(|r| r.code == extra));
     }
+}
+
+#[test]
+fn filter_gateways_user_unknown_is_their_filter() {
+    let mut b = bounce_with(
+        "550 Unknown user kijitora@example.jp",
+        None,
+        Some(550),
+        None,
+    );
+    assert_eq!(classify(&b)[0].reason, Reason::UserUnknown);
+    b.gateway = Some("mcafee".into());
+    let c = &classify(&b)[0];
+    assert_eq!(c.reason, Reason::Filtered);
+    assert!(c.evidence.iter().any(|e| e.matched.contains("mcafee")));
+    // A status code that names the address wins over the gateway.
+    b.recipients[0].status = Some("5.1.1".into());
+    assert_eq!(classify(&b)[0].reason, Reason::UserUnknown);
+}
+
+#[test]
+fn unnamed_user_unknown_is_a_reception_filter() {
+    let b = bounce_with("550 : User unknown", None, Some(550), None);
+    assert_eq!(classify(&b)[0].reason, Reason::Filtered);
+    let b = bounce_with("550 <a@example.jp>: User unknown", None, Some(550), None);
+    assert_eq!(classify(&b)[0].reason, Reason::UserUnknown);
 }

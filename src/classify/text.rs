@@ -267,6 +267,16 @@ pub const TEXT_RULES: &[TextRule] = &[
         ],
         unless: &["sender domain", "domain of sender", "ptr"],
     },
+    // au (KDDI) refuses a sender its subscriber's reception filter does not allow with a
+    // "user unknown" that names no address ("550 : User unknown"); an unknown address is
+    // named ("550 <user@ezweb.ne.jp>: User unknown").
+    TextRule {
+        id: "filtered-unnamed-user-unknown",
+        reason: R::Filtered,
+        auth: &[],
+        patterns: &[Has("550 : user unknown"), Has("550: : user unknown")],
+        unless: &[],
+    },
     TextRule {
         id: "userunknown",
         reason: R::UserUnknown,
@@ -850,6 +860,10 @@ pub const TEXT_RULES: &[TextRule] = &[
         auth: &[],
         patterns: &[
             Has("will be retried for"),
+            // Zoho, after its retries: "ResponseCode 421, , Host not reachable."
+            Has("host not reachable"),
+            // "Your message was not delivered within 0 days and 1 hours."
+            InOrder(&["was not delivered within ", " days and "]),
             InOrder(&["could not deliver for the last", "seconds"]),
             InOrder(&["delivery failed ", " attempts"]),
             Has("connection timed out"),

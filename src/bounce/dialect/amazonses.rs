@@ -46,7 +46,11 @@ fn parse_json(body: &str) -> Option<Found> {
     if end <= start {
         return None;
     }
-    let mut value: Value = serde_json::from_str(&body[start..=end]).ok()?;
+    let json = &body[start..=end];
+    // Mailers fold the one-line notification at 76 columns, inside strings too: unfold.
+    let mut value: Value = serde_json::from_str(json)
+        .or_else(|_| serde_json::from_str(&json.replace("\n ", "").replace('\n', "")))
+        .ok()?;
     if let Some(inner) = value.get("Message").and_then(Value::as_str) {
         value = serde_json::from_str(inner).ok()?;
     }

@@ -3,6 +3,7 @@
 use super::{Dialect, Found, from_daemon, re};
 use crate::bounce::message::Ctx;
 use crate::bounce::returned::first_address;
+use crate::bounce::smtp::{clean_diagnostic, truncate};
 use crate::bounce::{BounceKind, Recipient};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -21,7 +22,9 @@ static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn detect(ctx: &Ctx) -> bool {
-    if !ctx.dsn.is_empty() || from_daemon(ctx) {
+    // Auto-replies are often sent with a null Return-Path (RFC 3834 §3.3), so only a daemon's
+    // From counts against them here.
+    if !ctx.dsn.is_empty() || (from_daemon(ctx) && !null_path_only(ctx)) {
         return false;
     }
     // RFC 3834 §5.1: "auto-replied" marks a reply generated automatically.
@@ -37,13 +40,40 @@ fn detect(ctx: &Ctx) -> bool {
         || ctx.header("subject").is_some_and(|s| SUBJECT.is_match(s))
 }
 
+/// True when the only daemon-like trait of the message is its null Return-Path.
+fn null_path_only(ctx: &Ctx) -> bool {
+    let from = ctx.header("from").unwrap_or("").to_ascii_lowercase();
+    !from.is_empty()
+        && !["mailer-daemon", "postmaster", "mail delivery", "<>"]
+            .iter()
+            .any(|n| from.contains(n))
+}
+
+/// A mail client's one-click unsubscribe (RFC 2369 `List-Unsubscribe: <mailto:...>`) sends an
+/// automatic message too; it is the recipient's complaint, not an absence.
+fn unsubscribe_request(ctx: &Ctx) -> bool {
+    ctx.header("x-apple-unsubscribe")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        || ctx
+            .header("subject")
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("unsubscribe"))
+}
+
+/// The subject and the start of the reply: it may say the mailbox is gone rather than away.
+fn reply_text(ctx: &Ctx) -> String {
+    let subject = ctx.header("subject").unwrap_or("");
+    let body = clean_diagnostic(truncate(&ctx.body, 1000).as_str());
+    format!("{subject} {body}").trim().to_string()
+}
+
 fn parse(ctx: &Ctx) -> Option<Found> {
     // The auto-reply comes from the recipient the original message was sent to.
     let address = ctx.header("from").and_then(first_address);
     Some(Found {
+        kind: unsubscribe_request(ctx).then_some(BounceKind::Feedback),
         recipients: vec![Recipient {
             address,
-            diagnostic: ctx.header("subject").map(str::to_string),
+            diagnostic: Some(reply_text(ctx)),
             ..Recipient::default()
         }],
         ..Found::default()

@@ -136,9 +136,30 @@ fn split_top_level(p: &str) -> Vec<&str> {
 /// recipient (from `X-Failed-Recipients` or the returned message's `To:`) holding the reply.
 pub(crate) fn read_report(ctx: &Ctx, report: &str, extra: &[&Regex]) -> Option<Found> {
     let blocks = scan::blocks(report, extra);
+    // Some reports give the reason first and list the recipients after it ("Could not be
+    // delivered because of 550 5.1.1 User unknown. The following recipients were affected:").
+    let body = ctx.body.as_str();
+    let preamble = blocks
+        .first()
+        .and_then(|b| b.address.as_deref())
+        .and_then(|a| body.find(a))
+        .map(|at| &body[..body[..at].rfind('\n').unwrap_or(0)])
+        .and_then(scan::preamble_reply);
     let mut recipients: Vec<Recipient> = blocks
         .iter()
-        .map(|Block { address, text }| scan::recipient_from_text(address.clone(), text))
+        .map(|Block { address, text }| {
+            let own = scan::recipient_from_text(address.clone(), text);
+            let says_nothing = own.reply_code.is_none() && own.status.is_none();
+            match &preamble {
+                Some(p) if says_nothing && (own.diagnostic.is_none() || p.reply_code.is_some()) => {
+                    Recipient {
+                        address: address.clone(),
+                        ..p.clone()
+                    }
+                }
+                _ => own,
+            }
+        })
         .collect();
     if recipients.is_empty() {
         let failed = failed_recipients(ctx);
@@ -214,6 +235,7 @@ pub(crate) fn from_daemon(ctx: &Ctx) -> bool {
     [
         "mailer-daemon",
         "postmaster",
+        "post_master",
         "mail delivery",
         "mail-daemon",
         "maildaemon",

@@ -83,9 +83,16 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
         .get("original-recipient")
         .and_then(|v| first_address(strip_type(v)));
     let address = final_rcpt.clone().or(original.clone());
+    // A local delivery program's exit status ("X-Unix; 255") is only meaningful with its type.
     let diagnostic = fields
         .get("diagnostic-code")
-        .map(|v| clean_diagnostic(strip_type(v)))
+        .map(|v| {
+            if v.trim_start().to_ascii_lowercase().starts_with("x-unix;") {
+                clean_diagnostic(v)
+            } else {
+                clean_diagnostic(strip_type(v))
+            }
+        })
         .filter(|d| !d.is_empty());
     let remote = fields.get("remote-mta").map(strip_type).map(|v| {
         let v = v.trim_end_matches('.');
@@ -139,11 +146,11 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
             Some(p)
         }
         (None, None) => {
+            // No reply anywhere: the report's prose (its notices stripped) still says what
+            // happened ("mailbox is full: retry timeout exceeded").
             let p = scan::recipient_from_text(None, body);
-            (p.reply_code.is_some()).then(|| {
-                r.diagnostic = p.diagnostic.clone();
-                p
-            })
+            r.diagnostic = p.diagnostic.clone();
+            Some(p)
         }
     };
     if let Some(t) = from_text {
