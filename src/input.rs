@@ -132,11 +132,19 @@ mod tests {
             Input::from_bytes("t", b"PK\x03\x04\x00\x00".to_vec()),
             Err(InputError::Binary)
         ));
-        let random: Vec<u8> = (0u32..4096).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
-        assert!(matches!(Input::from_bytes("t", random), Err(InputError::Binary)));
+        let random: Vec<u8> = (0u32..4096)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        assert!(matches!(
+            Input::from_bytes("t", random),
+            Err(InputError::Binary)
+        ));
         let mut bounce = b"Subject: Undelivered Mail\n\n550 5.1.1 user unknown ".repeat(20);
         bounce.push(0);
-        assert!(Input::from_bytes("t", bounce).is_ok(), "a stray NUL is not binary");
+        assert!(
+            Input::from_bytes("t", bounce).is_ok(),
+            "a stray NUL is not binary"
+        );
     }
 
     #[test]

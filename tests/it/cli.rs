@@ -85,3 +85,76 @@ fn text_that_is_not_a_bounce_exits_1() {
     let json: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(json["kind"], "not_bounce");
 }
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+/// An mbox of the given fixtures, `From ` lines in bodies quoted as mboxrd does.
+fn mbox_of(paths: &[&str]) -> Vec<u8> {
+    let mut mbox = Vec::new();
+    for path in paths {
+        mbox.extend_from_slice(b"From MAILER-DAEMON Sun Nov 22 10:00:00 2026\n");
+        for line in fixture(path).split_inclusive(|&b| b == b'\n') {
+            if line.starts_with(b"From ") {
+                mbox.push(b'>');
+            }
+            mbox.extend_from_slice(line);
+        }
+        mbox.extend_from_slice(b"\n");
+    }
+    mbox
+}
+
+#[test]
+fn an_mbox_on_stdin_gives_one_report_per_message() {
+    let mbox = mbox_of(&[
+        "fixtures/bounces/exim-5.7.1-spamhaus-blocked.eml",
+        "fixtures/bounces/rfc3834-vacation.eml",
+        "fixtures/bounces/office365-5.7.1-relay-denied.eml",
+    ]);
+    let run = run_bouncedoc(&["--json", "--offline"], &mbox);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let kinds: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+        .collect();
+    assert_eq!(kinds.len(), 3, "{}", run.stdout);
+    assert_eq!(kinds[1], "\"autoreply\"");
+    let text = run_bouncedoc(&["--offline", "--color", "never"], &mbox);
+    assert!(
+        text.stdout
+            .contains("summary: 3 messages read, 2 bounces, 1 not bounces, 0 unreadable"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("sending_ip_blocked 1"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_maildir_is_read_message_by_message() {
+    let dir = std::env::temp_dir().join(format!("bouncedoc-maildir-{}", std::process::id()));
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.join("new/1.eml"),
+        fixture("fixtures/bounces/gmail-5.7.26-spf-fail.eml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("cur/2.eml"), b"\x00\x01\x02\x03\x00\x00\x00\x00").unwrap();
+    let run = run_bouncedoc(&["--json", "--offline", dir.to_str().unwrap()], b"");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(run.code, 2, "the binary file is an error: {}", run.stderr);
+    assert!(
+        run.stderr.contains("2.eml") && run.stderr.contains("binary"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout.lines().count(), 1, "the good message still ran");
+}
