@@ -193,7 +193,7 @@ fn not_signed(from: Option<&str>, headers_seen: bool, bounce_evidence: &[String]
     finding(
         "dkim_not_signed",
         format!(
-            "The message was not DKIM-signed, and the receiver requires DKIM: sign mail for {domain}."
+            "The message was not DKIM-signed, and the receiver checked DKIM: sign mail for {domain}."
         ),
         with(bounce_evidence, [seen]),
         Fix {
