@@ -3,6 +3,7 @@
 //! bounces about authentication or reverse DNS are checked: a full mailbox needs no DNS.
 
 pub mod nameservers;
+pub mod requirements;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -119,6 +120,10 @@ pub struct Checks {
     pub dmarc: Option<DmarcCheck>,
     /// DNS questions sent for this bounce's checks.
     pub dns_queries: u64,
+    /// The receiver rules the bounce named that need several checks, each requirement met or
+    /// not (filled by [`requirements::evaluate_rules`] once the bounce is classified).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<requirements::RuleRequirements>,
 }
 
 /// Knobs of the check stage.
@@ -286,6 +291,7 @@ pub async fn run(
         dkim: None,
         dmarc: None,
         dns_queries: 0,
+        requirements: Vec::new(),
     };
     if !reachable(resolver, subject.domain.as_deref()).await {
         checks.dns_reachable = false;

@@ -68,8 +68,10 @@ pub fn run(
                     dns_run = Some((super::runtime()?, dns.resolver()?));
                 }
                 if let Some((runtime, resolver)) = &dns_run {
-                    let done =
+                    let mut done =
                         runtime.block_on(check::run(resolver, &bounce, wanted, &check_options));
+                    done.requirements =
+                        check::requirements::evaluate_rules(&bounce, &classifications, &done);
                     findings = diagnose::diagnose(&bounce, &classifications, Some(&done));
                     runtime.block_on(verify::verify(resolver, &done.subject, &mut findings));
                     checks = Some(done);

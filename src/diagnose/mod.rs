@@ -3,6 +3,7 @@
 //! fixes it proposes are verified afterwards by re-running the checks with the fix in the DNS
 //! overlay.
 
+pub mod auth;
 pub mod fix;
 pub mod providers;
 pub mod remedies;
@@ -90,7 +91,13 @@ pub fn diagnose(
                 verified: None,
                 verification: None,
             }),
-            Some(c) => findings.extend(spf::findings(c, &auth_evidence)),
+            Some(c) => findings.extend(auth::findings(
+                bounce,
+                classifications,
+                c,
+                spf::findings(c, &auth_evidence),
+                &auth_evidence,
+            )),
             None if !auth_evidence.is_empty() => findings.push(Finding {
                 cause: "auth_not_checked".into(),
                 summary: "The receiver refused the message because sender authentication (SPF/DKIM/DMARC) failed; the DNS checks were skipped (--offline).".into(),
@@ -105,10 +112,19 @@ pub fn diagnose(
             None => {}
         }
     }
-    // Every other reason gets its usual remedy, once.
+    // Reverse DNS, which the check stage ran for a requireptr bounce.
+    let ptr_evidence = receiver_said(bounce, classifications, |c| c.reason == Reason::RequirePtr);
+    if let Some(c) = checks.filter(|_| !ptr_evidence.is_empty()) {
+        findings.extend(auth::rdns_findings(c, &ptr_evidence));
+    }
+    // Every other reason gets its usual remedy, once (reverse DNS's only when no finding
+    // above is more precise).
     let mut seen = Vec::new();
     for class in classifications {
-        if seen.contains(&class.reason) {
+        if seen.contains(&class.reason)
+            || (class.reason == Reason::RequirePtr
+                && findings.iter().any(|f| f.cause.starts_with("rdns_")))
+        {
             continue;
         }
         seen.push(class.reason);

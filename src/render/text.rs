@@ -143,6 +143,9 @@ pub fn write_report(
     for (i, finding) in report.findings.iter().enumerate() {
         write_finding(out, &p, finding, i == 0)?;
     }
+    if let Some(checks) = &report.checks {
+        write_requirements(out, &p, &checks.requirements)?;
+    }
     if !report.findings.is_empty() {
         writeln!(out)?;
     }
@@ -264,6 +267,45 @@ fn write_finding(
         writeln!(out, "    evidence")?;
         for line in &finding.evidence {
             writeln!(out, "      {}", p.dim(&sanitize(line)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Each receiver rule the bounce named, with its requirements met (✓), not met (✗) or unknown.
+fn write_requirements(
+    out: &mut impl Write,
+    p: &Painter,
+    rules: &[crate::check::requirements::RuleRequirements],
+) -> std::io::Result<()> {
+    use crate::check::requirements::Requirement;
+    for rule in rules {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "  {} {}",
+            p.bold("receiver rule"),
+            sanitize(&rule.rule)
+        )?;
+        for req in &rule.requirements {
+            let mark = match req.met {
+                Some(true) => p.green("✓ met    "),
+                Some(false) => p.red("✗ not met"),
+                None => p.yellow("? unknown"),
+            };
+            let what = match req.requirement {
+                Requirement::SpfPass => "SPF passes",
+                Requirement::DkimPass => "DKIM passes",
+                Requirement::SpfOrDkimPass => "SPF or DKIM passes",
+                Requirement::DmarcRecord => "DMARC record published",
+                Requirement::DmarcAligned => "DMARC aligned pass",
+                Requirement::ReverseDns => "reverse DNS confirms",
+            };
+            writeln!(
+                out,
+                "    {mark} {what:<23} {}",
+                p.dim(&sanitize(&req.detail))
+            )?;
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! bouncedoc's integration tests, in one binary (link time dominates).
 
 mod auth_cli;
+mod auth_e2e;
 mod cli;
 mod corpus;
 mod dkim_vectors;
