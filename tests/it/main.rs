@@ -3,6 +3,7 @@
 mod auth_cli;
 mod cli;
 mod corpus;
+mod diagnose_e2e;
 mod dkim_vectors;
 mod dns;
 mod golden;
