@@ -446,7 +446,12 @@ fn no_record_finding(domain: &str, new_term: Option<&str>, bounce_evidence: &[St
             bounce_evidence,
             [format!("{domain} TXT: no record starting with v=spf1")],
         ),
-        Some(spf_record_fix(domain, record)),
+        Some(Fix {
+            steps: vec![format!(
+                "Publish the value above as a TXT record at {domain}: its only record that starts with v=spf1."
+            )],
+            ..spf_record_fix(domain, record)
+        }),
     )
 }
 
@@ -666,7 +671,7 @@ fn too_many_lookups(
     }
     let over = count.saturating_sub(limit);
     let steps = vec![
-        format!("Remove terms worth at least {over} lookups: includes of services you no longer use first, then `ptr`, and `a`/`mx` you can replace by ip4:/ip6: ranges."),
+        format!("Remove terms worth at least {over} lookup{}: includes of services you no longer use first, then `ptr`, and `a`/`mx` you can replace by ip4:/ip6: ranges.", if over == 1 { "" } else { "s" }),
         "Replace an include by the provider's address ranges (ip4:/ip6:) only if the provider publishes them as stable.".into(),
     ];
     finding(

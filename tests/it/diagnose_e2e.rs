@@ -183,6 +183,12 @@ fn no_record_gets_one_for_the_mx_host() {
     let report = diagnose(&server, &[&input("no-record.txt")]);
     let f = headline(&report, "spf_no_record");
     assert_verified_record(f, "bare.example", "v=spf1 mx -all");
+    assert!(
+        f["fix"]["steps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Publish")
+    );
 }
 
 #[test]
@@ -233,7 +239,7 @@ fn too_many_lookups_lists_what_each_term_costs() {
         f["fix"]["steps"][0]
             .as_str()
             .unwrap()
-            .contains("at least 1 lookups")
+            .contains("at least 1 lookup:")
     );
 }
 
@@ -577,4 +583,65 @@ fn text_output_puts_the_headline_and_the_verified_fix_first() {
         .position(|l| l.trim_start().starts_with("verified yes"))
         .unwrap_or_else(|| panic!("verified line:\n{}", run.stdout));
     assert!(fix_at < verified_at && verified_at < 8, "{}", run.stdout);
+}
+
+// --- cost ---------------------------------------------------------------------------------------
+
+/// The queries the checks count are all the queries the server saw (the verification after the
+/// checks is answered from the run's cache and the overlay), and they stay bounded.
+#[test]
+fn query_count_matches_what_the_server_received() {
+    for (zone, bounce) in [
+        ("spf-include-missing-by-ptr", "include-missing-by-ptr.txt"),
+        (
+            "spf-include-missing-by-include",
+            "include-missing-by-include.txt",
+        ),
+        ("spf-passes-now", "passes-now.txt"),
+    ] {
+        let server = zone_server(zone);
+        let report = diagnose(&server, &[&input(bounce)]);
+        let counted = report["checks"]["dns_queries"].as_u64().unwrap();
+        let received = server.received_count() as u64;
+        eprintln!("{bounce}: checks.dns_queries {counted}, server received {received}");
+        assert_eq!(counted, received, "{bounce}: {:?}", server.received());
+        assert!(received < 150, "{bounce}: {received} queries");
+    }
+}
+
+/// Wall time of whole runs of the binary against the loopback server (medians of 15 runs):
+/// `cargo test --test it wall_time -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement, not a check: run with --ignored --nocapture"]
+fn wall_time_of_typical_diagnoses() {
+    for (zone, bounce) in [
+        ("spf-include-missing-by-ptr", "include-missing-by-ptr.txt"),
+        (
+            "spf-include-missing-by-include",
+            "include-missing-by-include.txt",
+        ),
+        ("spf-passes-now", "passes-now.txt"),
+        ("spf-too-many-lookups", "too-many-lookups.txt"),
+    ] {
+        let server = zone_server(zone);
+        let path = input(bounce);
+        let mut times: Vec<f64> = (0..15)
+            .map(|_| {
+                let started = Instant::now();
+                report(&run_bouncedoc(
+                    &["--nameserver", &server.nameserver_arg(), "--json", &path],
+                    b"",
+                ));
+                started.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        eprintln!(
+            "{bounce}: median {:.1} ms, min {:.1} ms, max {:.1} ms; {} queries in 15 runs",
+            times[7],
+            times[0],
+            times[14],
+            server.received_count()
+        );
+    }
 }
