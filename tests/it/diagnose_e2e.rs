@@ -393,6 +393,12 @@ fn nameservers_serving_different_records_are_the_headline() {
         "{f:#}"
     );
     assert!(has_evidence(f, "serial 2026010101"), "{f:#}");
+    // Two servers, two versions: both are shown, neither is called the odd one out.
+    assert!(
+        has_evidence(f, "ns1.split.example (127.0.0.2) over TCP"),
+        "{f:#}"
+    );
+    assert!(has_evidence(f, "serial 2026010102"), "{f:#}");
     assert!(causes(&report).contains(&"spf_passes_now"));
     assert!(ns1.received_count() >= 4 && ns2.received_count() >= 4);
     assert!(ns2.received().iter().any(|q| q.tcp), "TCP asked too");
