@@ -313,7 +313,14 @@ fn black_holed_include_with_a_short_timeout_is_a_dns_failure() {
         "{f:#}"
     );
     assert_eq!(report["checks"]["spf"][0]["outcome"]["result"], "temperror");
-    assert!(elapsed.as_secs() < 20, "took {elapsed:?}");
+    let asked = server
+        .received()
+        .iter()
+        .filter(|q| q.name == "_spf.slowhost.example")
+        .count();
+    // The run caches the timeout: the silent name is not asked again by every check.
+    assert!((1..=2).contains(&asked), "asked {asked} times");
+    assert!(elapsed.as_secs() < 10, "took {elapsed:?}");
 }
 
 #[test]
