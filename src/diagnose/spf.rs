@@ -228,6 +228,28 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
         }
     } else if no_record {
         out.push(no_record_finding(domain, None, bounce_evidence));
+    } else if subject.ip.is_none() && out.is_empty() {
+        // Nothing wrong with the record itself, and no address to evaluate it for: say so
+        // rather than stay silent about the SPF failure the receiver reported.
+        let mut evidence = with(
+            bounce_evidence,
+            ["the bounce names no public sending IP, and the reporting server's name did not resolve to one".to_string()],
+        );
+        if let Some(r) = &current {
+            evidence.push(format!("{domain}: \"{r}\""));
+        }
+        out.push(finding(
+            "spf_not_checked",
+            format!("The bounce does not say which IP sent the message, so the SPF of {domain} could not be evaluated for it."),
+            evidence,
+            Some(Fix {
+                steps: vec![
+                    format!("Find the address of the server that sent the message (its Received header, or your outbound relay) and run: bouncedoc spf {domain} --ip IP"),
+                    format!("Then add that server to the SPF record of {domain}, or its provider's include."),
+                ],
+                ..Fix::default()
+            }),
+        ));
     }
 
     if let Some(Ok(ns)) = &checks.nameservers

@@ -529,6 +529,20 @@ fn sending_ip_resolved_from_the_reporting_server_not_a_private_received_ip() {
 }
 
 #[test]
+fn no_public_sending_ip_is_said_rather_than_guessed() {
+    let server = zone_server("spf-ip-unknown");
+    let report = diagnose(&server, &[&input("resolved-ip.eml")]);
+    assert!(report["checks"]["subject"]["ip"].is_null(), "{report:#}");
+    assert!(report["checks"]["spf"].as_array().unwrap().is_empty());
+    let f = headline(&report, "spf_not_checked");
+    assert!(
+        f["summary"].as_str().unwrap().contains("relay.example"),
+        "{f:#}"
+    );
+    assert!(!f.to_string().contains("10.1.2.3"), "{f:#}");
+}
+
+#[test]
 fn no_network_mode_answers_from_the_zone_file_alone() {
     let zone: PathBuf = [
         env!("CARGO_MANIFEST_DIR"),
