@@ -554,7 +554,7 @@ async fn provider_matches(
 
 /// The SPF of domains related to the IP, for a hosting company the catalog lacks: the PTR
 /// names' organizational domains and the sender's MX hosts' organizational domains (not the
-/// sender's own), each as itself and as `_spf.`/`spf.` below it.
+/// sender's own), each as `_spf.`/`spf.` below it and as itself, in that order of preference.
 async fn related_spf(
     resolver: &Resolver,
     ip: IpAddr,
@@ -582,7 +582,9 @@ async fn related_spf(
     let mut tasks = tokio::task::JoinSet::new();
     let mut index = 0;
     for (org, why) in orgs {
-        for candidate in [org.clone(), format!("_spf.{org}"), format!("spf.{org}")] {
+        // The record a company publishes for its customers (`_spf.`, `spf.`) before its own,
+        // which may also cover its office mail.
+        for candidate in [format!("_spf.{org}"), format!("spf.{org}"), org.clone()] {
             let resolver = resolver.clone();
             index += 1;
             let order = index;

@@ -205,10 +205,16 @@ fn differences(answers: &[ServerAnswer]) -> Vec<String> {
             *counts.entry(describe(answer)).or_default() += 1;
         }
     }
-    let majority = counts
-        .iter()
-        .max_by_key(|(_, n)| **n)
-        .map(|(d, _)| d.clone());
+    // With no single most common answer (two servers, two versions) nobody is "the odd one
+    // out": every answer is listed.
+    let top = counts.values().copied().max().unwrap_or(0);
+    let majority = match counts.iter().filter(|(_, n)| **n == top).count() {
+        1 => counts
+            .iter()
+            .find(|(_, n)| **n == top)
+            .map(|(d, _)| d.clone()),
+        _ => None,
+    };
     answers
         .iter()
         .filter_map(|a| {
@@ -261,5 +267,11 @@ mod tests {
         assert!(diffs[0].contains("ns2.example.com") && diffs[0].contains("v=spf1 -all"));
         assert!(diffs[1].contains("TCP: failed: timeout"));
         assert!(differences(&answers[..2]).is_empty());
+        // One server per version: neither is the majority, both are listed.
+        let split = vec![
+            answer("ns1.example.com", Transport::Udp, "v=spf1 mx -all", Ok(2)),
+            answer("ns2.example.com", Transport::Udp, "v=spf1 -all", Ok(1)),
+        ];
+        assert_eq!(differences(&split).len(), 2, "{:?}", differences(&split));
     }
 }

@@ -96,7 +96,9 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
         match item {
             Lint::DnsError { domain: d, answer } => out.push(dns_failure(d, answer, bounce_evidence)),
             Lint::MultipleRecords { domain: d, records } if d == domain => {
-                let refs: Vec<&str> = records.iter().map(String::as_str).collect();
+                // DNS gives an RRset in any order: merge in a fixed one, so the fix is stable.
+                let mut refs: Vec<&str> = records.iter().map(String::as_str).collect();
+                refs.sort_unstable();
                 let merged = merge_records(&refs);
                 base_record = Some(merged.clone());
                 let mut evidence = with(bounce_evidence, [format!("{d} publishes {} SPF records:", records.len())]);
@@ -173,6 +175,21 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
             .any(|f| matches!(f, Lint::NoRecord { domain: d } if d == domain))
     });
 
+    // RFC 7208 §2.3: a receiver may check the HELO identity; when its text names the HELO name
+    // and that check fails, the HELO name's record is what to fix, whatever MAIL FROM gives.
+    let helo = checks
+        .spf
+        .iter()
+        .find(|c| c.identity == Identity::Helo)
+        .filter(|h| {
+            subject.identity_used == Some(Identity::Helo) && h.outcome.result != SpfResult::Pass
+        })
+        .map(|h| helo_finding(checks, &h.outcome, bounce_evidence));
+    let helo_fixed = helo.is_some();
+    if let Some(f) = helo {
+        out.insert(0, f);
+    }
+
     if let Some(check) = mail_from {
         let o = &check.outcome;
         match o.result {
@@ -194,7 +211,7 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
                     }),
                 ));
             }
-            SpfResult::Pass => out.push(passes_now(o, checks, bounce_evidence)),
+            SpfResult::Pass if !helo_fixed => out.push(passes_now(o, checks, bounce_evidence)),
             SpfResult::Fail | SpfResult::Softfail | SpfResult::Neutral | SpfResult::None => {
                 if let Some(f) = not_authorised(
                     checks,
@@ -211,6 +228,28 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
         }
     } else if no_record {
         out.push(no_record_finding(domain, None, bounce_evidence));
+    } else if subject.ip.is_none() && out.is_empty() {
+        // Nothing wrong with the record itself, and no address to evaluate it for: say so
+        // rather than stay silent about the SPF failure the receiver reported.
+        let mut evidence = with(
+            bounce_evidence,
+            ["the bounce names no public sending IP, and the reporting server's name did not resolve to one".to_string()],
+        );
+        if let Some(r) = &current {
+            evidence.push(format!("{domain}: \"{r}\""));
+        }
+        out.push(finding(
+            "spf_not_checked",
+            format!("The bounce does not say which IP sent the message, so the SPF of {domain} could not be evaluated for it."),
+            evidence,
+            Some(Fix {
+                steps: vec![
+                    format!("Find the address of the server that sent the message (its Received header, or your outbound relay) and run: bouncedoc spf {domain} --ip IP"),
+                    format!("Then add that server to the SPF record of {domain}, or its provider's include."),
+                ],
+                ..Fix::default()
+            }),
+        ));
     }
 
     if let Some(Ok(ns)) = &checks.nameservers
@@ -225,7 +264,19 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
                 )],
             );
             evidence.extend(ns.differences.iter().map(|d| format!("  {d}")));
-            out.push(finding(
+            // Servers serving different records, or a record that passes today, explain the
+            // bounce better than anything else found: the receiver asked the other server.
+            let mut served: Vec<&Vec<String>> = ns
+                .answers
+                .iter()
+                .filter_map(|a| a.spf.as_ref().ok())
+                .collect();
+            served.sort();
+            served.dedup();
+            let headline =
+                served.len() > 1 || mail_from.is_some_and(|c| c.outcome.result == SpfResult::Pass);
+            let at = if headline { 0 } else { out.len() };
+            out.insert(at, finding(
                 "nameservers_disagree",
                 format!("The authoritative name servers of {} do not all give the same answer: receivers see one or the other.", ns.zone),
                 evidence,
@@ -351,6 +402,51 @@ fn passes_now(o: &SpfOutcome, checks: &Checks, bounce_evidence: &[String]) -> Fi
     )
 }
 
+/// The receiver checked the HELO name, and its SPF does not pass: the record to publish (or
+/// change) is at the HELO name. RFC 7208 §2.3 suggests `v=spf1 a -all` for a host name, which
+/// fits when the name resolves to the IP.
+fn helo_finding(checks: &Checks, o: &SpfOutcome, bounce_evidence: &[String]) -> Finding {
+    let (name, ip) = (o.domain.as_str(), o.ip);
+    let mut evidence = with(
+        bounce_evidence,
+        [
+            format!("the receiver named the HELO name {name}: it checked the HELO identity"),
+            result_line(o),
+        ],
+    );
+    evidence.extend(trace_lines(&o.trace));
+    let resolves_to_ip = checks.rdns.as_ref().is_some_and(|r| {
+        r.names
+            .iter()
+            .any(|n| n.confirmed && n.name.trim_end_matches('.').eq_ignore_ascii_case(name))
+    });
+    if resolves_to_ip {
+        evidence.push(format!("{name} resolves to {ip} (and {ip} has PTR {name})"));
+    }
+    let term = if resolves_to_ip {
+        "a".to_string()
+    } else {
+        ip_term(ip)
+    };
+    if o.result == SpfResult::None {
+        let mut f = no_record_finding(name, Some(&term), &evidence);
+        f.summary = format!(
+            "The receiver checked the HELO identity, and the HELO name {name} publishes no SPF record, so {ip} is not authorised for it."
+        );
+        return f;
+    }
+    let current = o.trace.record.as_deref();
+    finding(
+        "spf_ip_not_authorized",
+        format!(
+            "The receiver checked the HELO identity: the SPF record of the HELO name {name} gives {} for {ip}.",
+            o.result
+        ),
+        evidence,
+        current.map(|r| spf_record_fix(name, add_term(r, &term))),
+    )
+}
+
 fn ip_term(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => format!("ip4:{v4}"),
@@ -372,7 +468,12 @@ fn no_record_finding(domain: &str, new_term: Option<&str>, bounce_evidence: &[St
             bounce_evidence,
             [format!("{domain} TXT: no record starting with v=spf1")],
         ),
-        Some(spf_record_fix(domain, record)),
+        Some(Fix {
+            steps: vec![format!(
+                "Publish the value above as a TXT record at {domain}: its only record that starts with v=spf1."
+            )],
+            ..spf_record_fix(domain, record)
+        }),
     )
 }
 
@@ -466,9 +567,11 @@ fn not_authorised(
             return Some(no_record_finding(domain, Some(&new_term), &evidence));
         }
         let stale = record.and_then(|r| stale_address(r, &checks.own_addresses, ip));
+        // The record names its servers by address: the old one is replaced by the new one, in
+        // place, rather than adding a term that costs a lookup.
         let fixed = record.map(|r| match &stale {
-            Some(old) if new_term.starts_with("ip") => replace_term(r, old, &new_term),
-            _ => add_term(r, &new_term),
+            Some(old) => replace_term(r, old, &ip_term(ip)),
+            None => add_term(r, &new_term),
         });
         if let Some(old) = &stale {
             evidence.push(format!("`{old}` in the record is none of {domain}'s current servers: probably the old address"));
@@ -590,7 +693,7 @@ fn too_many_lookups(
     }
     let over = count.saturating_sub(limit);
     let steps = vec![
-        format!("Remove terms worth at least {over} lookups: includes of services you no longer use first, then `ptr`, and `a`/`mx` you can replace by ip4:/ip6: ranges."),
+        format!("Remove terms worth at least {over} lookup{}: includes of services you no longer use first, then `ptr`, and `a`/`mx` you can replace by ip4:/ip6: ranges.", if over == 1 { "" } else { "s" }),
         "Replace an include by the provider's address ranges (ip4:/ip6:) only if the provider publishes them as stable.".into(),
     ];
     finding(

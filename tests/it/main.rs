@@ -4,6 +4,7 @@ mod auth_cli;
 mod auth_e2e;
 mod cli;
 mod corpus;
+mod diagnose_e2e;
 mod dkim_vectors;
 mod dns;
 mod golden;
