@@ -171,8 +171,11 @@ pub fn findings(
         .spf
         .iter()
         .any(|c| c.identity == Identity::MailFrom && c.outcome.result == SpfResult::Pass);
+    // When SPF passes today, the DKIM/DMARC cause leads, unless the SPF findings still name a
+    // problem (name servers that disagree explain a pass here and a fail at the receiver).
+    let spf_settled = spf.first().is_none_or(|f| f.cause == "spf_passes_now");
     let mut out = Vec::new();
-    if spf_passes && !headline.is_empty() {
+    if spf_passes && spf_settled && !headline.is_empty() {
         out.extend(headline);
         out.extend(spf);
     } else {
