@@ -128,16 +128,7 @@ pub async fn check(lookup: &dyn Lookup, ip: IpAddr) -> RdnsCheck {
             continue;
         }
         let forward = lookup.query(&name, qtype).await;
-        let addresses: Vec<IpAddr> = forward
-            .records()
-            .iter()
-            .filter_map(|r| match r {
-                RData::A(a) => Some(IpAddr::V4(*a)),
-                RData::Aaaa(a) => Some(IpAddr::V6(*a)),
-                _ => None,
-            })
-            .take(MAX_ADDRESSES)
-            .collect();
+        let addresses: Vec<IpAddr> = forward.addresses().take(MAX_ADDRESSES).collect();
         let confirmed = addresses.contains(&ip);
         if forward.is_failure() && failure.is_none() {
             failure = Some((name.clone(), forward.clone()));

@@ -231,19 +231,10 @@ async fn resolve_public(lookup: &dyn Lookup, host: &str) -> Option<IpAddr> {
     if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
         return is_public(ip).then_some(ip);
     }
-    for qtype in [QType::A, QType::Aaaa] {
-        for record in lookup.query(host, qtype).await.records() {
-            let ip = match record {
-                RData::A(a) => IpAddr::V4(*a),
-                RData::Aaaa(a) => IpAddr::V6(*a),
-                _ => continue,
-            };
-            if is_public(ip) {
-                return Some(ip);
-            }
-        }
-    }
-    None
+    crate::dns::host_addresses(lookup, host)
+        .await
+        .into_iter()
+        .find(|ip| is_public(*ip))
 }
 
 /// Not private, loopback, link-local, unspecified or shared (CGNAT) address space.
@@ -460,19 +451,12 @@ async fn own_addresses(lookup: &dyn Lookup, domain: &str) -> Vec<OwnAddress> {
     }
     let mut out = Vec::new();
     for (host, via) in hosts {
-        for qtype in [QType::A, QType::Aaaa] {
-            for record in lookup.query(&host, qtype).await.records() {
-                let ip = match record {
-                    RData::A(a) => IpAddr::V4(*a),
-                    RData::Aaaa(a) => IpAddr::V6(*a),
-                    _ => continue,
-                };
-                out.push(OwnAddress {
-                    host: host.clone(),
-                    via: via.to_string(),
-                    ip,
-                });
-            }
+        for ip in crate::dns::host_addresses(lookup, &host).await {
+            out.push(OwnAddress {
+                host: host.clone(),
+                via: via.to_string(),
+                ip,
+            });
         }
     }
     out

@@ -78,16 +78,7 @@ pub async fn check(
         .ok_or(NameserverCheckError::NoNameservers)?;
     let mut targets = Vec::new();
     for ns in ns_names.iter().take(MAX_SERVERS) {
-        let mut addresses = Vec::new();
-        for qtype in [QType::A, QType::Aaaa] {
-            for record in lookup.query(ns, qtype).await.records() {
-                match record {
-                    RData::A(ip) => addresses.push(IpAddr::V4(*ip)),
-                    RData::Aaaa(ip) => addresses.push(IpAddr::V6(*ip)),
-                    _ => {}
-                }
-            }
-        }
+        let addresses = crate::dns::host_addresses(lookup, ns).await;
         for address in addresses.into_iter().take(MAX_ADDRESSES_PER_SERVER) {
             targets.push((ns.clone(), address));
         }

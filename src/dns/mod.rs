@@ -143,6 +143,15 @@ impl DnsAnswer {
         }
     }
 
+    /// The IPv4 and IPv6 addresses among the records (the data of A and AAAA answers).
+    pub fn addresses(&self) -> impl Iterator<Item = std::net::IpAddr> + '_ {
+        self.records().iter().filter_map(|r| match r {
+            RData::A(a) => Some(std::net::IpAddr::V4(*a)),
+            RData::Aaaa(a) => Some(std::net::IpAddr::V6(*a)),
+            _ => None,
+        })
+    }
+
     /// True for NXDOMAIN and no data: the question was answered, and the answer is "nothing".
     /// These are RFC 7208's "void lookups".
     pub fn is_empty_answer(&self) -> bool {
@@ -180,4 +189,15 @@ pub type DnsFuture<'a> = Pin<Box<dyn Future<Output = DnsAnswer> + Send + 'a>>;
 pub trait Lookup: Send + Sync {
     /// Asks for `qtype` records at `name` (absolute; a trailing dot is optional).
     fn query<'a>(&'a self, name: &'a str, qtype: QType) -> DnsFuture<'a>;
+}
+
+/// The addresses of `host`: its A records, then its AAAA records.
+pub async fn host_addresses(lookup: &dyn Lookup, host: &str) -> Vec<std::net::IpAddr> {
+    let mut addresses = lookup
+        .query(host, QType::A)
+        .await
+        .addresses()
+        .collect::<Vec<_>>();
+    addresses.extend(lookup.query(host, QType::Aaaa).await.addresses());
+    addresses
 }

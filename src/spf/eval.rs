@@ -945,15 +945,7 @@ fn is_same_or_sub(name: &str, domain: &str) -> bool {
 }
 
 fn addresses(answer: &DnsAnswer) -> Vec<IpAddr> {
-    answer
-        .records()
-        .iter()
-        .filter_map(|r| match r {
-            RData::A(a) => Some(IpAddr::V4(*a)),
-            RData::Aaaa(a) => Some(IpAddr::V6(*a)),
-            _ => None,
-        })
-        .collect()
+    answer.addresses().collect()
 }
 
 fn list_or(addrs: &[IpAddr], otherwise: String) -> String {
