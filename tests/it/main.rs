@@ -9,6 +9,7 @@ mod dkim_vectors;
 mod dns;
 mod golden;
 mod parse_fixtures;
+mod robustness;
 mod spf_cli;
 mod spf_conformance;
 mod support;
