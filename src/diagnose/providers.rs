@@ -178,14 +178,6 @@ pub fn by_ptr_name(ptr_name: &str) -> Option<&'static Provider> {
     })
 }
 
-/// The provider that asks for `include:domain`, if any.
-pub fn by_include(domain: &str) -> Option<&'static Provider> {
-    let domain = domain.trim_end_matches('.');
-    PROVIDERS
-        .iter()
-        .find(|p| p.include.eq_ignore_ascii_case(domain))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -640,8 +640,8 @@ fn not_authorised(
 /// An `ip4:`/`ip6:` single address in the record that is none of the domain's current servers
 /// and close to the new IP (same /24, or /48 for IPv6): most likely the address it replaced.
 fn stale_address(record: &str, own: &[OwnAddress], ip: IpAddr) -> Option<String> {
-    let parsed: SpfRecord = record.parse().ok()?;
-    let _ = parsed;
+    // Only a record that parses is rewritten term by term.
+    record.parse::<SpfRecord>().ok()?;
     let candidates: Vec<String> = record
         .split_ascii_whitespace()
         .filter_map(|term| {
