@@ -331,9 +331,14 @@ fn write_checks(
             crate::check::Identity::MailFrom => "MAIL FROM",
             crate::check::Identity::Helo => "HELO",
         };
+        let used = if checks.subject.identity_used == Some(spf.identity) {
+            ", the identity the receiver checked"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "  SPF      {identity} {}: {} (lookups {}/{}, void {}/{})",
+            "  SPF      {identity} {}: {} (lookups {}/{}, void {}/{}{used})",
             sanitize(&spf.outcome.domain),
             spf.outcome.result,
             spf.outcome.lookups,
