@@ -83,28 +83,41 @@ pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Foun
     None
 }
 
+/// Where a dialect's report proper begins: a pattern `(?im)^.*(?:a|b|c)` kept as its
+/// alternatives, each compiled once, so that an earlier alternative wins over a later one even
+/// when the later one occurs first in the text.
+pub(crate) struct Start {
+    alternatives: Vec<Regex>,
+}
+
+impl Start {
+    /// Splits and compiles a built-in pattern (once, from a `LazyLock`).
+    pub(crate) fn new(pattern: &str) -> Start {
+        let alternatives = pattern
+            .strip_prefix("(?im)^.*(?:")
+            .and_then(|p| p.strip_suffix(')'))
+            .map(|inner| {
+                split_top_level(inner)
+                    .into_iter()
+                    .map(|a| re(&format!("(?im)^.*(?:{a})")))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![re(pattern)]);
+        Start { alternatives }
+    }
+
+    /// True when any alternative occurs in `text`.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.alternatives.iter().any(|re| re.is_match(text))
+    }
+}
+
 /// The report text from the first line matching `start` (the whole body when none matches or
-/// `start` is `None`).
-/// The alternatives of `start` are tried one by one, in the order written.
-pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Regex>) -> &'a str {
+/// `start` is `None`). The alternatives of `start` are tried one by one, in the order written.
+pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Start>) -> &'a str {
     let Some(start) = start else { return &ctx.body };
-    // Split "(?im)^.*(?:a|b|c)" into its alternatives, so an earlier one wins over a later
-    // one even when the later one occurs first in the text.
-    let pattern = start.as_str();
-    let alternatives: Vec<String> = pattern
-        .strip_prefix("(?im)^.*(?:")
-        .and_then(|p| p.strip_suffix(')'))
-        .map(|inner| {
-            split_top_level(inner)
-                .into_iter()
-                .map(|a| format!("(?im)^.*(?:{a})"))
-                .collect()
-        })
-        .unwrap_or_else(|| vec![pattern.to_string()]);
-    for alt in alternatives {
-        if let Ok(re) = Regex::new(&alt)
-            && let Some(m) = re.find(&ctx.body)
-        {
+    for re in &start.alternatives {
+        if let Some(m) = re.find(&ctx.body) {
             return &ctx.body[m.start()..];
         }
     }
