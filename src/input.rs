@@ -57,7 +57,7 @@ impl Input {
         }
         Ok(Input {
             name: name.to_string(),
-            bytes: normalise_line_endings(&bytes),
+            bytes: normalise_line_endings(bytes),
         })
     }
 
@@ -66,13 +66,16 @@ impl Input {
     pub fn from_mail_bytes(name: &str, bytes: Vec<u8>) -> Input {
         Input {
             name: name.to_string(),
-            bytes: normalise_line_endings(&bytes),
+            bytes: normalise_line_endings(bytes),
         }
     }
 
     /// The input as text; invalid UTF-8 is replaced, never rejected (bounces mix charsets).
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.bytes)
+        match std::str::from_utf8(&self.bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(&self.bytes),
+        }
     }
 }
 
@@ -93,8 +96,12 @@ fn looks_binary(bytes: &[u8]) -> bool {
     weight * 10 > head.len()
 }
 
-/// CRLF and bare CR (seen in Exchange Web Services bounces) become LF.
-fn normalise_line_endings(bytes: &[u8]) -> Vec<u8> {
+/// CRLF and bare CR (seen in Exchange Web Services bounces) become LF. Input without a CR is
+/// kept as it is, without a copy.
+fn normalise_line_endings(bytes: Vec<u8>) -> Vec<u8> {
+    if !bytes.contains(&b'\r') {
+        return bytes;
+    }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
