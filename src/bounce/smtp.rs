@@ -195,8 +195,9 @@ static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
     ]
 });
 
-/// The SMTP command a reply answered: `(pattern, normalised command)`.
-static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+/// The SMTP command a reply answered: `(pattern, normalised command)`, in order of preference
+/// when two match at the same place.
+fn command_patterns() -> Vec<(String, &'static str)> {
     let cmds: &[(&str, &str)] = &[
         (r"(?:RCPT TO|RCPT_TO|RCPT)", "RCPT"),
         (r"(?:MAIL FROM|MAIL_FROM|MAIL)", "MAIL"),
@@ -210,23 +211,65 @@ static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(||
     let mut out = Vec::new();
     for (words, name) in cmds {
         for shape in [
-            r"(?i)in reply to {w}",
-            r"(?i)\bafter {w}\b",
-            r"(?i)did not like our {w}",
-            r"(?i)most progress was {w} response",
+            r"(?i:in reply to {w})",
+            r"(?i:\bafter {w}\b)",
+            r"(?i:did not like our {w})",
+            r"(?i:most progress was {w} response)",
             r"\[{w}\]",
-            r"(?im)^\s*>>>\s*{w}",
-            r"(?i)\bfor {w} response",
-            r"(?i)(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w}",
+            r"(?im:^\s*>>>\s*{w})",
+            r"(?i:\bfor {w} response)",
+            r"(?i:(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w})",
         ] {
-            out.push((re(&shape.replace("{w}", words)), *name));
+            out.push((shape.replace("{w}", words), *name));
         }
     }
     // qmail: "192.0.2.153 does not like recipient." (and "... does not like sender.")
-    out.push((re(r"(?i)does not like recipient"), "RCPT"));
-    out.push((re(r"(?i)does not like sender"), "MAIL"));
+    out.push((r"(?i:does not like recipient)".to_string(), "RCPT"));
+    out.push((r"(?i:does not like sender)".to_string(), "MAIL"));
     out
+}
+
+/// The command patterns as two alternations, one capture group per pattern: those with a word
+/// boundary `\b` (Unicode-aware, so the fast DFA gives up on non-ASCII text; their literal
+/// prefixes keep the slower engines brief) and the others. A regex's leftmost-first match is
+/// the earliest place any of its patterns matches, and among those matching there, the first
+/// listed. No pattern of one set can match where a pattern of the other does (they begin with
+/// different words), so the earlier of the two matches is the one the patterns searched one by
+/// one in list order would give.
+static COMMANDS: LazyLock<[(Regex, Vec<&'static str>); 2]> = LazyLock::new(|| {
+    let patterns = command_patterns();
+    let set = |with_boundary: bool| {
+        let chosen: Vec<&(String, &'static str)> = patterns
+            .iter()
+            .filter(|(p, _)| p.contains("\\b") == with_boundary)
+            .collect();
+        let alternation = chosen
+            .iter()
+            .map(|(p, _)| format!("({p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        (re(&alternation), chosen.iter().map(|(_, n)| *n).collect())
+    };
+    [set(false), set(true)]
 });
+
+/// The command the earliest command pattern in `text` names.
+fn command_in(text: &str) -> Option<&'static str> {
+    let mut best: Option<(usize, &Regex, &[&'static str])> = None;
+    for (regex, names) in COMMANDS.iter() {
+        if let Some(m) = regex.find(text)
+            && best.is_none_or(|(at, _, _)| m.start() < at)
+        {
+            best = Some((m.start(), regex, names));
+        }
+    }
+    let (at, regex, names) = best?;
+    // Only the match found is examined for which pattern it was.
+    let caps = regex.captures_at(text, at)?;
+    (1..caps.len())
+        .find(|&i| caps.get(i).is_some())
+        .and_then(|i| names.get(i - 1).copied())
+}
 
 /// Reads status, reply code, remote server and command from a reply's text.
 pub(crate) fn read_reply(text: &str) -> Reply {
@@ -258,15 +301,7 @@ pub(crate) fn read_reply(text: &str) -> Reply {
         reply.remote_ip = found_ip;
         break;
     }
-    let mut best: Option<(usize, &str)> = None;
-    for (pattern, name) in COMMAND_PATTERNS.iter() {
-        if let Some(m) = pattern.find(text)
-            && best.is_none_or(|(pos, _)| m.start() < pos)
-        {
-            best = Some((m.start(), name));
-        }
-    }
-    reply.command = best.map(|(_, n)| n.to_string());
+    reply.command = command_in(text).map(str::to_string);
     reply
 }
 
@@ -462,6 +497,36 @@ pub(crate) fn helo_in_text(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_command_search_is_the_earliest_pattern_then_the_first_listed() {
+        // The old reading: every pattern searched on its own, the earliest start wins, ties
+        // go to the pattern listed first.
+        let texts = [
+            "host mx said: 550 5.1.1 unknown (in reply to RCPT TO command)",
+            "SMTP error from remote mail server after MAIL FROM:<a@b> SIZE=1: 550 after RCPT TO",
+            "SMTP error from remote mail server after initial connection: 554",
+            ">>> DATA\n<<< 554 rejected",
+            "192.0.2.1 does not like recipient. after end of DATA",
+            "[EHLO] refused, in reply to end of data",
+            "nothing here",
+            "most progress was RCPT TO response; after DATA",
+            "送信できません after RCPT TO: 550 ユーザーが見つかりません",
+            "éafter RCPT TO, then in reply to DATA",
+            "for HELO response [STARTTLS]",
+        ];
+        for text in texts {
+            let mut best: Option<(usize, &str)> = None;
+            for (p, name) in super::command_patterns() {
+                if let Some(m) = super::re(&p).find(text)
+                    && best.is_none_or(|(pos, _)| m.start() < pos)
+                {
+                    best = Some((m.start(), name));
+                }
+            }
+            assert_eq!(super::command_in(text), best.map(|(_, n)| n), "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]
