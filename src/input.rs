@@ -84,16 +84,17 @@ impl Input {
 /// has both). A stray NUL in a real bounce (some MTAs leave one) does not make it binary.
 fn looks_binary(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let weight: usize = head
+    // Branch-free, so that the loop vectorises: this runs over every input.
+    let weight: u32 = head
         .iter()
-        .map(|&b| match b {
-            0 => 5,
-            b'\t' | b'\n' | b'\r' | 0x0c | 0x1b => 0,
-            b if b < 0x20 => 1,
-            _ => 0,
+        .map(|&b| {
+            let control = u32::from(b < 0x20);
+            let allowed = u32::from(matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b));
+            let nul = u32::from(b == 0);
+            (control & !allowed) + 4 * nul
         })
         .sum();
-    weight * 10 > head.len()
+    weight as usize * 10 > head.len()
 }
 
 /// CRLF and bare CR (seen in Exchange Web Services bounces) become LF. Input without a CR is

@@ -150,8 +150,21 @@ pub(crate) fn reply_code(text: &str) -> Option<u16> {
     None
 }
 
-/// A pattern with the capture groups of a name and of an IP address, each optional.
-type GroupPattern = (Regex, Option<usize>, Option<usize>);
+/// A pattern with the capture groups of a name and of an IP address, each optional, and the
+/// literals it cannot match without (see [`may_match`]).
+type GroupPattern = (Regex, Option<usize>, Option<usize>, &'static [&'static str]);
+
+/// `text` lower-cased when it is ASCII, for [`may_match`].
+fn ascii_lower(text: &str) -> Option<String> {
+    text.is_ascii().then(|| text.to_ascii_lowercase())
+}
+
+/// False only when the ASCII text lacks every one of `needles`, so a pattern that needs one
+/// of them (case-insensitively) cannot match and need not be run. Non-ASCII text (`None`) is
+/// always searched: Unicode case folding matches `ſ` for `s` and the Kelvin sign for `k`.
+fn may_match(lower: Option<&str>, needles: &[&str]) -> bool {
+    lower.is_none_or(|l| needles.iter().any(|n| l.contains(n)))
+}
 
 /// Where the answering server is named: `(pattern, host group, ip group)`.
 static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
@@ -161,36 +174,42 @@ static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             re(r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]"),
             Some(1),
             Some(2),
+            &["host"],
         ),
         // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
         (
             re(r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]"),
             Some(1),
             Some(2),
+            &["["],
         ),
         // qmail: "remote host 192.0.2.32 said:"
         (
             re(r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said"),
             None,
             Some(1),
+            &["remote "],
         ),
         // "... the server for the recipient domain example.jp by mx.example.jp."
         (
             re(r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s"),
             Some(1),
             None,
+            &["by"],
         ),
         // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
         (
             re(r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:"),
             Some(1),
             None,
+            &["while talking to "],
         ),
         // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
         (
             re(r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)"),
             Some(1),
             None,
+            &["remote server"],
         ),
     ]
 });
@@ -278,7 +297,11 @@ pub(crate) fn read_reply(text: &str) -> Reply {
         reply_code: reply_code(text),
         ..Reply::default()
     };
-    for (pattern, host, ip) in REMOTE_PATTERNS.iter() {
+    let lower = ascii_lower(text);
+    for (pattern, host, ip, needles) in REMOTE_PATTERNS.iter() {
+        if !may_match(lower.as_deref(), needles) {
+            continue;
+        }
         let Some(caps) = pattern.captures(text) else {
             continue;
         };
@@ -354,12 +377,14 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]"),
             Some(1),
             Some(2),
+            &["spf"],
         ),
         // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
         (
             re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]"),
             Some(1),
             Some(2),
+            &["spf"],
         ),
         // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
         (
@@ -368,6 +393,7 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             Some(2),
             Some(1),
+            &["is not allowed to send "],
         ),
         // "The domain example.com does not designate 203.0.113.5 as permitted sender"
         (
@@ -376,31 +402,50 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             Some(1),
             Some(2),
+            &["does not designate"],
         ),
         // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
         (
             re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>"),
             Some(1),
             None,
+            &["send"],
         ),
         // "MAIL FROM domain [example.com]"
-        (re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"), Some(1), None),
+        (
+            re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"),
+            Some(1),
+            None,
+            &["mail from domain ["],
+        ),
         // "sender domain example.com ... SPF", "SPF check for example.com failed"
         (
             re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?"),
             Some(1),
             None,
+            &["spf "],
         ),
         // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
-        (re(r"(?i)client host \[([^\]\s]+)\]"), None, Some(1)),
+        (
+            re(r"(?i)client host \[([^\]\s]+)\]"),
+            None,
+            Some(1),
+            &["client host ["],
+        ),
         // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
         (
             re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?"),
             None,
             Some(1),
+            &["sending ip"],
         ),
         // Outlook: "messages from [203.0.113.5] weren't sent"
-        (re(r"(?i)messages from \[([^\]\s]+)\]"), None, Some(1)),
+        (
+            re(r"(?i)messages from \[([^\]\s]+)\]"),
+            None,
+            Some(1),
+            &["messages from ["],
+        ),
         // "your IP 203.0.113.5", "Your IP address [..] is listed"
         (
             re(
@@ -408,6 +453,7 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             None,
             Some(1),
+            &["your "],
         ),
         // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
         (
@@ -416,11 +462,13 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             None,
             Some(1),
+            &["ip"],
         ),
         (
             re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b"),
             None,
             Some(1),
+            &["your ip"],
         ),
         // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
         (
@@ -429,6 +477,7 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             None,
             Some(1),
+            &["ip"],
         ),
     ]
 });
@@ -437,7 +486,11 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
 pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    for (pattern, d, i) in SENDER_PATTERNS.iter() {
+    let lower = ascii_lower(text);
+    for (pattern, d, i, needles) in SENDER_PATTERNS.iter() {
+        if !may_match(lower.as_deref(), needles) {
+            continue;
+        }
         for caps in pattern.captures_iter(text).take(5) {
             if domain.is_none()
                 && let Some(m) = d.and_then(|g| caps.get(g))
@@ -475,6 +528,7 @@ pub(crate) fn clean_domain(s: &str) -> Option<String> {
 }
 
 /// Where a receiver names the HELO/EHLO name it was given.
+/// Each needs "helo" or "ehlo" (see [`may_match`]).
 static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         re(r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected"),
@@ -487,6 +541,9 @@ static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 /// The HELO name a receiver's text names, when it names one.
 pub(crate) fn helo_in_text(text: &str) -> Option<String> {
+    if !may_match(ascii_lower(text).as_deref(), &["helo", "ehlo"]) {
+        return None;
+    }
     HELO_PATTERNS.iter().find_map(|p| {
         p.captures(text)
             .and_then(|c| c.get(1))
