@@ -24,12 +24,32 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"[245]\.\d{1,3}\.\d{1,3}")
 static CODE_WITH_STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[^\w.])([245][0-5]\d)[ -]['\x22]?#?[245]\.\d{1,3}\.\d{1,3}"));
 
-/// A reply code at the start of the text or after a word that introduces a reply.
-static CODE_INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
-    )
+/// A reply code at the start of the text or after a word that introduces a reply:
+/// `(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*CODE`,
+/// as two regexes. The `\bsmtp;` introducer is apart: a Unicode word boundary makes the fast DFA
+/// give up on non-ASCII text, and the rest need not pay for it. No two introducers can match at
+/// the same place, so the earlier of the two matches is the one the single pattern would find.
+static CODE_INTRODUCED: LazyLock<[Regex; 2]> = LazyLock::new(|| {
+    [
+        re(
+            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
+        ),
+        re(r"(?i)\bsmtp;\s*([245][0-5]\d)(?:[ -]|$)"),
+    ]
 });
+
+/// The code of the earliest introduced reply code.
+fn introduced_code(text: &str) -> Option<u16> {
+    let [plain, smtp] = &*CODE_INTRODUCED;
+    let first = match (plain.find(text), smtp.find(text)) {
+        (Some(a), Some(b)) if b.start() < a.start() => (smtp, b.start()),
+        (Some(a), _) => (plain, a.start()),
+        (None, Some(b)) => (smtp, b.start()),
+        (None, None) => return None,
+    };
+    let (regex, at) = first;
+    regex.captures_at(text, at)?.get(1)?.as_str().parse().ok()
+}
 
 /// What a reply's text says about the server that gave it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -140,14 +160,12 @@ pub(crate) fn best_status(text: &str) -> Option<String> {
 
 /// The SMTP reply code of `text`, preferring one followed by an enhanced status code.
 pub(crate) fn reply_code(text: &str) -> Option<u16> {
-    for pattern in [&*CODE_WITH_STATUS, &*CODE_INTRODUCED] {
-        if let Some(caps) = pattern.captures(text)
-            && let Ok(code) = caps[1].parse()
-        {
-            return Some(code);
-        }
+    if let Some(caps) = CODE_WITH_STATUS.captures(text)
+        && let Ok(code) = caps[1].parse()
+    {
+        return Some(code);
     }
-    None
+    introduced_code(text)
 }
 
 /// A pattern with the capture groups of a name and of an IP address, each optional, and the
@@ -554,6 +572,28 @@ pub(crate) fn helo_in_text(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn introduced_codes_split_in_two_read_as_one_pattern() {
+        let whole = super::re(
+            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
+        );
+        for text in [
+            "550 unknown",
+            "host said: 554 no; smtp; 550 x",
+            "smtp; 552 full, then said: 550",
+            "xsmtp; 550 not a word start; error: 421 later",
+            "ユーザーsmtp; 550 日本語",
+            "送信エラー smtp; 550 (553 bad)",
+            "nothing",
+            "'551 moved' and was: 450",
+        ] {
+            let expected = whole
+                .captures(text)
+                .and_then(|c| c[1].parse::<u16>().ok());
+            assert_eq!(super::introduced_code(text), expected, "{text}");
+        }
+    }
+
     #[test]
     fn one_command_search_is_the_earliest_pattern_then_the_first_listed() {
         // The old reading: every pattern searched on its own, the earliest start wins, ties
