@@ -76,7 +76,12 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             continue;
         }
         let mut body = line;
-        if let Some(caps) = REPLY_PREFIX.captures(line) {
+        // The prefix starts with its reply code's first digit: most lines are not tried.
+        let may_have_prefix = matches!(line.as_bytes().first(), Some(b'2' | b'4' | b'5'));
+        if let Some(caps) = may_have_prefix
+            .then(|| REPLY_PREFIX.captures(line))
+            .flatten()
+        {
             let whole = caps.get(0).map_or(0, |m| m.end());
             if seen_prefix {
                 body = &line[whole..];
@@ -587,9 +592,7 @@ mod tests {
             "nothing",
             "'551 moved' and was: 450",
         ] {
-            let expected = whole
-                .captures(text)
-                .and_then(|c| c[1].parse::<u16>().ok());
+            let expected = whole.captures(text).and_then(|c| c[1].parse::<u16>().ok());
             assert_eq!(super::introduced_code(text), expected, "{text}");
         }
     }
