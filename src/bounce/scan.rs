@@ -218,10 +218,12 @@ pub(crate) fn recipient_from_text(address: Option<String>, text: &str) -> Recipi
     let reply = smtp::read_reply(&cleaned_all);
     let diagnostic = diagnostic_of(text);
     // Status and code come from the reply itself when there is one, else from the whole block.
-    let from_diag = diagnostic
-        .as_deref()
-        .map(smtp::read_reply)
-        .unwrap_or_default();
+    let from_diag = match diagnostic.as_deref() {
+        // The whole block is the reply paragraph: it was just read.
+        Some(d) if d == cleaned_all => reply.clone(),
+        Some(d) => smtp::read_reply(d),
+        None => smtp::Reply::default(),
+    };
     Recipient {
         address,
         status: from_diag.status.or(reply.status),
