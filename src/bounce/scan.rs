@@ -136,11 +136,8 @@ fn push_line(text: &mut String, line: &str) {
     }
 }
 
-/// Lines of a report that announce the failure rather than state it: the MTA's own notice
-/// around the recipients ("The following address(es) failed:", "The original message was
-/// received at ...", separator lines). They are never the receiver's reply.
-/// All of them as one alternation (a line is a notice when any matches: one search, not one
-/// per pattern).
+/// The notice lines of [`NOTICE_PATTERNS`] as one alternation: a line is a notice when any
+/// matches, found in one search rather than one per pattern.
 static NOTICE_LINES: LazyLock<Regex> = LazyLock::new(|| {
     let alternation = NOTICE_PATTERNS
         .iter()
@@ -154,6 +151,9 @@ static NOTICE_LINES: LazyLock<Regex> = LazyLock::new(|| {
 static RECEIVED_AT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?i){}", NOTICE_PATTERNS[5])).expect("valid pattern"));
 
+/// Lines of a report that announce the failure rather than state it: the MTA's own notice
+/// around the recipients ("The following address(es) failed:", "The original message was
+/// received at ...", separator lines). They are never the receiver's reply.
 const NOTICE_PATTERNS: &[&str] = &[
     r"^this message was created automatically by mail delivery",
     r"^a message that you sent (?:could not be delivered|contained one or more recipient)",
