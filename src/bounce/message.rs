@@ -55,6 +55,15 @@ impl Ctx {
     }
 }
 
+/// Only the MIME headers are parsed: the parts, their types and their bodies are all this
+/// stage takes from mail-parser (the bounce's own headers are read by [`Headers`]), and full
+/// parsing of every Received, address and date header was most of mail-parser's time.
+static MIME_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .default_header_ignore()
+});
+
 /// Lines that begin a copy of the returned message pasted into the report text.
 static RETURNED_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -73,13 +82,13 @@ impl Ctx {
 
     /// Lays out a whole message.
     pub fn from_message(bytes: &[u8]) -> Ctx {
-        let text = String::from_utf8_lossy(bytes);
+        let text = super::lossy(bytes);
         let (headers, _) = Headers::parse(skip_mbox_line(&text));
         let mut ctx = Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = MessageParser::default().parse(bytes) else {
+        let Some(message) = MIME_PARSER.parse(bytes) else {
             ctx.warnings
                 .push("the message could not be parsed as MIME".into());
             let body = text.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
@@ -115,11 +124,11 @@ impl Ctx {
                 PartType::Message(nested) => {
                     let raw = nested.raw_message().to_vec();
                     if full.contains("rfc822-headers") || full.contains("global-headers") {
-                        let s = String::from_utf8_lossy(&raw);
+                        let s = super::lossy(&raw);
                         ctx.returned_headers.get_or_insert(Headers::parse(&s).0);
                     } else {
                         if ctx.returned_raw.is_none() {
-                            let s = String::from_utf8_lossy(&raw);
+                            let s = super::lossy(&raw);
                             ctx.returned_headers = Some(Headers::parse(&s).0);
                             ctx.returned_raw = Some(raw.clone());
                         }
@@ -164,7 +173,7 @@ impl Ctx {
 
     /// Files a non-body part by its content type.
     fn add_part(&mut self, full: &str, bytes: &[u8], encoding_problem: bool) {
-        let text = || String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+        let text = || super::lossy(bytes).replace("\r\n", "\n");
         if full.ends_with("delivery-status") {
             self.dsn.push(text());
         } else if full == "message/feedback-report" {

@@ -177,8 +177,17 @@ pub fn parse_str(text: &str) -> Bounce {
     parse_bytes(text.as_bytes(), 0)
 }
 
+/// `String::from_utf8_lossy`, with the fast validation of `str::from_utf8` for the usual case
+/// of valid UTF-8 (the lossy scan goes byte by byte).
+pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
-    let text = String::from_utf8_lossy(bytes);
+    let text = lossy(bytes);
     if headers::looks_like_message(&text) {
         parse_message(bytes, depth)
     } else {

@@ -64,15 +64,18 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
     let mut current: Option<usize> = None;
     for line in report.lines().take(MAX_LINES) {
         let unquoted = line.trim_start_matches(['>', ' ']);
+        // Every built-in recipient pattern names an address, so a line without an `@` is
+        // only tried against the dialect's own patterns.
+        let has_at = unquoted.contains('@');
         let found = extra
             .iter()
             .copied()
-            .chain(RECIPIENT_LINES.iter())
+            .chain(RECIPIENT_LINES.iter().filter(|_| has_at))
             .find_map(|re| {
                 re.captures(unquoted)
                     .and_then(|c| c.get(1).map(|m| (m, c.get(0))))
             });
-        let summary = SUMMARY_LINE.is_match(unquoted);
+        let summary = has_at && SUMMARY_LINE.is_match(unquoted);
         if let Some((addr, whole)) = found.filter(|_| summary || !is_transcript(unquoted)) {
             let address = normalise_address(addr.as_str());
             let rest_start = whole.map_or(addr.end(), |w| w.end().max(addr.end()));
@@ -133,35 +136,45 @@ fn push_line(text: &mut String, line: &str) {
     }
 }
 
+/// The notice lines of [`NOTICE_PATTERNS`] as one alternation: a line is a notice when any
+/// matches, found in one search rather than one per pattern.
+static NOTICE_LINES: LazyLock<Regex> = LazyLock::new(|| {
+    let alternation = NOTICE_PATTERNS
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
+    Regex::new(&format!("(?i){alternation}")).expect("valid pattern")
+});
+
+/// "The original message was received at <date>" (a sender line may follow it).
+static RECEIVED_AT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i){}", NOTICE_PATTERNS[5])).expect("valid pattern"));
+
 /// Lines of a report that announce the failure rather than state it: the MTA's own notice
 /// around the recipients ("The following address(es) failed:", "The original message was
 /// received at ...", separator lines). They are never the receiver's reply.
-static NOTICE_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        r"^this message was created automatically by mail delivery",
-        r"^a message that you sent (?:could not be delivered|contained one or more recipient)",
-        r"^(?:its )?recipients\. this is a permanent error\.",
-        r"^(?:its recipients|incorrectly constructed):?$",
-        r"^(?:this is a permanent error; )?the following address(?:\(es\)|es)? failed:?$",
-        r"^the original message was received at ",
-        r"^-{2,}[^-]*(?:the following addresses? had|transcript of session|delivery errors)[^-]*-{2,}$",
-        r"^[-=_*]{5,}$",
-        // Section headings: "------- Failure Reasons --------"
-        r"^-{3,}[^-]{1,40}-{3,}$",
-        r"^this is an automatically generated delivery status notification\.?$",
-        r"^this is a warning message only\.?$",
-        r"^you do not need to resend your message\.?$",
-        r"^for the following reason:?$",
-        r"^the following text was generated during the delivery attempt:?$",
-        r"^delivery to the following recipients? failed(?: permanently)?[:.]?$",
-        r"^the following recipient\(s\) could not be reached:?$",
-        r"^the following recipients? (?:did not receive this message|were affected):?$",
-        r"^technical details(?: of (?:permanent|temporary) failure)?:?$",
-    ]
-    .iter()
-    .map(|p| Regex::new(&format!("(?i){p}")).expect("valid pattern"))
-    .collect()
-});
+const NOTICE_PATTERNS: &[&str] = &[
+    r"^this message was created automatically by mail delivery",
+    r"^a message that you sent (?:could not be delivered|contained one or more recipient)",
+    r"^(?:its )?recipients\. this is a permanent error\.",
+    r"^(?:its recipients|incorrectly constructed):?$",
+    r"^(?:this is a permanent error; )?the following address(?:\(es\)|es)? failed:?$",
+    r"^the original message was received at ",
+    r"^-{2,}[^-]*(?:the following addresses? had|transcript of session|delivery errors)[^-]*-{2,}$",
+    r"^[-=_*]{5,}$",
+    // Section headings: "------- Failure Reasons --------"
+    r"^-{3,}[^-]{1,40}-{3,}$",
+    r"^this is an automatically generated delivery status notification\.?$",
+    r"^this is a warning message only\.?$",
+    r"^you do not need to resend your message\.?$",
+    r"^for the following reason:?$",
+    r"^the following text was generated during the delivery attempt:?$",
+    r"^delivery to the following recipients? failed(?: permanently)?[:.]?$",
+    r"^the following recipient\(s\) could not be reached:?$",
+    r"^the following recipients? (?:did not receive this message|were affected):?$",
+    r"^technical details(?: of (?:permanent|temporary) failure)?:?$",
+];
 
 /// Where a report ends and the returned message begins.
 static END_OF_REPORT: LazyLock<Regex> = LazyLock::new(|| {
@@ -183,8 +196,8 @@ fn without_notices(text: &str) -> String {
         }
         // "The original message was received at <date>\nfrom <sender>"
         let sender_line = after_received_at && t.to_ascii_lowercase().starts_with("from ");
-        after_received_at = NOTICE_LINES[5].is_match(t);
-        if !sender_line && !NOTICE_LINES.iter().any(|re| re.is_match(t)) {
+        after_received_at = RECEIVED_AT.is_match(t);
+        if !sender_line && !NOTICE_LINES.is_match(t) {
             out.push_str(line);
         }
         out.push('\n');
@@ -205,10 +218,12 @@ pub(crate) fn recipient_from_text(address: Option<String>, text: &str) -> Recipi
     let reply = smtp::read_reply(&cleaned_all);
     let diagnostic = diagnostic_of(text);
     // Status and code come from the reply itself when there is one, else from the whole block.
-    let from_diag = diagnostic
-        .as_deref()
-        .map(smtp::read_reply)
-        .unwrap_or_default();
+    let from_diag = match diagnostic.as_deref() {
+        // The whole block is the reply paragraph: it was just read.
+        Some(d) if d == cleaned_all => reply.clone(),
+        Some(d) => smtp::read_reply(d),
+        None => smtp::Reply::default(),
+    };
     Recipient {
         address,
         status: from_diag.status.or(reply.status),

@@ -24,12 +24,32 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"[245]\.\d{1,3}\.\d{1,3}")
 static CODE_WITH_STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[^\w.])([245][0-5]\d)[ -]['\x22]?#?[245]\.\d{1,3}\.\d{1,3}"));
 
-/// A reply code at the start of the text or after a word that introduces a reply.
-static CODE_INTRODUCED: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
-    )
+/// A reply code at the start of the text or after a word that introduces a reply:
+/// `(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*CODE`,
+/// as two regexes. The `\bsmtp;` introducer is apart: a Unicode word boundary makes the fast DFA
+/// give up on non-ASCII text, and the rest need not pay for it. No two introducers can match at
+/// the same place, so the earlier of the two matches is the one the single pattern would find.
+static CODE_INTRODUCED: LazyLock<[Regex; 2]> = LazyLock::new(|| {
+    [
+        re(
+            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
+        ),
+        re(r"(?i)\bsmtp;\s*([245][0-5]\d)(?:[ -]|$)"),
+    ]
 });
+
+/// The code of the earliest introduced reply code.
+fn introduced_code(text: &str) -> Option<u16> {
+    let [plain, smtp] = &*CODE_INTRODUCED;
+    let first = match (plain.find(text), smtp.find(text)) {
+        (Some(a), Some(b)) if b.start() < a.start() => (smtp, b.start()),
+        (Some(a), _) => (plain, a.start()),
+        (None, Some(b)) => (smtp, b.start()),
+        (None, None) => return None,
+    };
+    let (regex, at) = first;
+    regex.captures_at(text, at)?.get(1)?.as_str().parse().ok()
+}
 
 /// What a reply's text says about the server that gave it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -56,7 +76,12 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             continue;
         }
         let mut body = line;
-        if let Some(caps) = REPLY_PREFIX.captures(line) {
+        // The prefix starts with its reply code's first digit: most lines are not tried.
+        let may_have_prefix = matches!(line.as_bytes().first(), Some(b'2' | b'4' | b'5'));
+        if let Some(caps) = may_have_prefix
+            .then(|| REPLY_PREFIX.captures(line))
+            .flatten()
+        {
             let whole = caps.get(0).map_or(0, |m| m.end());
             if seen_prefix {
                 body = &line[whole..];
@@ -140,18 +165,29 @@ pub(crate) fn best_status(text: &str) -> Option<String> {
 
 /// The SMTP reply code of `text`, preferring one followed by an enhanced status code.
 pub(crate) fn reply_code(text: &str) -> Option<u16> {
-    for pattern in [&*CODE_WITH_STATUS, &*CODE_INTRODUCED] {
-        if let Some(caps) = pattern.captures(text)
-            && let Ok(code) = caps[1].parse()
-        {
-            return Some(code);
-        }
+    if let Some(caps) = CODE_WITH_STATUS.captures(text)
+        && let Ok(code) = caps[1].parse()
+    {
+        return Some(code);
     }
-    None
+    introduced_code(text)
 }
 
-/// A pattern with the capture groups of a name and of an IP address, each optional.
-type GroupPattern = (Regex, Option<usize>, Option<usize>);
+/// A pattern with the capture groups of a name and of an IP address, each optional, and the
+/// literals it cannot match without (see [`may_match`]).
+type GroupPattern = (Regex, Option<usize>, Option<usize>, &'static [&'static str]);
+
+/// `text` lower-cased when it is ASCII, for [`may_match`].
+fn ascii_lower(text: &str) -> Option<String> {
+    text.is_ascii().then(|| text.to_ascii_lowercase())
+}
+
+/// False only when the ASCII text lacks every one of `needles`, so a pattern that needs one
+/// of them (case-insensitively) cannot match and need not be run. Non-ASCII text (`None`) is
+/// always searched: Unicode case folding matches `ſ` for `s` and the Kelvin sign for `k`.
+fn may_match(lower: Option<&str>, needles: &[&str]) -> bool {
+    lower.is_none_or(|l| needles.iter().any(|n| l.contains(n)))
+}
 
 /// Where the answering server is named: `(pattern, host group, ip group)`.
 static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
@@ -161,42 +197,49 @@ static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             re(r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]"),
             Some(1),
             Some(2),
+            &["host"],
         ),
         // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
         (
             re(r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]"),
             Some(1),
             Some(2),
+            &["["],
         ),
         // qmail: "remote host 192.0.2.32 said:"
         (
             re(r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said"),
             None,
             Some(1),
+            &["remote "],
         ),
         // "... the server for the recipient domain example.jp by mx.example.jp."
         (
             re(r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s"),
             Some(1),
             None,
+            &["by"],
         ),
         // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
         (
             re(r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:"),
             Some(1),
             None,
+            &["while talking to "],
         ),
         // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
         (
             re(r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)"),
             Some(1),
             None,
+            &["remote server"],
         ),
     ]
 });
 
-/// The SMTP command a reply answered: `(pattern, normalised command)`.
-static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+/// The SMTP command a reply answered: `(pattern, normalised command)`, in order of preference
+/// when two match at the same place.
+fn command_patterns() -> Vec<(String, &'static str)> {
     let cmds: &[(&str, &str)] = &[
         (r"(?:RCPT TO|RCPT_TO|RCPT)", "RCPT"),
         (r"(?:MAIL FROM|MAIL_FROM|MAIL)", "MAIL"),
@@ -210,23 +253,65 @@ static COMMAND_PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(||
     let mut out = Vec::new();
     for (words, name) in cmds {
         for shape in [
-            r"(?i)in reply to {w}",
-            r"(?i)\bafter {w}\b",
-            r"(?i)did not like our {w}",
-            r"(?i)most progress was {w} response",
+            r"(?i:in reply to {w})",
+            r"(?i:\bafter {w}\b)",
+            r"(?i:did not like our {w})",
+            r"(?i:most progress was {w} response)",
             r"\[{w}\]",
-            r"(?im)^\s*>>>\s*{w}",
-            r"(?i)\bfor {w} response",
-            r"(?i)(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w}",
+            r"(?im:^\s*>>>\s*{w})",
+            r"(?i:\bfor {w} response)",
+            r"(?i:(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w})",
         ] {
-            out.push((re(&shape.replace("{w}", words)), *name));
+            out.push((shape.replace("{w}", words), *name));
         }
     }
     // qmail: "192.0.2.153 does not like recipient." (and "... does not like sender.")
-    out.push((re(r"(?i)does not like recipient"), "RCPT"));
-    out.push((re(r"(?i)does not like sender"), "MAIL"));
+    out.push((r"(?i:does not like recipient)".to_string(), "RCPT"));
+    out.push((r"(?i:does not like sender)".to_string(), "MAIL"));
     out
+}
+
+/// The command patterns as two alternations, one capture group per pattern: those with a word
+/// boundary `\b` (Unicode-aware, so the fast DFA gives up on non-ASCII text; their literal
+/// prefixes keep the slower engines brief) and the others. A regex's leftmost-first match is
+/// the earliest place any of its patterns matches, and among those matching there, the first
+/// listed. No pattern of one set can match where a pattern of the other does (they begin with
+/// different words), so the earlier of the two matches is the one the patterns searched one by
+/// one in list order would give.
+static COMMANDS: LazyLock<[(Regex, Vec<&'static str>); 2]> = LazyLock::new(|| {
+    let patterns = command_patterns();
+    let set = |with_boundary: bool| {
+        let chosen: Vec<&(String, &'static str)> = patterns
+            .iter()
+            .filter(|(p, _)| p.contains("\\b") == with_boundary)
+            .collect();
+        let alternation = chosen
+            .iter()
+            .map(|(p, _)| format!("({p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        (re(&alternation), chosen.iter().map(|(_, n)| *n).collect())
+    };
+    [set(false), set(true)]
 });
+
+/// The command the earliest command pattern in `text` names.
+fn command_in(text: &str) -> Option<&'static str> {
+    let mut best: Option<(usize, &Regex, &[&'static str])> = None;
+    for (regex, names) in COMMANDS.iter() {
+        if let Some(m) = regex.find(text)
+            && best.is_none_or(|(at, _, _)| m.start() < at)
+        {
+            best = Some((m.start(), regex, names));
+        }
+    }
+    let (at, regex, names) = best?;
+    // Only the match found is examined for which pattern it was.
+    let caps = regex.captures_at(text, at)?;
+    (1..caps.len())
+        .find(|&i| caps.get(i).is_some())
+        .and_then(|i| names.get(i - 1).copied())
+}
 
 /// Reads status, reply code, remote server and command from a reply's text.
 pub(crate) fn read_reply(text: &str) -> Reply {
@@ -235,7 +320,11 @@ pub(crate) fn read_reply(text: &str) -> Reply {
         reply_code: reply_code(text),
         ..Reply::default()
     };
-    for (pattern, host, ip) in REMOTE_PATTERNS.iter() {
+    let lower = ascii_lower(text);
+    for (pattern, host, ip, needles) in REMOTE_PATTERNS.iter() {
+        if !may_match(lower.as_deref(), needles) {
+            continue;
+        }
         let Some(caps) = pattern.captures(text) else {
             continue;
         };
@@ -258,15 +347,7 @@ pub(crate) fn read_reply(text: &str) -> Reply {
         reply.remote_ip = found_ip;
         break;
     }
-    let mut best: Option<(usize, &str)> = None;
-    for (pattern, name) in COMMAND_PATTERNS.iter() {
-        if let Some(m) = pattern.find(text)
-            && best.is_none_or(|(pos, _)| m.start() < pos)
-        {
-            best = Some((m.start(), name));
-        }
-    }
-    reply.command = best.map(|(_, n)| n.to_string());
+    reply.command = command_in(text).map(str::to_string);
     reply
 }
 
@@ -319,12 +400,14 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]"),
             Some(1),
             Some(2),
+            &["spf"],
         ),
         // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
         (
             re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]"),
             Some(1),
             Some(2),
+            &["spf"],
         ),
         // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
         (
@@ -333,6 +416,7 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             Some(2),
             Some(1),
+            &["is not allowed to send "],
         ),
         // "The domain example.com does not designate 203.0.113.5 as permitted sender"
         (
@@ -341,31 +425,50 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             Some(1),
             Some(2),
+            &["does not designate"],
         ),
         // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
         (
             re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>"),
             Some(1),
             None,
+            &["send"],
         ),
         // "MAIL FROM domain [example.com]"
-        (re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"), Some(1), None),
+        (
+            re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"),
+            Some(1),
+            None,
+            &["mail from domain ["],
+        ),
         // "sender domain example.com ... SPF", "SPF check for example.com failed"
         (
             re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?"),
             Some(1),
             None,
+            &["spf "],
         ),
         // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
-        (re(r"(?i)client host \[([^\]\s]+)\]"), None, Some(1)),
+        (
+            re(r"(?i)client host \[([^\]\s]+)\]"),
+            None,
+            Some(1),
+            &["client host ["],
+        ),
         // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
         (
             re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?"),
             None,
             Some(1),
+            &["sending ip"],
         ),
         // Outlook: "messages from [203.0.113.5] weren't sent"
-        (re(r"(?i)messages from \[([^\]\s]+)\]"), None, Some(1)),
+        (
+            re(r"(?i)messages from \[([^\]\s]+)\]"),
+            None,
+            Some(1),
+            &["messages from ["],
+        ),
         // "your IP 203.0.113.5", "Your IP address [..] is listed"
         (
             re(
@@ -373,6 +476,7 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             None,
             Some(1),
+            &["your "],
         ),
         // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
         (
@@ -381,11 +485,13 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             None,
             Some(1),
+            &["ip"],
         ),
         (
             re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b"),
             None,
             Some(1),
+            &["your ip"],
         ),
         // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
         (
@@ -394,6 +500,7 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
             ),
             None,
             Some(1),
+            &["ip"],
         ),
     ]
 });
@@ -402,7 +509,11 @@ static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
 pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    for (pattern, d, i) in SENDER_PATTERNS.iter() {
+    let lower = ascii_lower(text);
+    for (pattern, d, i, needles) in SENDER_PATTERNS.iter() {
+        if !may_match(lower.as_deref(), needles) {
+            continue;
+        }
         for caps in pattern.captures_iter(text).take(5) {
             if domain.is_none()
                 && let Some(m) = d.and_then(|g| caps.get(g))
@@ -440,6 +551,7 @@ pub(crate) fn clean_domain(s: &str) -> Option<String> {
 }
 
 /// Where a receiver names the HELO/EHLO name it was given.
+/// Each needs "helo" or "ehlo" (see [`may_match`]).
 static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         re(r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected"),
@@ -452,6 +564,9 @@ static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 /// The HELO name a receiver's text names, when it names one.
 pub(crate) fn helo_in_text(text: &str) -> Option<String> {
+    if !may_match(ascii_lower(text).as_deref(), &["helo", "ehlo"]) {
+        return None;
+    }
     HELO_PATTERNS.iter().find_map(|p| {
         p.captures(text)
             .and_then(|c| c.get(1))
@@ -462,6 +577,56 @@ pub(crate) fn helo_in_text(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn introduced_codes_split_in_two_read_as_one_pattern() {
+        let whole = super::re(
+            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
+        );
+        for text in [
+            "550 unknown",
+            "host said: 554 no; smtp; 550 x",
+            "smtp; 552 full, then said: 550",
+            "xsmtp; 550 not a word start; error: 421 later",
+            "ユーザーsmtp; 550 日本語",
+            "送信エラー smtp; 550 (553 bad)",
+            "nothing",
+            "'551 moved' and was: 450",
+        ] {
+            let expected = whole.captures(text).and_then(|c| c[1].parse::<u16>().ok());
+            assert_eq!(super::introduced_code(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn one_command_search_is_the_earliest_pattern_then_the_first_listed() {
+        // The old reading: every pattern searched on its own, the earliest start wins, ties
+        // go to the pattern listed first.
+        let texts = [
+            "host mx said: 550 5.1.1 unknown (in reply to RCPT TO command)",
+            "SMTP error from remote mail server after MAIL FROM:<a@b> SIZE=1: 550 after RCPT TO",
+            "SMTP error from remote mail server after initial connection: 554",
+            ">>> DATA\n<<< 554 rejected",
+            "192.0.2.1 does not like recipient. after end of DATA",
+            "[EHLO] refused, in reply to end of data",
+            "nothing here",
+            "most progress was RCPT TO response; after DATA",
+            "送信できません after RCPT TO: 550 ユーザーが見つかりません",
+            "éafter RCPT TO, then in reply to DATA",
+            "for HELO response [STARTTLS]",
+        ];
+        for text in texts {
+            let mut best: Option<(usize, &str)> = None;
+            for (p, name) in super::command_patterns() {
+                if let Some(m) = super::re(&p).find(text)
+                    && best.is_none_or(|(pos, _)| m.start() < pos)
+                {
+                    best = Some((m.start(), name));
+                }
+            }
+            assert_eq!(super::command_in(text), best.map(|(_, n)| n), "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -8,8 +8,10 @@
 
 use crate::bounce::{Bounce, BounceKind, Recipient};
 
-use super::pattern::{first_match, has_any};
-use super::receivers::RECEIVERS;
+use std::sync::LazyLock;
+
+use super::pattern::{NeedleIndex, NeedleInterner, Present};
+use super::receivers::{RECEIVERS, ReceiverNeedles};
 use super::status::{self, StatusCode, Strength};
 use super::text::TEXT_RULES;
 use super::{AuthCheck, Classification, Evidence, Reason};
@@ -17,6 +19,35 @@ use super::{AuthCheck, Classification, Evidence, Reason};
 /// The longest diagnostic text looked at; real replies are a few hundred bytes, and every rule
 /// is a linear search, so a hostile megabyte of text costs nothing but is not read in full.
 pub const MAX_TEXT: usize = 16 * 1024;
+
+/// The needles of the text rules and receiver tables, indexed once: each recipient's text is
+/// scanned for all of them in one pass, and only rules whose needles it holds are searched.
+struct Index {
+    needles: NeedleIndex,
+    /// Per text rule: its `unless` needles, and each pattern's needles.
+    text_rules: Vec<(Vec<u32>, Vec<Vec<u32>>)>,
+    /// Per receiver, parallel to [`RECEIVERS`].
+    receivers: Vec<ReceiverNeedles>,
+}
+
+static INDEX: LazyLock<Index> = LazyLock::new(|| {
+    let mut interner = NeedleInterner::default();
+    let text_rules = TEXT_RULES
+        .iter()
+        .map(|rule| {
+            (
+                interner.all(rule.unless),
+                rule.patterns.iter().map(|p| interner.pattern(p)).collect(),
+            )
+        })
+        .collect();
+    let receivers = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+    Index {
+        needles: interner.build(),
+        text_rules,
+        receivers,
+    }
+});
 
 /// What the stages look at for one recipient.
 struct Facts<'a> {
@@ -26,6 +57,8 @@ struct Facts<'a> {
     text: &'a str,
     /// `text`, ASCII-lower-cased (same byte offsets).
     lower: String,
+    /// The needles of [`INDEX`] that `lower` holds.
+    present: Present,
     status: Option<StatusCode>,
     reply: Option<u16>,
     /// The remote MTA's host name, lower-cased, without a trailing dot.
@@ -40,11 +73,13 @@ impl<'a> Facts<'a> {
     fn new(bounce: &'a Bounce, recipient: &'a Recipient) -> Facts<'a> {
         let full = recipient.diagnostic.as_deref().unwrap_or("");
         let text = cap(full, MAX_TEXT);
+        let lower = text.to_ascii_lowercase();
         Facts {
             bounce,
             recipient,
             text,
-            lower: text.to_ascii_lowercase(),
+            present: INDEX.needles.scan(&lower),
+            lower,
             status: recipient.status.as_deref().and_then(StatusCode::parse),
             reply: recipient.reply_code.filter(|c| (200..600).contains(c)),
             host: recipient
@@ -152,10 +187,19 @@ fn by_action_delivered(f: &Facts) -> Option<Finding> {
 fn by_receiver(f: &Facts) -> Option<Finding> {
     RECEIVERS
         .iter()
-        .filter(|r| r.recognises(f.host.as_deref(), f.recipient_domain.as_deref(), &f.lower))
-        .find_map(|receiver| {
-            receiver.rules.iter().find_map(|rule| {
-                let (s, e) = rule.holds(f.status, &f.lower)?;
+        .zip(&INDEX.receivers)
+        .filter(|(r, needles)| {
+            r.recognises_indexed(
+                needles,
+                &f.present,
+                f.host.as_deref(),
+                f.recipient_domain.as_deref(),
+                &f.lower,
+            )
+        })
+        .find_map(|(receiver, needles)| {
+            receiver.indexed_rules(needles).find_map(|(rule, ids)| {
+                let (s, e) = rule.holds_indexed(ids, &f.present, f.status, &f.lower)?;
                 let matched = match f.text.get(s..e) {
                     Some(t) if !t.is_empty() => t.to_string(),
                     _ => f.status.map(|s| s.to_string()).unwrap_or_default(),
@@ -175,18 +219,30 @@ fn by_text(f: &Facts) -> Option<Finding> {
     if f.lower.is_empty() {
         return None;
     }
-    TEXT_RULES.iter().find_map(|rule| {
-        if has_any(rule.unless, &f.lower) {
-            return None;
-        }
-        let matched = first_match(rule.patterns, &f.lower, f.text)?;
-        Some(Finding {
-            reason: rule.reason,
-            auth: rule.auth,
-            rule: format!("text:{}", rule.id),
-            matched: matched.to_string(),
+    TEXT_RULES
+        .iter()
+        .zip(&INDEX.text_rules)
+        .find_map(|(rule, (unless, patterns))| {
+            if f.present.any(unless) {
+                return None;
+            }
+            // As `first_match`, over the patterns whose needles are all present.
+            let matched = rule
+                .patterns
+                .iter()
+                .zip(patterns)
+                .filter(|(_, ids)| f.present.all(ids))
+                .find_map(|(p, _)| {
+                    let (s, e) = p.find(&f.lower)?;
+                    f.text.get(s..e)
+                })?;
+            Some(Finding {
+                reason: rule.reason,
+                auth: rule.auth,
+                rule: format!("text:{}", rule.id),
+                matched: matched.to_string(),
+            })
         })
-    })
 }
 
 fn by_status(f: &Facts, strength: Strength) -> Option<Finding> {

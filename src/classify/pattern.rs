@@ -3,6 +3,10 @@
 //! from real replies, and a plain search over attacker-controlled text can neither blow up nor
 //! surprise.
 
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 /// A piece of receiver text a rule looks for. Needles are written in lower case.
 #[derive(Debug, Clone, Copy)]
 pub enum Pattern {
@@ -41,6 +45,108 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
     })
 }
 
+/// Every needle of the rule tables, looked for in one pass over a text: a rule whose needles
+/// are not all present cannot match, so only the few that can are searched for in full. The
+/// full search stays the authority on where a pattern matched; the index only skips rules.
+pub struct NeedleIndex {
+    ac: Option<AhoCorasick>,
+    /// Needles by id (the empty needle is never looked for: it is always present).
+    count: usize,
+}
+
+/// The id of the empty needle, present in every text (as `str::contains("")` says).
+const ALWAYS: u32 = u32::MAX;
+
+/// Hands out needle ids while a [`NeedleIndex`] is being built.
+#[derive(Default)]
+pub struct NeedleInterner {
+    ids: HashMap<&'static str, u32>,
+    needles: Vec<&'static str>,
+}
+
+impl NeedleInterner {
+    /// The id of one needle.
+    pub fn id(&mut self, needle: &'static str) -> u32 {
+        if needle.is_empty() {
+            return ALWAYS;
+        }
+        if let Some(&id) = self.ids.get(needle) {
+            return id;
+        }
+        let id = self.needles.len() as u32;
+        self.needles.push(needle);
+        self.ids.insert(needle, id);
+        id
+    }
+
+    /// The ids of every needle of a pattern, all of which must be present for it to match.
+    pub fn pattern(&mut self, pattern: &Pattern) -> Vec<u32> {
+        match *pattern {
+            Pattern::Has(needle) => vec![self.id(needle)],
+            Pattern::InOrder(needles) => needles.iter().map(|n| self.id(n)).collect(),
+        }
+    }
+
+    /// The ids of a list of needles.
+    pub fn all(&mut self, needles: &[&'static str]) -> Vec<u32> {
+        needles.iter().map(|n| self.id(n)).collect()
+    }
+
+    /// The finished index.
+    pub fn build(self) -> NeedleIndex {
+        let ac = (!self.needles.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&self.needles)
+                .expect("built-in needles")
+        });
+        NeedleIndex {
+            ac,
+            count: self.needles.len(),
+        }
+    }
+}
+
+/// Which needles of a [`NeedleIndex`] a text holds.
+pub struct Present {
+    bits: Vec<u64>,
+}
+
+impl NeedleIndex {
+    /// The needles `lower` holds, found in one overlapping pass.
+    pub fn scan(&self, lower: &str) -> Present {
+        let mut bits = vec![0u64; self.count.div_ceil(64)];
+        if let Some(ac) = &self.ac {
+            for m in ac.find_overlapping_iter(lower) {
+                let i = m.pattern().as_usize();
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        Present { bits }
+    }
+}
+
+impl Present {
+    /// Whether the needle with this id is in the text.
+    pub fn has(&self, id: u32) -> bool {
+        id == ALWAYS
+            || self
+                .bits
+                .get(id as usize / 64)
+                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// Whether every needle of `ids` is in the text.
+    pub fn all(&self, ids: &[u32]) -> bool {
+        ids.iter().all(|&i| self.has(i))
+    }
+
+    /// Whether any needle of `ids` is in the text.
+    pub fn any(&self, ids: &[u32]) -> bool {
+        ids.iter().any(|&i| self.has(i))
+    }
+}
+
 /// Whether any of the needles appears.
 pub fn has_any(needles: &[&str], lower: &str) -> bool {
     needles.iter().any(|n| lower.contains(n))
@@ -56,6 +162,22 @@ mod tests {
         assert_eq!(p.find("the mailbox is full"), Some((4, 19)));
         assert_eq!(p.find("full mailbox "), None);
         assert_eq!(Pattern::InOrder(&[]).find("x"), None);
+    }
+
+    #[test]
+    fn the_index_finds_overlapping_and_empty_needles() {
+        let mut interner = NeedleInterner::default();
+        let over = interner.pattern(&Pattern::InOrder(&["over ", "quota"]));
+        let overlapping = interner.id("er quo");
+        let missing = interner.id("full");
+        let empty = interner.id("");
+        let index = interner.build();
+        let present = index.scan("user is over quota");
+        assert!(present.all(&over));
+        assert!(present.has(overlapping));
+        assert!(!present.has(missing));
+        assert!(present.has(empty));
+        assert!(!present.any(&[missing]));
     }
 
     #[test]

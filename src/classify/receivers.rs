@@ -5,6 +5,7 @@
 //! or by a marker in its text; each rule sits under the text it was written for.
 
 use super::pattern::Pattern::{self, Has};
+use super::pattern::{NeedleInterner, Present};
 use super::status::StatusCode;
 use super::{AuthCheck, Reason};
 
@@ -804,6 +805,63 @@ impl Receiver {
     }
 }
 
+/// A receiver's needle ids in the classifier's needle index, parallel to its markers, hosts
+/// and rules' patterns: lets a receiver that the text cannot concern be skipped cheaply.
+pub struct ReceiverNeedles {
+    markers: Vec<u32>,
+    hosts: Vec<u32>,
+    rules: Vec<Vec<Vec<u32>>>,
+}
+
+impl Receiver {
+    /// Registers this receiver's needles.
+    pub fn needles(&self, interner: &mut NeedleInterner) -> ReceiverNeedles {
+        ReceiverNeedles {
+            markers: interner.all(self.markers),
+            hosts: interner.all(self.hosts),
+            rules: self
+                .rules
+                .iter()
+                .map(|r| r.patterns.iter().map(|p| interner.pattern(p)).collect())
+                .collect(),
+        }
+    }
+
+    /// [`Receiver::recognises`], skipping the text searches for needles the text lacks.
+    pub fn recognises_indexed(
+        &self,
+        needles: &ReceiverNeedles,
+        present: &Present,
+        host: Option<&str>,
+        recipient_domain: Option<&str>,
+        lower_text: &str,
+    ) -> bool {
+        let under = |name: &str, suffixes: &[&str]| {
+            suffixes
+                .iter()
+                .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
+        };
+        host.is_some_and(|h| under(h, self.hosts))
+            || recipient_domain.is_some_and(|d| under(d, self.recipient_domains))
+            || present.any(&needles.markers)
+            || self
+                .hosts
+                .iter()
+                .zip(&needles.hosts)
+                .any(|(s, &id)| present.has(id) && mentions_host(lower_text, s))
+    }
+
+    /// The rules with their needle ids.
+    pub fn indexed_rules<'a>(
+        &'a self,
+        needles: &'a ReceiverNeedles,
+    ) -> impl Iterator<Item = (&'a ReceiverRule, &'a [Vec<u32>])> {
+        self.rules
+            .iter()
+            .zip(needles.rules.iter().map(Vec::as_slice))
+    }
+}
+
 /// Whether the text names a host under `suffix`, as in `host mx.example.com[192.0.2.1] said:`.
 fn mentions_host(lower_text: &str, suffix: &str) -> bool {
     let mut from = 0;
@@ -835,6 +893,31 @@ impl ReceiverRule {
             return Some((0, 0));
         }
         self.patterns.iter().find_map(|p| p.find(lower_text))
+    }
+}
+
+impl ReceiverRule {
+    /// [`ReceiverRule::holds`], skipping patterns whose needles the text lacks.
+    pub fn holds_indexed(
+        &self,
+        ids: &[Vec<u32>],
+        present: &Present,
+        status: Option<StatusCode>,
+        lower_text: &str,
+    ) -> Option<(usize, usize)> {
+        if !self.codes.is_empty()
+            && !status.is_some_and(|s| self.codes.iter().any(|c| c.contains(s)))
+        {
+            return None;
+        }
+        if self.patterns.is_empty() {
+            return Some((0, 0));
+        }
+        self.patterns
+            .iter()
+            .zip(ids)
+            .filter(|(_, ids)| present.all(ids))
+            .find_map(|(p, _)| p.find(lower_text))
     }
 }
 

@@ -4,11 +4,10 @@
 
 use serde_json::Value;
 
-use super::{Dialect, Found, re, read_report};
+use super::{Dialect, Found, Start, read_report};
 use crate::bounce::message::Ctx;
 use crate::bounce::scan::{self, MAX_RECIPIENTS};
 use crate::bounce::{BounceKind, Recipient};
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -18,7 +17,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
     parse,
 };
 
-static START: LazyLock<Regex> = LazyLock::new(|| re(r"(?im)^.*the following message to <"));
+static START: LazyLock<Start> = LazyLock::new(|| Start::new(r"(?im)^.*the following message to <"));
 
 fn detect(ctx: &Ctx) -> bool {
     let heads = ctx.sender_and_subject();

@@ -1,9 +1,8 @@
 //! Microsoft Exchange and Office 365 non-delivery reports: "did not reach the following recipient(s)", "Delivery has failed to these recipients or groups", "Remote Server returned '550 5.7.1 ...'".
 
-use super::{Dialect, Found, re, read_report, report_from};
+use super::{Dialect, Found, Start, read_report, report_from};
 use crate::bounce::BounceKind;
 use crate::bounce::message::Ctx;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -14,8 +13,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static START: LazyLock<Start> = LazyLock::new(|| {
+    Start::new(
         r"(?im)^.*(?:did not reach the following recipient|delivery has failed to these recipients|your message (?:couldn.t|wasn.t|could not|was not) be(?:en)? delivered|diagnostic information for administrators|the following recipient|original message details)",
     )
 });

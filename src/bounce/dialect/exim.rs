@@ -1,9 +1,8 @@
 //! Exim: "This message was created automatically by mail delivery software ... The following address(es) failed:" and indented address blocks with the "SMTP error from remote mail server after RCPT TO:" reply.
 
-use super::{Dialect, Found, re, read_report, report_from};
+use super::{Dialect, Found, Start, read_report, report_from};
 use crate::bounce::BounceKind;
 use crate::bounce::message::Ctx;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -14,8 +13,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static START: LazyLock<Start> = LazyLock::new(|| {
+    Start::new(
         r"(?im)^.*(?:address(?:\(es\))?\s+failed|message has not yet been delivered|delivery to the following|could not be delivered to one or more|this message was created automatically)",
     )
 });

@@ -1,9 +1,8 @@
 //! Gmail's own bounces: "Delivery to the following recipient failed permanently:", the address indented alone, "Technical details ... by mx.example.jp. [ip]" and "The response from the remote server was:" / "The error that the other server returned was:".
 
-use super::{Dialect, Found, re, read_report, report_from};
+use super::{Dialect, Found, Start, read_report, report_from};
 use crate::bounce::BounceKind;
 use crate::bounce::message::Ctx;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -14,8 +13,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static START: LazyLock<Start> = LazyLock::new(|| {
+    Start::new(
         r"(?im)^.*(?:delivery to the following recipient|delivery to these recipients|your message wasn.t delivered|message not delivered|delivery incomplete|there was a problem delivering)",
     )
 });

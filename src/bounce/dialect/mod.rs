@@ -83,32 +83,78 @@ pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Foun
     None
 }
 
-/// The report text from the first line matching `start` (the whole body when none matches or
-/// `start` is `None`).
-/// The alternatives of `start` are tried one by one, in the order written.
-pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Regex>) -> &'a str {
-    let Some(start) = start else { return &ctx.body };
-    // Split "(?im)^.*(?:a|b|c)" into its alternatives, so an earlier one wins over a later
-    // one even when the later one occurs first in the text.
-    let pattern = start.as_str();
-    let alternatives: Vec<String> = pattern
-        .strip_prefix("(?im)^.*(?:")
-        .and_then(|p| p.strip_suffix(')'))
-        .map(|inner| {
-            split_top_level(inner)
-                .into_iter()
-                .map(|a| format!("(?im)^.*(?:{a})"))
-                .collect()
+/// Where a dialect's report proper begins: a pattern `(?im)^.*(?:a|b|c)` kept as its
+/// alternatives, each compiled once, so that an earlier alternative wins over a later one even
+/// when the later one occurs first in the text. The `^.*` is not compiled: the earliest line
+/// where `^.*a` matches is the line holding the earliest match of `a`, and a pattern without
+/// the leading `.*` compiles and searches many times faster.
+pub(crate) struct Start {
+    alternatives: Vec<Regex>,
+}
+
+impl Start {
+    /// Splits and compiles a built-in pattern (once, from a `LazyLock`).
+    pub(crate) fn new(pattern: &str) -> Start {
+        let Some(rest) = pattern.strip_prefix("(?im)^.*") else {
+            return Start {
+                alternatives: vec![re(pattern)],
+            };
+        };
+        let alternatives = rest
+            .strip_prefix("(?:")
+            .and_then(|p| p.strip_suffix(')'))
+            .filter(|inner| balanced(inner))
+            .map(split_top_level)
+            .unwrap_or_else(|| vec![rest])
+            .into_iter()
+            .map(|a| re(&format!("(?im)(?:{a})")))
+            .collect();
+        Start { alternatives }
+    }
+
+    /// True when any alternative occurs in `text`.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.alternatives.iter().any(|re| re.is_match(text))
+    }
+
+    /// Where the first line matching the first alternative that matches begins.
+    fn line_start(&self, text: &str) -> Option<usize> {
+        self.alternatives.iter().find_map(|re| {
+            let at = re.find(text)?.start();
+            Some(text[..at].rfind('\n').map_or(0, |nl| nl + 1))
         })
-        .unwrap_or_else(|| vec![pattern.to_string()]);
-    for alt in alternatives {
-        if let Ok(re) = Regex::new(&alt)
-            && let Some(m) = re.find(&ctx.body)
-        {
-            return &ctx.body[m.start()..];
+    }
+}
+
+/// True when the parentheses of a pattern body pair up (so `(?:a)|(?:b)` is not read as one
+/// group `a)|(?:b`).
+fn balanced(p: &str) -> bool {
+    let (mut depth, mut escaped) = (0i32, false);
+    for c in p.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
         }
     }
-    &ctx.body
+    depth == 0
+}
+
+/// The report text from the first line matching `start` (the whole body when none matches or
+/// `start` is `None`). The alternatives of `start` are tried one by one, in the order written.
+pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Start>) -> &'a str {
+    let Some(start) = start else { return &ctx.body };
+    match start.line_start(&ctx.body) {
+        Some(at) => &ctx.body[at..],
+        None => &ctx.body,
+    }
 }
 
 /// Splits a pattern on the `|` that are not inside parentheses.

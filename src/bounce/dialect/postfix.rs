@@ -1,9 +1,8 @@
 //! Postfix without a DSN part (old versions, `notify_classes` mail): "This is the mail system at host ...", then `<address>: host mx[ip] said: ... (in reply to RCPT TO command)`.
 
-use super::{Dialect, Found, re, read_report, report_from};
+use super::{Dialect, Found, Start, read_report, report_from};
 use crate::bounce::BounceKind;
 use crate::bounce::message::Ctx;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -14,8 +13,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static START: LazyLock<Start> = LazyLock::new(|| {
+    Start::new(
         r"(?im)^.*(?:this is the mail system at|the postfix program at|i.m sorry to have to inform you)",
     )
 });

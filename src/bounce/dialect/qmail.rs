@@ -1,9 +1,8 @@
 //! qmail (and its descendants): "Hi. This is the qmail-send program at host." then `<address>:` blocks, the reply after "remote host ip said:", a `(#5.x.x)` status.
 
-use super::{Dialect, Found, re, read_report, report_from};
+use super::{Dialect, Found, Start, read_report, report_from};
 use crate::bounce::BounceKind;
 use crate::bounce::message::Ctx;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -14,8 +13,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static START: LazyLock<Start> = LazyLock::new(|| {
+    Start::new(
         r"(?im)^.*(?:i.m afraid i wasn.t able to deliver|this is the qmail-send program|wasn.t able to deliver)",
     )
 });

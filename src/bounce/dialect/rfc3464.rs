@@ -2,6 +2,8 @@
 //! with a `message/delivery-status` part of per-message and per-recipient fields. The prose
 //! part is read as well, for recipients whose fields lack a `Diagnostic-Code`.
 
+use std::cell::OnceCell;
+
 use super::{Dialect, Found, reporting_mta_in};
 use crate::bounce::headers::Headers;
 use crate::bounce::message::Ctx;
@@ -32,6 +34,11 @@ fn strip_type(v: &str) -> &str {
 fn parse(ctx: &Ctx) -> Option<Found> {
     let mut found = Found::default();
     let body_blocks = scan::blocks(&ctx.body, &[]);
+    // What the prose says is read once, however many recipients consult it.
+    let readings = Readings {
+        blocks: body_blocks.iter().map(|_| OnceCell::new()).collect(),
+        body: OnceCell::new(),
+    };
     for dsn in &ctx.dsn {
         for block in dsn.split("\n\n").take(MAX_RECIPIENTS + 1) {
             // Fields may be indented by careless generators; RFC 3464 fields are headers.
@@ -46,7 +53,7 @@ fn parse(ctx: &Ctx) -> Option<Found> {
                     }
                     found
                         .recipients
-                        .push(recipient(&fields, &body_blocks, &ctx.body));
+                        .push(recipient(&fields, &body_blocks, &ctx.body, &readings));
                 }
                 if found.reporting_mta.is_none() {
                     found.reporting_mta = fields
@@ -74,8 +81,19 @@ fn parse(ctx: &Ctx) -> Option<Found> {
     Some(found)
 }
 
+/// The prose part read as a recipient's text, per block and whole, each when first needed.
+struct Readings {
+    blocks: Vec<OnceCell<Recipient>>,
+    body: OnceCell<Recipient>,
+}
+
 /// One recipient's fields, completed from the prose part when the fields say little.
-fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recipient {
+fn recipient(
+    fields: &Headers,
+    body_blocks: &[scan::Block],
+    body: &str,
+    readings: &Readings,
+) -> Recipient {
     let final_rcpt = fields
         .get("final-recipient")
         .and_then(|v| first_address(strip_type(v)));
@@ -122,17 +140,25 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
     // The prose block about this recipient (or the only one) fills what the fields lack.
     let prose = body_blocks
         .iter()
-        .find(|b| {
+        .position(|b| {
             b.address.is_some()
                 && b.address.as_deref().map(str::to_ascii_lowercase)
                     == address.as_deref().map(str::to_ascii_lowercase)
         })
         .or(if body_blocks.len() == 1 {
-            body_blocks.first()
+            Some(0)
         } else {
             None
         })
-        .map(|b| scan::recipient_from_text(b.address.clone(), &b.text));
+        .and_then(|i| {
+            let b = body_blocks.get(i)?;
+            let reading = readings.blocks.get(i)?;
+            Some(
+                reading
+                    .get_or_init(|| scan::recipient_from_text(b.address.clone(), &b.text))
+                    .clone(),
+            )
+        });
     let prose_command = prose.as_ref().and_then(|p| p.command.clone());
     let prose_remote = prose.as_ref().and_then(|p| p.remote_mta.clone());
     let from_text = match (&r.diagnostic, prose) {
@@ -148,7 +174,10 @@ fn recipient(fields: &Headers, body_blocks: &[scan::Block], body: &str) -> Recip
         (None, None) => {
             // No reply anywhere: the report's prose (its notices stripped) still says what
             // happened ("mailbox is full: retry timeout exceeded").
-            let p = scan::recipient_from_text(None, body);
+            let p = readings
+                .body
+                .get_or_init(|| scan::recipient_from_text(None, body))
+                .clone();
             r.diagnostic = p.diagnostic.clone();
             Some(p)
         }

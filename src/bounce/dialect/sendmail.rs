@@ -1,9 +1,8 @@
 //! Sendmail without a DSN part: "----- The following addresses had permanent fatal errors -----", then the session transcript (`>>> RCPT To:<x>`, `<<< 550 ...`).
 
-use super::{Dialect, Found, re, read_report, report_from};
+use super::{Dialect, Found, Start, read_report, report_from};
 use crate::bounce::BounceKind;
 use crate::bounce::message::Ctx;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -14,8 +13,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
+static START: LazyLock<Start> = LazyLock::new(|| {
+    Start::new(
         r"(?im)^.*(?:-+ the following addresses? had|-+ transcript of session follows|the original message was received at)",
     )
 });

@@ -1,9 +1,8 @@
 //! Yahoo: "Sorry, we were unable to deliver your message to the following address." then `<address>:` and "Remote host said: 550 ... [RCPT_TO]".
 
-use super::{Dialect, Found, re, read_report, report_from};
+use super::{Dialect, Found, Start, read_report, report_from};
 use crate::bounce::BounceKind;
 use crate::bounce::message::Ctx;
-use regex::Regex;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -14,8 +13,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?im)^.*sorry, we were unable to deliver your message"));
+static START: LazyLock<Start> =
+    LazyLock::new(|| Start::new(r"(?im)^.*sorry, we were unable to deliver your message"));
 
 fn detect(ctx: &Ctx) -> bool {
     let h = ctx.sender_and_subject();
