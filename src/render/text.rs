@@ -146,7 +146,12 @@ pub fn write_report(
     if let Some(checks) = &report.checks {
         write_requirements(out, &p, &checks.requirements)?;
     }
-    if !report.findings.is_empty() {
+    let has_facts = b.sender.is_some()
+        || b.sending_ip.is_some()
+        || b.helo.is_some()
+        || b.from_domain.is_some()
+        || !b.dkim_signatures.is_empty();
+    if !report.findings.is_empty() && has_facts {
         writeln!(out)?;
     }
     if let Some(sender) = &b.sender {
