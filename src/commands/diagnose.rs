@@ -176,9 +176,12 @@ fn process_guarded(label: String, input: Input, style: &Style) -> Outcome {
         .unwrap_or_else(|_| Outcome::Unreadable(label, anyhow::anyhow!("internal error")))
 }
 
-/// How many inputs may be read ahead of the one being printed: bounds the memory a large
-/// mailbox takes while the worker threads run ahead (or wait on the main thread's DNS checks).
-const READ_AHEAD: usize = 64;
+/// Inputs handed to a worker at a time: fewer hand-overs between threads than one by one.
+const CHUNK: usize = 8;
+
+/// Chunks per worker that may be read ahead of the one being printed: bounds the memory a
+/// large mailbox takes while the workers run ahead (or wait on the main thread's DNS checks).
+const CHUNKS_PER_WORKER: usize = 2;
 
 /// Worker threads at most, whatever the machine offers.
 const MAX_WORKERS: usize = 16;
@@ -209,12 +212,12 @@ fn run_batch(
         return Ok(());
     }
     let mut inputs = std::iter::once(first).chain(inputs);
-    let (job_tx, job_rx) = mpsc::channel::<(usize, String, Input)>();
+    let (job_tx, job_rx) = mpsc::channel::<(usize, Vec<Labelled>)>();
     let job_rx = Mutex::new(job_rx);
     std::thread::scope(|scope| {
         // Moved in, so every way out of this closure closes the queue and the workers stop.
         let job_tx = job_tx;
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Outcome)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Outcome>)>();
         for _ in 0..workers {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
@@ -224,52 +227,49 @@ fn run_batch(
                         Ok(rx) => rx.recv(),
                         Err(_) => break,
                     };
-                    let Ok((index, label, input)) = job else {
+                    let Ok((first, chunk)) = job else {
                         break;
                     };
-                    if done_tx
-                        .send((index, process_guarded(label, input, style)))
-                        .is_err()
-                    {
+                    let outcomes = chunk.into_iter().map(&unthreaded).collect();
+                    if done_tx.send((first, outcomes)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(done_tx);
-        let mut ready: BTreeMap<usize, Outcome> = BTreeMap::new();
-        let (mut read, mut printed) = (0usize, 0usize);
+        // Chunks by the index of their first input; they tile the inputs without gaps.
+        let mut ready: BTreeMap<usize, Vec<Outcome>> = BTreeMap::new();
+        let (mut chunks_out, mut read, mut printed) = (0usize, 0usize, 0usize);
         let mut exhausted = false;
         loop {
-            while !exhausted && read - printed < READ_AHEAD {
-                match inputs.next() {
-                    None => exhausted = true,
-                    Some((label, Err(err))) => {
-                        ready.insert(read, Outcome::Unreadable(label, err));
-                        read += 1;
-                    }
-                    Some((label, Ok(input))) => {
-                        job_tx
-                            .send((read, label, input))
-                            .map_err(|_| anyhow::anyhow!("the worker threads stopped"))?;
-                        read += 1;
-                    }
+            while !exhausted && chunks_out < CHUNKS_PER_WORKER * workers {
+                let chunk: Vec<Labelled> = inputs.by_ref().take(CHUNK).collect();
+                exhausted = chunk.len() < CHUNK;
+                if chunk.is_empty() {
+                    break;
                 }
+                let first = read;
+                read += chunk.len();
+                chunks_out += 1;
+                job_tx
+                    .send((first, chunk))
+                    .map_err(|_| anyhow::anyhow!("the worker threads stopped"))?;
             }
-            while let Some(outcome) = ready.remove(&printed) {
-                on_result(outcome)?;
-                printed += 1;
-            }
-            if exhausted && printed == read {
+            if chunks_out == 0 {
                 return Ok(());
             }
-            if read - printed < READ_AHEAD && !exhausted {
-                continue;
-            }
-            let (index, outcome) = done_rx
+            let (first, outcomes) = done_rx
                 .recv()
                 .map_err(|_| anyhow::anyhow!("the worker threads stopped"))?;
-            ready.insert(index, outcome);
+            ready.insert(first, outcomes);
+            while let Some(outcomes) = ready.remove(&printed) {
+                chunks_out -= 1;
+                printed += outcomes.len();
+                for outcome in outcomes {
+                    on_result(outcome)?;
+                }
+            }
         }
     })
 }
