@@ -10,10 +10,9 @@ const MAX_QUOTE_LEVELS: usize = 5;
 
 /// Lines that open a forwarded or quoted message in the common mail clients.
 static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::bounce::pattern(
         r"(?im)^[>\s]*(?:-{2,}\s*forwarded message\s*-{2,}|-{2,}\s*forwarded message\s*|begin forwarded message:|-{2,}\s*original message\s*-{2,}|-{2,}\s*weitergeleitete nachricht\s*-{2,}|-{2,}\s*message transf[ée]r[ée]\s*-{2,}|-{2,}\s*mensaje reenviado\s*-{2,})\s*$",
     )
-    .expect("valid pattern")
 });
 
 /// The forwarded message after a forward marker, unquoted; `None` when there is no marker.

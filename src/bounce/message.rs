@@ -66,10 +66,9 @@ static MIME_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
 
 /// Lines that begin a copy of the returned message pasted into the report text.
 static RETURNED_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::bounce::pattern(
         r"(?im)^[\s>-]*(?:-+\s*)?(?:this is a copy of the message|below this line is a copy of the message|original message\s*-+|original message follows|unsent message follows|message headers follow|the header of the original message|original message headers:|returned message follows|headers of the original message|the original message was:?\s*$|content-type: message/rfc822|the text you sent follows|original mail:|copy of the original message|included is a copy of the message header|the header of the original message is following)",
     )
-    .expect("valid pattern")
 });
 
 impl Ctx {
@@ -232,12 +231,12 @@ fn skip_mbox_line(text: &str) -> &str {
     }
 }
 
-static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").expect("valid"));
+static TAG: LazyLock<Regex> = LazyLock::new(|| crate::bounce::pattern(r"(?s)<[^>]*>"));
 static BREAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)<\s*(?:br|/p|/div|/tr|/li|/h\d|p|div|tr)\b[^>]*>").expect("valid")
+    crate::bounce::pattern(r"(?i)<\s*(?:br|/p|/div|/tr|/li|/h\d|p|div|tr)\b[^>]*>")
 });
 static DROP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)<(?:style|script|head)\b.*?</(?:style|script|head)>").expect("valid")
+    crate::bounce::pattern(r"(?is)<(?:style|script|head)\b.*?</(?:style|script|head)>")
 });
 
 /// Text of an HTML part: tags dropped, block ends made line breaks, a few entities decoded.

@@ -18,6 +18,19 @@ mod returned;
 mod scan;
 mod smtp;
 
+/// Compiles a built-in pattern, in ASCII mode whenever the pattern allows it: `\s`, `\d`, `\w`,
+/// `\b` and case folding then cover ASCII alone. Bounce prose is matched against ASCII
+/// keywords, reply codes and host names, so the Unicode classes only cost start-up time (their
+/// automata are several times larger). A pattern ASCII mode cannot take (one with `.` or a
+/// negated class, which could then match inside a multi-byte character) keeps Unicode mode.
+pub(crate) fn pattern(pattern: &str) -> regex::Regex {
+    regex::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .or_else(|_| regex::Regex::new(pattern))
+        .expect("a valid built-in pattern")
+}
+
 /// What kind of message the input turned out to be; only `Dsn`, `Ndr` and `Text` are diagnosed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

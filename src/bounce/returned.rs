@@ -16,8 +16,9 @@ const MAX_SIGNATURES: usize = 10;
 const MAX_RECEIVED: usize = 50;
 
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-        .expect("valid")
+    crate::bounce::pattern(
+        r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+",
+    )
 });
 
 /// The first e-mail address in `s`, lower-cased domain, or `None` (`<>` has none).
@@ -60,8 +61,9 @@ pub(crate) struct Returned {
 }
 
 static RECEIVED_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\[(]\s*((?:IPv6:)?[0-9a-f:.]*[0-9a-f])\s*[\])]|\b(\d{1,3}(?:\.\d{1,3}){3})\b")
-        .expect("valid")
+    crate::bounce::pattern(
+        r"(?i)[\[(]\s*((?:IPv6:)?[0-9a-f:.]*[0-9a-f])\s*[\])]|\b(\d{1,3}(?:\.\d{1,3}){3})\b",
+    )
 });
 
 /// Reads the returned headers.

@@ -46,7 +46,7 @@ static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
     ]
     .iter()
-    .map(|p| Regex::new(&p.replace("{a}", ADDR)).expect("valid pattern"))
+    .map(|p| crate::bounce::pattern(&p.replace("{a}", ADDR)))
     .collect()
 });
 
@@ -113,10 +113,9 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
 }
 
 static SUMMARY_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    crate::bounce::pattern(&format!(
         r"^[245]\d\d[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s+)?<{ADDR}>\.\.\."
     ))
-    .expect("valid pattern")
 });
 
 /// SMTP transcript lines (`RCPT TO:<x>`, `>>> RCPT To:<x>`) name a recipient inside a reply.
@@ -144,12 +143,12 @@ static NOTICE_LINES: LazyLock<Regex> = LazyLock::new(|| {
         .map(|p| format!("(?:{p})"))
         .collect::<Vec<_>>()
         .join("|");
-    Regex::new(&format!("(?i){alternation}")).expect("valid pattern")
+    crate::bounce::pattern(&format!("(?i){alternation}"))
 });
 
 /// "The original message was received at <date>" (a sender line may follow it).
 static RECEIVED_AT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("(?i){}", NOTICE_PATTERNS[5])).expect("valid pattern"));
+    LazyLock::new(|| crate::bounce::pattern(&format!("(?i){}", NOTICE_PATTERNS[5])));
 
 /// Lines of a report that announce the failure rather than state it: the MTA's own notice
 /// around the recipients ("The following address(es) failed:", "The original message was
@@ -178,10 +177,9 @@ const NOTICE_PATTERNS: &[&str] = &[
 
 /// Where a report ends and the returned message begins.
 static END_OF_REPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::bounce::pattern(
         r"(?i)^-*\s*(?:this is a copy of (?:the|your) message|the header of the original message is following|below this line is a copy of the message|original message follows|returned message\s*-+$)",
     )
-    .expect("valid pattern")
 });
 
 /// `text` without the notice lines (each left as an empty line, so paragraphs stay apart),
@@ -207,8 +205,9 @@ fn without_notices(text: &str) -> String {
 
 /// A reply code at the start of the SMTP reply within a cleaned text.
 static REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)")
-        .expect("valid pattern")
+    crate::bounce::pattern(
+        r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)",
+    )
 });
 
 /// Builds a recipient from a block of text: reply code, status, remote server, command, and

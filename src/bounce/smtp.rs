@@ -11,7 +11,7 @@ use regex::Regex;
 const MAX_DIAGNOSTIC: usize = 2000;
 
 fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("a valid built-in pattern")
+    crate::bounce::pattern(pattern)
 }
 
 /// `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line.

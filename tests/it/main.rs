@@ -2,6 +2,7 @@
 
 mod auth_cli;
 mod auth_e2e;
+mod batch;
 mod cli;
 mod corpus;
 mod diagnose_e2e;

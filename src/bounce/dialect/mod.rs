@@ -262,7 +262,7 @@ static REPORTING_MTA: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)the original message was received at .*? from .*?\n.*?reporting-mta: dns;\s*([a-z0-9.-]+)",
     ]
     .iter()
-    .map(|p| Regex::new(p).expect("valid pattern"))
+    .map(|p| crate::bounce::pattern(p))
     .collect()
 });
 
@@ -301,8 +301,9 @@ pub(crate) fn from_daemon(ctx: &Ctx) -> bool {
 
 /// Subjects that bounces use.
 static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)undeliver|undelivered|delivery status notification|delivery failure|delivery has failed|failure notice|returned mail|mail delivery failed|could not send|delivery notification|non[- ]?delivery|not delivered|returned to sender|mail system error|delivery problem|rejected|permanent error|failed delivery|delivery failed|nondeliverable|warning: could not|message not delivered|bounce")
-        .expect("valid pattern")
+    crate::bounce::pattern(
+        r"(?i)undeliver|undelivered|delivery status notification|delivery failure|delivery has failed|failure notice|returned mail|mail delivery failed|could not send|delivery notification|non[- ]?delivery|not delivered|returned to sender|mail system error|delivery problem|rejected|permanent error|failed delivery|delivery failed|nondeliverable|warning: could not|message not delivered|bounce",
+    )
 });
 
 /// True when the subject reads like a bounce's.
@@ -313,5 +314,5 @@ pub(crate) fn bounce_subject(ctx: &Ctx) -> bool {
 
 /// Compiles a built-in pattern.
 pub(crate) fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("a valid built-in pattern")
+    crate::bounce::pattern(pattern)
 }

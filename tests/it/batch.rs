@@ -1,0 +1,83 @@
+//! Many inputs in one run: they are processed on several threads, yet the reports must come
+//! out in input order, with unreadable inputs reported in their place, and each report equal
+//! to the one a run on that input alone prints.
+
+use crate::cli::run_bouncedoc;
+
+/// The corpus emails, in a fixed order that is not the alphabetical one.
+fn corpus_files() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus/sisimai/eml");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().display().to_string())
+        .collect();
+    files.sort();
+    // Interleave the two halves, so neighbours in the run are unrelated emails.
+    let (a, b) = files.split_at(files.len() / 2);
+    b.iter()
+        .zip(a.iter().rev())
+        .flat_map(|(x, y)| [x.clone(), y.clone()])
+        .collect()
+}
+
+#[test]
+fn batch_reports_come_in_input_order_with_errors_in_place() {
+    let mut files: Vec<String> = corpus_files().into_iter().take(90).collect();
+    let missing = format!("{}/fixtures/no-such-bounce.eml", env!("CARGO_MANIFEST_DIR"));
+    files.insert(37, missing.clone());
+    let args: Vec<&str> = ["--json", "--offline"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let run = run_bouncedoc(&args, b"");
+    assert_eq!(run.code, 2, "an unreadable input makes the run exit 2");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("no-such-bounce.eml"), "{}", run.stderr);
+    // A file read as a mailbox reports its messages as `FILE#1`, `FILE#2`, ...
+    let mut inputs: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let name = v["input"].as_str().unwrap();
+            name.split_once('#')
+                .map_or(name, |(file, _)| file)
+                .to_string()
+        })
+        .collect();
+    inputs.dedup();
+    let expected: Vec<String> = files.into_iter().filter(|f| *f != missing).collect();
+    assert_eq!(inputs, expected);
+}
+
+#[test]
+fn batch_reports_equal_the_reports_of_single_runs() {
+    let files: Vec<String> = corpus_files().into_iter().step_by(23).collect();
+    assert!(files.len() > 10);
+    for json in [true, false] {
+        let mode: &[&str] = if json {
+            &["--json", "--offline"]
+        } else {
+            &["--offline", "--color", "never"]
+        };
+        let args: Vec<&str> = mode
+            .iter()
+            .copied()
+            .chain(files.iter().map(String::as_str))
+            .collect();
+        let batch = run_bouncedoc(&args, b"");
+        let mut one_by_one = String::new();
+        for file in &files {
+            let args: Vec<&str> = mode.iter().copied().chain([file.as_str()]).collect();
+            one_by_one.push_str(&run_bouncedoc(&args, b"").stdout);
+        }
+        if !json {
+            // The text report ends a batch with a summary; a single input has none.
+            let end = batch.stdout.rfind("summary:").expect("a batch summary");
+            assert_eq!(&batch.stdout[..end], one_by_one);
+        } else {
+            assert_eq!(batch.stdout, one_by_one);
+        }
+    }
+}
