@@ -16,7 +16,7 @@ use commands::{DnsArgs, OutputArgs};
 ///
 /// Give it a bounced message (an .eml file, or piped on stdin) or paste the SMTP error text.
 #[derive(Debug, Parser)]
-#[command(name = "bouncedoc", version, args_conflicts_with_subcommands = true)]
+#[command(name = "bouncedoc", version)]
 struct Cli {
     /// Bounce files to read (.eml or pasted text); stdin when none or `-`.
     #[arg(value_name = "FILE")]

@@ -8,7 +8,7 @@ use rsa::Pkcs1v15Sign;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::cli::run_bouncedoc;
+use crate::cli::{run_bouncedoc, run_with_dns};
 use crate::support::dns_server::DnsServer;
 
 /// DER DigestInfo prefix of SHA-256 for PKCS#1 v1.5 (RFC 8017 §9.2).
@@ -100,19 +100,7 @@ fn diagnose(zone: &str, input: &str) -> Value {
     let server = DnsServer::builder()
         .zone_fixture(&format!("auth-{zone}"))
         .start();
-    let ns = server.nameserver_arg();
-    let run = run_bouncedoc(
-        &[
-            "--nameserver",
-            &ns,
-            "--timeout",
-            "2",
-            "--color",
-            "never",
-            "--json",
-        ],
-        input.as_bytes(),
-    );
+    let run = run_with_dns(&server, &["--json"], input.as_bytes());
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }

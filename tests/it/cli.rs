@@ -158,3 +158,23 @@ fn a_maildir_is_read_message_by_message() {
     );
     assert_eq!(run.stdout.lines().count(), 1, "the good message still ran");
 }
+
+/// Runs `bouncedoc ARGS` asking only the loopback `server` (2 s timeout, no colour): how every
+/// DNS test runs the binary.
+pub fn run_with_dns(
+    server: &crate::support::dns_server::DnsServer,
+    args: &[&str],
+    stdin: &[u8],
+) -> Run {
+    let ns = server.nameserver_arg();
+    let mut all = vec![
+        "--nameserver",
+        ns.as_str(),
+        "--timeout",
+        "2",
+        "--color",
+        "never",
+    ];
+    all.extend_from_slice(args);
+    run_bouncedoc(&all, stdin)
+}

@@ -5,7 +5,7 @@
 use bouncedoc::dns::{QType, RData};
 use serde_json::Value;
 
-use crate::cli::{Run, run_bouncedoc};
+use crate::cli::{Run, run_with_dns};
 use crate::support::dns_server::DnsServer;
 
 fn server() -> DnsServer {
@@ -23,18 +23,9 @@ fn server() -> DnsServer {
 }
 
 fn spf(server: &DnsServer, args: &[&str]) -> Run {
-    let ns = server.nameserver_arg();
-    let mut all = vec![
-        "spf",
-        "--nameserver",
-        &ns,
-        "--timeout",
-        "2",
-        "--color",
-        "never",
-    ];
+    let mut all = vec!["spf"];
     all.extend_from_slice(args);
-    run_bouncedoc(&all, b"")
+    run_with_dns(server, &all, b"")
 }
 
 fn json(run: &Run) -> Value {
