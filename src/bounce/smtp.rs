@@ -165,12 +165,62 @@ pub(crate) fn best_status(text: &str) -> Option<String> {
 
 /// The SMTP reply code of `text`, preferring one followed by an enhanced status code.
 pub(crate) fn reply_code(text: &str) -> Option<u16> {
-    if let Some(caps) = CODE_WITH_STATUS.captures(text)
-        && let Ok(code) = caps[1].parse()
-    {
+    if let Some(code) = code_with_status(text) {
         return Some(code);
     }
     introduced_code(text)
+}
+
+/// The code of the first [`CODE_WITH_STATUS`] match, when it parses. An ASCII text is read by
+/// [`code_with_status_ascii`] (the regex's Unicode `\w` is costly to compile and rarely needed);
+/// other text by the regex.
+fn code_with_status(text: &str) -> Option<u16> {
+    if text.is_ascii() {
+        return code_with_status_ascii(text.as_bytes());
+    }
+    CODE_WITH_STATUS.captures(text)?[1].parse().ok()
+}
+
+/// [`CODE_WITH_STATUS`] on ASCII text, by hand: the first reply code at the start or after a
+/// byte that is neither a word byte nor a dot, followed by `[ -]['"]?#?` and a status code.
+fn code_with_status_ascii(bytes: &[u8]) -> Option<u16> {
+    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    let class = |i: usize| matches!(bytes.get(i), Some(b'2' | b'4' | b'5'));
+    // `\d{1,3}\.` from `i`: the index after the dot.
+    let number_dot = |i: usize| {
+        let n = bytes[i.min(bytes.len())..]
+            .iter()
+            .take(4)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        ((1..=3).contains(&n) && bytes.get(i + n) == Some(&b'.')).then_some(i + n + 1)
+    };
+    let tail = |q: usize| -> bool {
+        if !(class(q) && matches!(bytes.get(q + 1), Some(b'0'..=b'5')) && digit(q + 2)) {
+            return false;
+        }
+        if !matches!(bytes.get(q + 3), Some(b' ' | b'-')) {
+            return false;
+        }
+        let mut i = q + 4;
+        if matches!(bytes.get(i), Some(b'\'' | b'"')) {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'#') {
+            i += 1;
+        }
+        if !(class(i) && bytes.get(i + 1) == Some(&b'.')) {
+            return false;
+        }
+        number_dot(i + 2).is_some_and(digit)
+    };
+    let q = (0..bytes.len()).find(|&q| {
+        let after_boundary = q == 0
+            || !(bytes[q - 1].is_ascii_alphanumeric() || matches!(bytes[q - 1], b'_' | b'.'));
+        after_boundary && tail(q)
+    })?;
+    let code = &bytes[q..q + 3];
+    Some(code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
 }
 
 /// A pattern with the capture groups of a name and of an IP address, each optional, and the
@@ -656,6 +706,48 @@ mod tests {
     fn statuses_skip_ip_addresses() {
         assert_eq!(statuses("host 5.1.1.1 said 550 5.7.1 no"), vec!["5.7.1"]);
         assert_eq!(best_status("5.0.0 then 5.1.1"), Some("5.1.1".into()));
+    }
+
+    #[test]
+    fn code_with_status_scanner_agrees_with_the_regex() {
+        let samples = [
+            "said: 550 5.1.1 <a@b>",
+            "550-5.7.26 x",
+            "x550 5.1.1",
+            "a.550 5.1.1 then (421 '#4.4.1 later",
+            "_550 5.1.1; 450-\"4.2.2",
+            "550 5.1234.5 and 552 5.2.2",
+            "599 5.1.1 and 563 5.1.1 and 550 3.1.1 and 550 5.1.",
+            "550 5.1.1",
+            "5",
+            "",
+            "550  5.1.1 then 550 #5.1.1",
+        ];
+        for text in samples {
+            let by_regex = CODE_WITH_STATUS
+                .captures(text)
+                .and_then(|c| c[1].parse::<u16>().ok());
+            assert_eq!(code_with_status_ascii(text.as_bytes()), by_regex, "{text}");
+        }
+    }
+
+    #[test]
+    fn code_with_status_scanner_agrees_with_the_regex_on_the_corpus() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
+        let mut lines = 0;
+        for entry in std::fs::read_dir(dir).expect("the corpus") {
+            let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
+            let text = String::from_utf8_lossy(&bytes);
+            let paragraphs = text.split("\n\n");
+            for line in text.lines().chain(paragraphs).filter(|l| l.is_ascii()) {
+                let by_regex = CODE_WITH_STATUS
+                    .captures(line)
+                    .and_then(|c| c[1].parse::<u16>().ok());
+                assert_eq!(code_with_status_ascii(line.as_bytes()), by_regex, "{line}");
+                lines += 1;
+            }
+        }
+        assert!(lines > 10_000, "{lines} lines read");
     }
 
     #[test]

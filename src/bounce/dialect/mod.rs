@@ -185,24 +185,29 @@ pub(crate) fn read_report(ctx: &Ctx, report: &str, extra: &[&Regex]) -> Option<F
     // Some reports give the reason first and list the recipients after it ("Could not be
     // delivered because of 550 5.1.1 User unknown. The following recipients were affected:").
     let body = ctx.body.as_str();
-    let preamble = blocks
-        .first()
-        .and_then(|b| b.address.as_deref())
-        .and_then(|a| body.find(a))
-        .map(|at| &body[..body[..at].rfind('\n').unwrap_or(0)])
-        .and_then(scan::preamble_reply);
+    // Read only when a block says nothing of its own (most blocks carry their reply).
+    let preamble = std::cell::OnceCell::new();
+    let read_preamble = || {
+        blocks
+            .first()
+            .and_then(|b| b.address.as_deref())
+            .and_then(|a| body.find(a))
+            .map(|at| &body[..body[..at].rfind('\n').unwrap_or(0)])
+            .and_then(scan::preamble_reply)
+    };
     let mut recipients: Vec<Recipient> = blocks
         .iter()
         .map(|Block { address, text }| {
             let own = scan::recipient_from_text(address.clone(), text);
             let says_nothing = own.reply_code.is_none() && own.status.is_none();
-            match &preamble {
-                Some(p) if says_nothing && (own.diagnostic.is_none() || p.reply_code.is_some()) => {
-                    Recipient {
-                        address: address.clone(),
-                        ..p.clone()
-                    }
-                }
+            if !says_nothing {
+                return own;
+            }
+            match preamble.get_or_init(read_preamble) {
+                Some(p) if own.diagnostic.is_none() || p.reply_code.is_some() => Recipient {
+                    address: address.clone(),
+                    ..p.clone()
+                },
                 _ => own,
             }
         })
