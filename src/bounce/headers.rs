@@ -5,10 +5,15 @@
 /// The most header fields read from one block; real messages have a few dozen.
 const MAX_FIELDS: usize = 500;
 
-/// The unfolded fields of one header block, in order, names as written.
+/// The unfolded fields of one header block, in order, names as written. Names and values are
+/// kept back to back in one buffer: a block of dozens of fields costs two allocations, not two
+/// per field.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Headers {
-    pub fields: Vec<(String, String)>,
+    /// Every field's name then its unfolded value, field after field.
+    buf: String,
+    /// Per field: where its name starts, where its value starts (the name's end) and ends.
+    spans: Vec<[usize; 3]>,
 }
 
 impl Headers {
@@ -16,7 +21,10 @@ impl Headers {
     /// is neither a field nor a continuation). Returns the fields and the byte offset where the
     /// body starts.
     pub fn parse(text: &str) -> (Headers, usize) {
-        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut headers = Headers {
+            buf: String::with_capacity(text.len().min(2048)),
+            spans: Vec::with_capacity(16),
+        };
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let bare = line.trim_end_matches('\n');
@@ -25,46 +33,70 @@ impl Headers {
                 break;
             }
             if bare.starts_with([' ', '\t']) {
-                match fields.last_mut() {
-                    Some((_, value)) => {
-                        value.push(' ');
-                        value.push_str(bare.trim());
+                // The last field's value ends the buffer: a continuation extends it.
+                match headers.spans.last_mut() {
+                    Some(span) => {
+                        headers.buf.push(' ');
+                        headers.buf.push_str(bare.trim());
+                        span[2] = headers.buf.len();
                     }
                     None => break,
                 }
             } else if let Some((name, value)) = split_field(bare) {
-                if fields.len() >= MAX_FIELDS {
+                if headers.spans.len() >= MAX_FIELDS {
                     break;
                 }
-                fields.push((name.to_string(), value.trim().to_string()));
-            } else if bare.starts_with("From ") && fields.is_empty() {
+                headers.push(name, value.trim());
+            } else if bare.starts_with("From ") && headers.spans.is_empty() {
                 // An mbox separator line before the headers.
             } else {
                 break;
             }
             offset += line.len();
         }
-        (Headers { fields }, offset.min(text.len()))
+        (headers, offset.min(text.len()))
+    }
+
+    /// Appends a field.
+    pub fn push(&mut self, name: &str, value: &str) {
+        let start = self.buf.len();
+        self.buf.push_str(name);
+        let mid = self.buf.len();
+        self.buf.push_str(value);
+        self.spans.push([start, mid, self.buf.len()]);
+    }
+
+    /// Every field as `(name, value)`, in order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.spans.iter().map(|&[start, mid, end]| {
+            (
+                self.buf.get(start..mid).unwrap_or(""),
+                self.buf.get(mid..end).unwrap_or(""),
+            )
+        })
+    }
+
+    /// How many fields were read.
+    pub fn len(&self) -> usize {
+        self.spans.len()
     }
 
     /// The first value of the field `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
+        self.fields()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Every value of the field `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields
-            .iter()
+        self.fields()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.spans.is_empty()
     }
 
     /// True when at least one of the given fields is present.
@@ -120,11 +152,10 @@ pub(crate) fn looks_like_message(text: &str) -> bool {
     };
     let (headers, _) = Headers::parse(rest);
     let known = headers
-        .fields
-        .iter()
-        .filter(|(n, _)| MESSAGE_FIELDS.contains(&n.to_ascii_lowercase().as_str()))
+        .fields()
+        .filter(|(n, _)| MESSAGE_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(n)))
         .count();
-    known >= 2 && headers.fields.len() * 2 >= headers.fields.len().min(4)
+    known >= 2 && headers.len() * 2 >= headers.len().min(4)
 }
 
 #[cfg(test)]

@@ -211,7 +211,7 @@ fn recipient(
 /// requires (seen from AOL): a second `Final-Recipient` opens a new group.
 fn split_recipients(all: Headers) -> Vec<Headers> {
     let mut groups: Vec<Headers> = vec![Headers::default()];
-    for (name, value) in all.fields {
+    for (name, value) in all.fields() {
         let lower = name.to_ascii_lowercase();
         let current = groups.last_mut().expect("never empty");
         let repeats = match lower.as_str() {
@@ -227,8 +227,7 @@ fn split_recipients(all: Headers) -> Vec<Headers> {
         groups
             .last_mut()
             .expect("never empty")
-            .fields
-            .push((name, value));
+            .push(name, value);
     }
     groups
 }
