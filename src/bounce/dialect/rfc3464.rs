@@ -224,10 +224,7 @@ fn split_recipients(all: Headers) -> Vec<Headers> {
         if repeats && groups.len() <= MAX_RECIPIENTS {
             groups.push(Headers::default());
         }
-        groups
-            .last_mut()
-            .expect("never empty")
-            .push(name, value);
+        groups.last_mut().expect("never empty").push(name, value);
     }
     groups
 }
