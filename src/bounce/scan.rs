@@ -120,12 +120,16 @@ static SUMMARY_LINE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// SMTP transcript lines (`RCPT TO:<x>`, `>>> RCPT To:<x>`) name a recipient inside a reply.
 fn is_transcript(line: &str) -> bool {
-    let l = line.trim_start().to_ascii_lowercase();
-    l.starts_with("rcpt to")
-        || l.starts_with("mail from")
-        || l.starts_with(">>>")
-        || l.starts_with("<<<")
-        || l.as_bytes().first().is_some_and(|b| b.is_ascii_digit())
+    let l = line.trim_start().as_bytes();
+    let starts = |p: &str| {
+        l.get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    starts("rcpt to")
+        || starts("mail from")
+        || l.starts_with(b">>>")
+        || l.starts_with(b"<<<")
+        || l.first().is_some_and(|b| b.is_ascii_digit())
 }
 
 fn push_line(text: &mut String, line: &str) {
@@ -193,7 +197,10 @@ fn without_notices(text: &str) -> String {
             break;
         }
         // "The original message was received at <date>\nfrom <sender>"
-        let sender_line = after_received_at && t.to_ascii_lowercase().starts_with("from ");
+        let sender_line = after_received_at
+            && t.as_bytes()
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"from "));
         after_received_at = RECEIVED_AT.is_match(t);
         if !sender_line && !NOTICE_LINES.is_match(t) {
             out.push_str(line);
