@@ -18,6 +18,8 @@ mod returned;
 mod scan;
 mod smtp;
 
+pub use smtp::is_usable_ip;
+
 /// Compiles a built-in pattern, in ASCII mode whenever the pattern allows it: `\s`, `\d`, `\w`,
 /// `\b` and case folding then cover ASCII alone. Bounce prose is matched against ASCII
 /// keywords, reply codes and host names, so the Unicode classes only cost start-up time (their

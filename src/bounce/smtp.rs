@@ -403,7 +403,8 @@ pub(crate) fn read_reply(text: &str) -> Reply {
 
 /// True for an address worth naming as the sender's: not private, loopback, link-local,
 /// multicast or unspecified. Documentation ranges count as usable (examples use them).
-pub(crate) fn is_usable_ip(ip: &IpAddr) -> bool {
+/// The check stage applies the same rule to a resolved reporting-server address.
+pub fn is_usable_ip(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             !(v4.is_private()

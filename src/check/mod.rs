@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::bounce::{Bounce, Source};
+use crate::bounce::{Bounce, Source, is_usable_ip};
 use crate::classify::{Classification, Reason};
 use crate::diagnose::providers::{self, PROVIDERS};
 use crate::dkim::{self, DkimCheck};
@@ -229,34 +229,12 @@ pub async fn subject(resolver: &dyn Lookup, bounce: &Bounce) -> Subject {
 async fn resolve_public(lookup: &dyn Lookup, host: &str) -> Option<IpAddr> {
     let host = host.trim().trim_end_matches('.');
     if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-        return is_public(ip).then_some(ip);
+        return is_usable_ip(&ip).then_some(ip);
     }
     crate::dns::host_addresses(lookup, host)
         .await
         .into_iter()
-        .find(|ip| is_public(*ip))
-}
-
-/// Not private, loopback, link-local, unspecified or shared (CGNAT) address space.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || (o[0] == 100 && (64..128).contains(&o[1])))
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80)
-        }
-    }
+        .find(is_usable_ip)
 }
 
 /// Runs the checks `wanted` calls for.

@@ -12,7 +12,7 @@ use crate::dmarc::{DmarcCheck, DmarcOutcome, DmarcRecord, DmarcRecordError, Poli
 use crate::rdns::{RdnsCheck, RdnsOutcome};
 use crate::spf::SpfResult;
 
-use super::{Finding, Fix};
+use super::{Finding, Fix, finding, with};
 
 /// Causes that are about the sender's DNS but not about SPF, in the order they are reported
 /// when several apply (the more fundamental first).
@@ -32,30 +32,6 @@ const CAUSE_ORDER: &[&str] = &[
     "dmarc_no_record",
     "dmarc_policy_reject",
 ];
-
-fn finding(cause: &str, summary: String, evidence: Vec<String>, fix: Fix) -> Finding {
-    Finding {
-        cause: cause.to_string(),
-        summary,
-        evidence,
-        fix: Some(fix),
-        verified: None,
-        verification: None,
-    }
-}
-
-fn steps(steps: Vec<String>) -> Fix {
-    Fix {
-        steps,
-        ..Fix::default()
-    }
-}
-
-fn with(base: &[String], more: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut v = base.to_vec();
-    v.extend(more);
-    v
-}
 
 /// What the receiver's rule asked of DKIM and DMARC: from the checks it named and from the
 /// requirement table.
@@ -261,7 +237,7 @@ fn signature_finding(sig: &SignatureCheck, bounce_evidence: &[String]) -> Option
                         headers.into(),
                     ],
                 ),
-                steps(vec![
+                Fix::steps(vec![
                     "Sign last: add disclaimers and footers before the message is signed (on the last server that handles it), not after.".into(),
                     "Sign with c=relaxed/relaxed so that whitespace and line-ending changes do not break the signature.".into(),
                     format!(
@@ -282,7 +258,7 @@ fn signature_finding(sig: &SignatureCheck, bounce_evidence: &[String]) -> Option
                     "the body hash matches; the header signature (b=) does not verify".into(),
                 ],
             ),
-            steps(vec![
+            Fix::steps(vec![
                 format!(
                     "Check that the key published at {}._domainkey.{d} belongs to the private key the signer uses (republish it after a key rotation).",
                     sig.selector.as_deref().unwrap_or("SELECTOR")
@@ -294,7 +270,7 @@ fn signature_finding(sig: &SignatureCheck, bounce_evidence: &[String]) -> Option
             "dkim_signature_invalid",
             format!("The DKIM signature of {d} is malformed ({error}): receivers ignore it."),
             with(bounce_evidence, [words, format!("the DKIM-Signature field: {error}")]),
-            steps(vec![
+            Fix::steps(vec![
                 "Fix or update the signing software: it writes a DKIM-Signature field that RFC 6376 does not allow.".into(),
             ]),
         ),
@@ -313,7 +289,7 @@ fn signature_finding(sig: &SignatureCheck, bounce_evidence: &[String]) -> Option
                     ),
                 ],
             ),
-            steps(vec![
+            Fix::steps(vec![
                 "Give signatures a longer lifetime (x= several days after t=), or none: queued and retried mail is verified hours or days later.".into(),
                 "Check the signing server's clock: a clock in the past writes expirations in the past.".into(),
             ]),
@@ -394,7 +370,7 @@ fn key_finding(key: &KeyCheck, bounce_evidence: &[String]) -> Option<Finding> {
                 bounce_evidence,
                 [format!("{name} TXT: {}", answer.summary())],
             ),
-            steps(vec![format!(
+            Fix::steps(vec![format!(
                 "Make every name server of {domain} answer for {name} (over UDP and TCP)."
             )]),
         ),
@@ -510,7 +486,7 @@ fn dmarc_findings(d: &DmarcCheck, asked: &Asked, bounce_evidence: &[String]) -> 
                 bounce_evidence,
                 [format!("{name} TXT: {}", answer.summary())],
             ),
-            steps(vec![format!(
+            Fix::steps(vec![format!(
                 "Make every name server of {org} answer for {name} (over UDP and TCP)."
             )]),
         )),
@@ -550,7 +526,7 @@ fn dmarc_findings(d: &DmarcCheck, asked: &Asked, bounce_evidence: &[String]) -> 
                 "SPF or DKIM passes, but not for {from}: DMARC needs a pass for a domain aligned with the From address."
             ),
             evidence,
-            steps(fix_steps),
+            Fix::steps(fix_steps),
         ));
     } else if !something_passes
         && matches!(d.policy, Some(Policy::Reject) | Some(Policy::Quarantine))
@@ -576,7 +552,7 @@ fn dmarc_findings(d: &DmarcCheck, asked: &Asked, bounce_evidence: &[String]) -> 
                     "SPF: no aligned pass; DKIM: no aligned pass".into(),
                 ],
             ),
-            steps(vec![
+            Fix::steps(vec![
                 format!(
                     "Make SPF pass for {from} (send from servers its SPF record lists) or DKIM pass with d={from}; one aligned pass is enough."
                 ),
@@ -728,7 +704,7 @@ fn rdns_finding(rdns: &RdnsCheck, host: &str, bounce_evidence: &[String]) -> Opt
                 answer.summary()
             ),
             with(bounce_evidence, [format!("{name}: {}", answer.summary())]),
-            steps(vec![format!(
+            Fix::steps(vec![format!(
                 "Ask the owner of {ip} to fix the name servers of its reverse zone."
             )]),
         ),

@@ -25,6 +25,16 @@ pub struct Fix {
     pub steps: Vec<String>,
 }
 
+impl Fix {
+    /// A fix that is steps to follow, not a record to publish.
+    pub fn steps(steps: Vec<String>) -> Fix {
+        Fix {
+            steps,
+            ..Fix::default()
+        }
+    }
+}
+
 /// One thing found wrong (or found fine, when that explains the bounce).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -40,6 +50,30 @@ pub struct Finding {
     pub verified: Option<bool>,
     /// What re-running the check with the fix in place gave.
     pub verification: Option<Verification>,
+}
+
+/// A finding not yet verified: the verify stage fills `verified` in for fixes it can re-run.
+pub(crate) fn finding(
+    cause: &str,
+    summary: String,
+    evidence: Vec<String>,
+    fix: impl Into<Option<Fix>>,
+) -> Finding {
+    Finding {
+        cause: cause.to_string(),
+        summary,
+        evidence,
+        fix: fix.into(),
+        verified: None,
+        verification: None,
+    }
+}
+
+/// `base` followed by `more`: the bounce's evidence, then a check's own.
+pub(crate) fn with(base: &[String], more: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut v = base.to_vec();
+    v.extend(more);
+    v
 }
 
 /// The re-run of a check with a proposed fix in the DNS overlay.
@@ -77,20 +111,15 @@ pub fn diagnose(
         || !auth_evidence.is_empty();
     if wants_auth {
         match checks {
-            Some(c) if !c.dns_reachable => findings.push(Finding {
-                cause: "dns_unreachable".into(),
-                summary: "No DNS server answered, so the sender's DNS could not be re-checked; the diagnosis is the offline one.".into(),
-                evidence: auth_evidence.clone(),
-                fix: Some(Fix {
-                    steps: vec![
+            Some(c) if !c.dns_reachable => findings.push(finding(
+                "dns_unreachable",
+"No DNS server answered, so the sender's DNS could not be re-checked; the diagnosis is the offline one.".into(),
+auth_evidence.clone(),
+Fix::steps(vec![
                         "Check this machine's network and resolver, or name one with --nameserver.".into(),
                         "Meanwhile: the receiver says authentication failed; check that the sending IP is in the domain's SPF record and that DKIM signing is on.".into(),
-                    ],
-                    ..Fix::default()
-                }),
-                verified: None,
-                verification: None,
-            }),
+                    ]),
+)),
             Some(c) => findings.extend(auth::findings(
                 bounce,
                 classifications,
@@ -98,17 +127,12 @@ pub fn diagnose(
                 spf::findings(c, &auth_evidence),
                 &auth_evidence,
             )),
-            None if !auth_evidence.is_empty() => findings.push(Finding {
-                cause: "auth_not_checked".into(),
-                summary: "The receiver refused the message because sender authentication (SPF/DKIM/DMARC) failed; the DNS checks were skipped (--offline).".into(),
-                evidence: auth_evidence.clone(),
-                fix: Some(Fix {
-                    steps: vec!["Run bouncedoc again without --offline to find which record to change.".into()],
-                    ..Fix::default()
-                }),
-                verified: None,
-                verification: None,
-            }),
+            None if !auth_evidence.is_empty() => findings.push(finding(
+"auth_not_checked",
+"The receiver refused the message because sender authentication (SPF/DKIM/DMARC) failed; the DNS checks were skipped (--offline).".into(),
+auth_evidence.clone(),
+Fix::steps(vec!["Run bouncedoc again without --offline to find which record to change.".into()]),
+)),
             None => {}
         }
     }
@@ -130,17 +154,12 @@ pub fn diagnose(
         seen.push(class.reason);
         if let Some(remedy) = remedies::for_reason(class.reason) {
             let evidence = receiver_said(bounce, classifications, |c| c.reason == class.reason);
-            findings.push(Finding {
-                cause: remedy.cause.to_string(),
-                summary: remedy.summary.to_string(),
+            findings.push(finding(
+                remedy.cause,
+                remedy.summary.to_string(),
                 evidence,
-                fix: Some(Fix {
-                    steps: remedy.steps.iter().map(|s| s.to_string()).collect(),
-                    ..Fix::default()
-                }),
-                verified: None,
-                verification: None,
-            });
+                Fix::steps(remedy.steps.iter().map(|s| s.to_string()).collect()),
+            ));
         }
     }
     findings

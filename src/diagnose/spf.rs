@@ -11,7 +11,7 @@ use crate::spf::{SpfOutcome, SpfRecord, SpfResult, StepOutcome, TraceNode};
 
 use super::fix::{add_term, merge_records, replace_term};
 use super::providers;
-use super::{Finding, Fix};
+use super::{Finding, Fix, finding, with};
 
 /// Misspelt mechanism names and what was meant (seen in real records).
 const MECHANISM_TYPOS: &[(&str, &str)] = &[
@@ -42,17 +42,6 @@ fn spf_record_fix(domain: &str, value: String) -> Fix {
     }
 }
 
-fn finding(cause: &str, summary: String, evidence: Vec<String>, fix: Option<Fix>) -> Finding {
-    Finding {
-        cause: cause.to_string(),
-        summary,
-        evidence,
-        fix,
-        verified: None,
-        verification: None,
-    }
-}
-
 /// The SPF findings for a bounce whose checks ran; most important first.
 pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
     let subject = &checks.subject;
@@ -61,10 +50,7 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
             "spf_not_checked",
             "The bounce does not say which sender domain was checked, so SPF could not be re-checked.".into(),
             bounce_evidence.to_vec(),
-            Some(Fix {
-                steps: vec!["Run bouncedoc spf DOMAIN --ip IP with your sending domain and server address.".into()],
-                ..Fix::default()
-            }),
+            Some(Fix::steps(vec!["Run bouncedoc spf DOMAIN --ip IP with your sending domain and server address.".into()])),
         )];
     };
     if checks.domain_status == Some(DomainStatus::Missing) {
@@ -74,15 +60,12 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
                 "The sender domain {domain} does not exist in DNS (NXDOMAIN): it expired, was deleted, or is misspelt."
             ),
             with(bounce_evidence, [format!("{domain} SOA: NXDOMAIN")]),
-            Some(Fix {
-                steps: vec![
-                    format!(
-                        "Check the domain's registration (whois {domain}) and renew it if it expired."
-                    ),
-                    "Check that the sending software uses the right sender address.".into(),
-                ],
-                ..Fix::default()
-            }),
+            Some(Fix::steps(vec![
+                format!(
+                    "Check the domain's registration (whois {domain}) and renew it if it expired."
+                ),
+                "Check that the sending software uses the right sender address.".into(),
+            ])),
         )];
     }
     let mut out = Vec::new();
@@ -202,13 +185,10 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
                     "dns_failure",
                     format!("DNS failed while evaluating the SPF of {domain} ({detail}): receivers get temperror and defer or reject."),
                     with(bounce_evidence, trace_lines(&o.trace)),
-                    Some(Fix {
-                        steps: vec![
+                    Some(Fix::steps(vec![
                             format!("Make every name server of {domain} answer (check each one over UDP and TCP)."),
                             "If the TXT answer is large, make sure the name servers answer over TCP.".into(),
-                        ],
-                        ..Fix::default()
-                    }),
+                        ])),
                 ));
             }
             SpfResult::Pass if !helo_fixed => out.push(passes_now(o, checks, bounce_evidence)),
@@ -242,13 +222,10 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
             "spf_not_checked",
             format!("The bounce does not say which IP sent the message, so the SPF of {domain} could not be evaluated for it."),
             evidence,
-            Some(Fix {
-                steps: vec![
+            Some(Fix::steps(vec![
                     format!("Find the address of the server that sent the message (its Received header, or your outbound relay) and run: bouncedoc spf {domain} --ip IP"),
                     format!("Then add that server to the SPF record of {domain}, or its provider's include."),
-                ],
-                ..Fix::default()
-            }),
+                ])),
         ));
     }
 
@@ -280,24 +257,15 @@ pub fn findings(checks: &Checks, bounce_evidence: &[String]) -> Vec<Finding> {
                 "nameservers_disagree",
                 format!("The authoritative name servers of {} do not all give the same answer: receivers see one or the other.", ns.zone),
                 evidence,
-                Some(Fix {
-                    steps: vec![
+                Some(Fix::steps(vec![
                         "Make every name server serve the same zone: check zone transfers (NOTIFY/AXFR) or your DNS host's sync.".into(),
                         "Make sure every server answers over TCP as well as UDP.".into(),
                         "After a change, wait for the old record's TTL to pass before sending again.".into(),
-                    ],
-                    ..Fix::default()
-                }),
+                    ])),
             ));
         }
     }
     out
-}
-
-fn with(base: &[String], more: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut v = base.to_vec();
-    v.extend(more);
-    v
 }
 
 fn dns_failure(domain: &str, answer: &str, bounce_evidence: &[String]) -> Finding {
@@ -307,15 +275,12 @@ fn dns_failure(domain: &str, answer: &str, bounce_evidence: &[String]) -> Findin
             "The SPF TXT lookup of {domain} fails ({answer}): receivers get temperror and defer or reject."
         ),
         with(bounce_evidence, [format!("{domain} TXT: {answer}")]),
-        Some(Fix {
-            steps: vec![
-                format!(
-                    "Make every name server of {domain} answer for it (SERVFAIL or timeouts mean a broken or unreachable server)."
-                ),
-                "Check the delegation at the registrar and each server's zone.".into(),
-            ],
-            ..Fix::default()
-        }),
+        Some(Fix::steps(vec![
+            format!(
+                "Make every name server of {domain} answer for it (SERVFAIL or timeouts mean a broken or unreachable server)."
+            ),
+            "Check the delegation at the registrar and each server's zone.".into(),
+        ])),
     )
 }
 
@@ -392,13 +357,10 @@ fn passes_now(o: &SpfOutcome, checks: &Checks, bounce_evidence: &[String]) -> Fi
         "spf_passes_now",
         summary,
         evidence,
-        Some(Fix {
-            steps: vec![
+        Some(Fix::steps(vec![
                 "Nothing to change in SPF: send again once the old record's TTL has passed.".into(),
                 "If it bounces again, check that the receiver saw this IP (another server of yours may have sent it).".into(),
-            ],
-            ..Fix::default()
-        }),
+            ])),
     )
 }
 
@@ -702,10 +664,7 @@ fn too_many_lookups(
             "The SPF record of {domain} needs {count} DNS lookups; receivers allow {limit} and answer permerror."
         ),
         evidence,
-        Some(Fix {
-            steps,
-            ..Fix::default()
-        }),
+        Fix::steps(steps),
     )
 }
 
