@@ -9,12 +9,20 @@ use bouncedoc::input::Input;
 
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus/sisimai/eml");
-    let mut emails: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+    let mut named: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .flatten()
-        .map(|e| std::fs::read(e.path()).unwrap())
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
         .collect();
-    emails.sort();
+    named.sort();
+    if std::env::var_os("BENCH_PER_EMAIL").is_some() {
+        per_email(&named);
+        return;
+    }
+    let emails: Vec<Vec<u8>> = named.into_iter().map(|(_, bytes)| bytes).collect();
     let bytes: usize = emails.iter().map(Vec::len).sum();
     // BENCH_ROUNDS=1 for a profiler run (callgrind counts instructions; one round is enough).
     let rounds = std::env::var("BENCH_ROUNDS")
@@ -49,4 +57,37 @@ fn main() {
         emails.len() as f64 / median,
         bytes as f64 / 1e6 / median
     );
+}
+
+/// `BENCH_PER_EMAIL=1`: the costliest emails, each timed alone (best of 20 after a warm-up round
+/// over the whole corpus), to show where a round's time goes.
+fn per_email(named: &[(String, Vec<u8>)]) {
+    let run = |email: &[u8]| {
+        if let Ok(input) = Input::from_bytes("bench", email.to_vec()) {
+            let bounce = bouncedoc::bounce::parse(&input);
+            std::hint::black_box(bouncedoc::classify::classify(&bounce));
+        }
+    };
+    for (_, email) in named {
+        run(email);
+    }
+    let mut costs: Vec<(f64, &str, usize)> = named
+        .iter()
+        .map(|(name, email)| {
+            let best = (0..20)
+                .map(|_| {
+                    let start = Instant::now();
+                    run(email);
+                    start.elapsed().as_secs_f64()
+                })
+                .fold(f64::INFINITY, f64::min);
+            (best, name.as_str(), email.len())
+        })
+        .collect();
+    let total: f64 = costs.iter().map(|c| c.0).sum();
+    costs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("sum of best times {:.2} ms", total * 1e3);
+    for (time, name, len) in costs.iter().take(600) {
+        println!("{:8.1} us {:6.1}%  {len:7} B  {name}", time * 1e6, time / total * 100.0);
+    }
 }
