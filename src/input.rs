@@ -102,25 +102,26 @@ fn looks_binary(bytes: &[u8]) -> bool {
 }
 
 /// CRLF and bare CR (seen in Exchange Web Services bounces) become LF. Input without a CR is
-/// kept as it is, without a copy.
+/// kept as it is, without a copy; otherwise the runs between CRs are copied whole.
 fn normalise_line_endings(bytes: Vec<u8>) -> Vec<u8> {
-    if !bytes.contains(&b'\r') {
+    let Some(first) = memchr::memchr(b'\r', &bytes) else {
         return bytes;
-    }
+    };
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\r' => {
-                out.push(b'\n');
-                if bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    let mut rest = &bytes[..];
+    let mut cr = Some(first);
+    while let Some(at) = cr {
+        out.extend_from_slice(&rest[..at]);
+        out.push(b'\n');
+        let skip = if rest.get(at + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        rest = &rest[at + skip..];
+        cr = memchr::memchr(b'\r', rest);
     }
+    out.extend_from_slice(rest);
     out
 }
 
@@ -132,6 +133,16 @@ mod tests {
     fn line_endings_are_normalised() {
         let input = Input::from_bytes("t", b"a\r\nb\rc\nd".to_vec()).unwrap();
         assert_eq!(input.bytes, b"a\nb\nc\nd");
+        for (raw, want) in [
+            (&b"\r"[..], &b"\n"[..]),
+            (b"\r\r\n", b"\n\n"),
+            (b"x\r", b"x\n"),
+            (b"\r\nx\r\n\r\n", b"\nx\n\n"),
+            (b"\n\r", b"\n\n"),
+            (b"no cr", b"no cr"),
+        ] {
+            assert_eq!(normalise_line_endings(raw.to_vec()), want, "{raw:?}");
+        }
     }
 
     #[test]

@@ -81,10 +81,9 @@ impl Ctx {
         ctx
     }
 
-    /// Lays out a whole message.
-    pub fn from_message(bytes: &[u8]) -> Ctx {
-        let text = super::lossy(bytes);
-        let (headers, _) = Headers::parse(skip_mbox_line(&text));
+    /// Lays out a whole message; `text` is `bytes` decoded (see [`super::lossy`]).
+    pub fn from_message(bytes: &[u8], text: &str) -> Ctx {
+        let (headers, _) = Headers::parse(skip_mbox_line(text));
         let mut ctx = Ctx {
             headers,
             ..Ctx::default()
@@ -158,7 +157,7 @@ impl Ctx {
         };
         if body.trim().is_empty() && ctx.dsn.is_empty() && ctx.attached.is_empty() {
             // Broken MIME (an unfolded `boundary=` line) hides every part: read the raw body.
-            let raw = skip_mbox_line(&text)
+            let raw = skip_mbox_line(text)
                 .split_once("\n\n")
                 .map(|(_, b)| b)
                 .unwrap_or("");

@@ -204,15 +204,16 @@ pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
     let text = lossy(bytes);
     if headers::looks_like_message(&text) {
-        parse_message(bytes, depth)
+        parse_message(bytes, &text, depth)
     } else {
         parse_text(&text, depth)
     }
 }
 
-/// A whole message: a forwarded bounce inside it first, then the dialects.
-fn parse_message(bytes: &[u8], depth: usize) -> Bounce {
-    let ctx = Ctx::from_message(bytes);
+/// A whole message (`text` is `bytes` decoded by [`lossy`]): a forwarded bounce inside it
+/// first, then the dialects.
+fn parse_message(bytes: &[u8], text: &str, depth: usize) -> Bounce {
+    let ctx = Ctx::from_message(bytes, text);
     if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&ctx) {
         if let Some(inner) = forward::inline(&ctx.full_body) {
             let mut b = parse_bytes(inner.as_bytes(), depth + 1);
@@ -224,7 +225,7 @@ fn parse_message(bytes: &[u8], depth: usize) -> Bounce {
         }
         if ctx.feedback.is_none() {
             for attached in ctx.attached.iter().take(5) {
-                let mut b = parse_message(attached, depth + 1);
+                let mut b = parse_message(attached, &lossy(attached), depth + 1);
                 if is_bounce(&b) && b.kind != BounceKind::Text {
                     b.warnings.insert(
                         0,
