@@ -26,9 +26,15 @@ impl Headers {
             spans: Vec::with_capacity(16),
         };
         let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            let bare = line.trim_end_matches('\n');
-            if bare.trim().is_empty() {
+        while offset < text.len() {
+            // One line, its newline included (the last may lack one).
+            let rest = &text[offset..];
+            let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+                Some(nl) => &rest[..=nl],
+                None => rest,
+            };
+            let bare = line.strip_suffix('\n').unwrap_or(line);
+            if is_blank(bare) {
                 offset += line.len();
                 break;
             }
@@ -105,6 +111,16 @@ impl Headers {
     }
 }
 
+/// True when a line holds only whitespace (Unicode's, as `str::trim` has it). Most lines
+/// start with a visible ASCII character and are decided by their first byte.
+fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii_graphic() => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
 /// `Name: value` with an RFC 5322 field name (printable ASCII, no colon or space).
 fn split_field(line: &str) -> Option<(&str, &str)> {
     // Stops at the first byte that cannot be in a name: most lines that are not fields give
@@ -141,7 +157,15 @@ const MESSAGE_FIELDS: &[&str] = &[
 
 /// True when `text` starts (after blank lines) with at least two well-known header fields: a
 /// whole message rather than pasted SMTP text.
+#[cfg(test)]
 pub(crate) fn looks_like_message(text: &str) -> bool {
+    sniff_message(text).is_some()
+}
+
+/// When `text` is a whole message (see [`looks_like_message`]): its header block, if the
+/// message starts at the very top (no blank lines before it), which is where
+/// [`super::message::Ctx::from_message`] reads it; then it need not be read twice.
+pub(crate) fn sniff_message(text: &str) -> Option<Option<Headers>> {
     let start = text.len() - text.trim_start_matches(['\n', ' ', '\t']).len();
     let rest = &text[start..];
     // Indented first line means pasted text, not headers.
@@ -155,7 +179,8 @@ pub(crate) fn looks_like_message(text: &str) -> bool {
         .fields()
         .filter(|(n, _)| MESSAGE_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(n)))
         .count();
-    known >= 2 && headers.len() * 2 >= headers.len().min(4)
+    let is_message = known >= 2 && headers.len() * 2 >= headers.len().min(4);
+    is_message.then(|| (start == 0).then_some(headers))
 }
 
 #[cfg(test)]

@@ -81,9 +81,10 @@ impl Ctx {
         ctx
     }
 
-    /// Lays out a whole message; `text` is `bytes` decoded (see [`super::lossy`]).
-    pub fn from_message(bytes: &[u8], text: &str) -> Ctx {
-        let (headers, _) = Headers::parse(skip_mbox_line(text));
+    /// Lays out a whole message; `text` is `bytes` decoded (see [`super::lossy`]), `headers`
+    /// its header block when the caller has read it already.
+    pub fn from_message(bytes: &[u8], text: &str, headers: Option<Headers>) -> Ctx {
+        let headers = headers.unwrap_or_else(|| Headers::parse(skip_mbox_line(text)).0);
         let mut ctx = Ctx {
             headers,
             ..Ctx::default()

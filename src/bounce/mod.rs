@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use headers::Headers;
 use message::Ctx;
 
 mod dialect;
@@ -203,17 +204,17 @@ pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 
 fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
     let text = lossy(bytes);
-    if headers::looks_like_message(&text) {
-        parse_message(bytes, &text, depth)
+    if let Some(headers) = headers::sniff_message(&text) {
+        parse_message(bytes, &text, headers, depth)
     } else {
         parse_text(&text, depth)
     }
 }
 
-/// A whole message (`text` is `bytes` decoded by [`lossy`]): a forwarded bounce inside it
-/// first, then the dialects.
-fn parse_message(bytes: &[u8], text: &str, depth: usize) -> Bounce {
-    let ctx = Ctx::from_message(bytes, text);
+/// A whole message (`text` is `bytes` decoded by [`lossy`], `headers` its header block when
+/// already read): a forwarded bounce inside it first, then the dialects.
+fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usize) -> Bounce {
+    let ctx = Ctx::from_message(bytes, text, headers);
     if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&ctx) {
         if let Some(inner) = forward::inline(&ctx.full_body) {
             let mut b = parse_bytes(inner.as_bytes(), depth + 1);
@@ -225,7 +226,7 @@ fn parse_message(bytes: &[u8], text: &str, depth: usize) -> Bounce {
         }
         if ctx.feedback.is_none() {
             for attached in ctx.attached.iter().take(5) {
-                let mut b = parse_message(attached, &lossy(attached), depth + 1);
+                let mut b = parse_message(attached, &lossy(attached), None, depth + 1);
                 if is_bounce(&b) && b.kind != BounceKind::Text {
                     b.warnings.insert(
                         0,
