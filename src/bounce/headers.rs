@@ -89,16 +89,27 @@ impl Headers {
 
     /// The first value of the field `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        let buf = self.buf.as_bytes();
+        self.spans
+            .iter()
+            .find(|&&[start, mid, _]| {
+                buf.get(start..mid)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+            })
+            .map(|&[_, mid, end]| self.buf.get(mid..end).unwrap_or(""))
     }
 
-    /// Every value of the field `name`, in order.
+    /// Every value of the field `name`, in order. Names are compared as bytes before any
+    /// value is sliced: most fields are passed over after a length check.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        let buf = self.buf.as_bytes();
+        self.spans
+            .iter()
+            .filter(move |&&[start, mid, _]| {
+                buf.get(start..mid)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+            })
+            .map(|&[_, mid, end]| self.buf.get(mid..end).unwrap_or(""))
     }
 
     pub fn is_empty(&self) -> bool {
