@@ -100,8 +100,9 @@ impl Ctx {
             && ct.ctype().eq_ignore_ascii_case("multipart")
         {
             ctx.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
+            // Looked for from the end, where a closing boundary sits.
             if let Some(boundary) = ct.attribute("boundary")
-                && !text.contains(&format!("--{boundary}--"))
+                && text.rfind(&format!("--{boundary}--")).is_none()
             {
                 ctx.warnings
                     .push("truncated MIME: the closing boundary of the message is missing".into());
@@ -174,7 +175,14 @@ impl Ctx {
 
     /// Files a non-body part by its content type.
     fn add_part(&mut self, full: &str, bytes: &[u8], encoding_problem: bool) {
-        let text = || super::lossy(bytes).replace("\r\n", "\n");
+        let text = || {
+            let s = super::lossy(bytes);
+            if s.contains('\r') {
+                s.replace("\r\n", "\n")
+            } else {
+                s.into_owned()
+            }
+        };
         if full.ends_with("delivery-status") {
             self.dsn.push(text());
         } else if full == "message/feedback-report" {
