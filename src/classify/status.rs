@@ -4,6 +4,9 @@
 //! receiver or text rule spoke: receivers misuse codes (GoDaddy's SPF fail under 5.1.0, Gmail's
 //! X.7.2x numbering), so the classifier consults this table after them.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use super::Reason;
 
 /// How much a status-table verdict is worth.
@@ -463,14 +466,35 @@ impl std::fmt::Display for StatusCode {
     }
 }
 
+/// A table row's code as a key: `(class, subject, detail)`, class 0 for the `X.` rows.
+type RowKey = (u8, u16, u16);
+
+/// The table by code, built once; the first row of a code wins, as in a scan of the table.
+static ROWS_BY_CODE: LazyLock<HashMap<RowKey, &'static StatusRule>> = LazyLock::new(|| {
+    let mut rows = HashMap::with_capacity(STATUS_RULES.len());
+    for rule in STATUS_RULES {
+        let key = match rule.code.strip_prefix("X.") {
+            Some(rest) => StatusCode::parse(&format!("2.{rest}")).map(|c| (0, c.subject, c.detail)),
+            None => StatusCode::parse(rule.code).map(|c| (c.class, c.subject, c.detail)),
+        };
+        if let Some(key) = key {
+            rows.entry(key).or_insert(rule);
+        }
+    }
+    rows
+});
+
 /// The row for `code`: the class-specific row first, then the `X.` row.
 pub fn lookup(code: StatusCode) -> Option<&'static StatusRule> {
-    let full = code.to_string();
-    let generic = format!("X.{}.{}", code.subject, code.detail);
-    STATUS_RULES
-        .iter()
-        .find(|r| r.code == full)
-        .or_else(|| STATUS_RULES.iter().find(|r| r.code == generic))
+    let StatusCode {
+        class,
+        subject,
+        detail,
+    } = code;
+    ROWS_BY_CODE
+        .get(&(class, subject, detail))
+        .or_else(|| ROWS_BY_CODE.get(&(0, subject, detail)))
+        .copied()
 }
 
 /// The table's reason for an optional code, whatever its strength.
@@ -497,6 +521,44 @@ mod tests {
         ] {
             assert_eq!(StatusCode::parse(bad), None, "{bad}");
         }
+    }
+
+    /// The lookup by key finds the row a scan of the table in order finds, for every code of
+    /// the table in every class and for codes the table lacks.
+    #[test]
+    fn keyed_lookup_is_the_table_scan() {
+        let scan = |code: StatusCode| {
+            let full = code.to_string();
+            let generic = format!("X.{}.{}", code.subject, code.detail);
+            STATUS_RULES
+                .iter()
+                .find(|r| r.code == full)
+                .or_else(|| STATUS_RULES.iter().find(|r| r.code == generic))
+        };
+        let mut codes: Vec<(u16, u16)> = STATUS_RULES
+            .iter()
+            .filter_map(|r| {
+                let mut parts = r.code.split('.').skip(1);
+                Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+            })
+            .collect();
+        codes.extend([(0, 0), (9, 9), (1, 999), (7, 26)]);
+        let mut found = 0;
+        for class in [2, 4, 5] {
+            for &(subject, detail) in &codes {
+                let code = StatusCode {
+                    class,
+                    subject,
+                    detail,
+                };
+                let want = scan(code);
+                found += usize::from(want.is_some());
+                // Rows compared by code (unique in the table): a `const` table's rows need not
+                // share one address.
+                assert_eq!(lookup(code).map(|r| r.code), want.map(|r| r.code), "{code}");
+            }
+        }
+        assert!(found > 100, "{found} codes found");
     }
 
     #[test]
