@@ -287,80 +287,207 @@ static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
     ]
 });
 
-/// The SMTP command a reply answered: `(pattern, normalised command)`, in order of preference
-/// when two match at the same place.
-fn command_patterns() -> Vec<(String, &'static str)> {
-    let cmds: &[(&str, &str)] = &[
-        (r"(?:RCPT TO|RCPT_TO|RCPT)", "RCPT"),
-        (r"(?:MAIL FROM|MAIL_FROM|MAIL)", "MAIL"),
-        (r"(?:end of DATA|final DATA|end of data|DATA)", "DATA"),
-        (r"EHLO", "EHLO"),
-        (r"HELO", "HELO"),
-        (r"STARTTLS", "STARTTLS"),
-        // Exim: "SMTP error from remote mail server after initial connection:"
-        (r"initial connection", "CONN"),
-    ];
-    let mut out = Vec::new();
-    for (words, name) in cmds {
-        for shape in [
-            r"(?i:in reply to {w})",
-            r"(?i:\bafter {w}\b)",
-            r"(?i:did not like our {w})",
-            r"(?i:most progress was {w} response)",
-            r"\[{w}\]",
-            r"(?im:^\s*>>>\s*{w})",
-            r"(?i:\bfor {w} response)",
-            r"(?i:(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w})",
-        ] {
-            out.push((shape.replace("{w}", words), *name));
-        }
-    }
-    // qmail: "192.0.2.153 does not like recipient." (and "... does not like sender.")
-    out.push((r"(?i:does not like recipient)".to_string(), "RCPT"));
-    out.push((r"(?i:does not like sender)".to_string(), "MAIL"));
-    out
+/// The SMTP commands as replies name them (case-insensitively, except in brackets), with the
+/// command each stands for, in order of preference when two are named at the same place.
+const COMMAND_WORDS: [(&[&str], &str); 7] = [
+    (&["RCPT TO", "RCPT_TO", "RCPT"], "RCPT"),
+    (&["MAIL FROM", "MAIL_FROM", "MAIL"], "MAIL"),
+    (
+        &["end of DATA", "final DATA", "end of data", "DATA"],
+        "DATA",
+    ),
+    (&["EHLO"], "EHLO"),
+    (&["HELO"], "HELO"),
+    (&["STARTTLS"], "STARTTLS"),
+    // Exim: "SMTP error from remote mail server after initial connection:"
+    (&["initial connection"], "CONN"),
+];
+
+/// How a reply names the command it answered, in order of preference when two shapes name
+/// commands at the same place; each is found by its literal (see [`COMMAND_LITERALS`]).
+#[derive(Clone, Copy)]
+enum CommandShape {
+    /// Postfix: `in reply to RCPT TO command`.
+    InReplyTo,
+    /// `after RCPT TO`, from a word boundary to a word boundary.
+    After,
+    /// `did not like our RCPT TO`.
+    DidNotLikeOur,
+    /// `most progress was RCPT TO response`.
+    MostProgressWas,
+    /// `[RCPT TO]`, the words in their exact case.
+    Bracketed,
+    /// A transcript line `>>> RCPT TO:<...>`, maybe after blank space and lines.
+    Transcript,
+    /// `for RCPT TO response`, from a word boundary.
+    ForResponse,
+    /// Exim: `SMTP error from remote (mail )server after|for RCPT TO`, at the start or after
+    /// blank space (which the place starts at).
+    EximError,
 }
 
-/// The command patterns as two alternations, one capture group per pattern: those with a word
-/// boundary `\b` (Unicode-aware, so the fast DFA gives up on non-ASCII text; their literal
-/// prefixes keep the slower engines brief) and the others. A regex's leftmost-first match is
-/// the earliest place any of its patterns matches, and among those matching there, the first
-/// listed. No pattern of one set can match where a pattern of the other does (they begin with
-/// different words), so the earlier of the two matches is the one the patterns searched one by
-/// one in list order would give.
-static COMMANDS: LazyLock<[(Regex, Vec<&'static str>); 2]> = LazyLock::new(|| {
-    let patterns = command_patterns();
-    let set = |with_boundary: bool| {
-        let chosen: Vec<&(String, &'static str)> = patterns
-            .iter()
-            .filter(|(p, _)| p.contains("\\b") == with_boundary)
-            .collect();
-        let alternation = chosen
-            .iter()
-            .map(|(p, _)| format!("({p})"))
-            .collect::<Vec<_>>()
-            .join("|");
-        (re(&alternation), chosen.iter().map(|(_, n)| *n).collect())
-    };
-    [set(false), set(true)]
+/// The literal that starts each shape, in the order of [`CommandShape`]; qmail's `does not
+/// like recipient` / `does not like sender` come after every shape and command.
+const COMMAND_LITERALS: [&str; 9] = [
+    "in reply to ",
+    "after ",
+    "did not like our ",
+    "most progress was ",
+    "[",
+    ">>>",
+    "for ",
+    "smtp error from remote ",
+    "does not like ",
+];
+
+const COMMAND_SHAPES: [CommandShape; 8] = [
+    CommandShape::InReplyTo,
+    CommandShape::After,
+    CommandShape::DidNotLikeOur,
+    CommandShape::MostProgressWas,
+    CommandShape::Bracketed,
+    CommandShape::Transcript,
+    CommandShape::ForResponse,
+    CommandShape::EximError,
+];
+
+/// [`COMMAND_LITERALS`] found case-insensitively, overlapping (a shape's literal may hold
+/// another's, as `... server for RCPT` holds `for `).
+static COMMAND_FINDER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(COMMAND_LITERALS)
+        .expect("valid literals")
 });
 
-/// The command the earliest command pattern in `text` names.
+/// `\s` of an ASCII regex: space, tab, line feed, vertical tab, form feed, carriage return.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `\w` of an ASCII regex.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// True when `bytes[at..]` starts with `literal`, ignoring ASCII case.
+fn starts_with_ci(bytes: &[u8], at: usize, literal: &str) -> bool {
+    bytes
+        .get(at..at + literal.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(literal.as_bytes()))
+}
+
+/// Where a command named in `words` ends at `at`, for each way of naming it that fits.
+fn command_word_ends<'a>(
+    bytes: &'a [u8],
+    at: usize,
+    words: &'a [&'a str],
+    exact_case: bool,
+) -> impl Iterator<Item = usize> + 'a {
+    words.iter().filter_map(move |w| {
+        let fits = if exact_case {
+            bytes.get(at..at + w.len()) == Some(w.as_bytes())
+        } else {
+            starts_with_ci(bytes, at, w)
+        };
+        fits.then_some(at + w.len())
+    })
+}
+
+/// Where a reply in `shape` whose literal starts at `hit` begins, and the first command (index
+/// into [`COMMAND_WORDS`]) it names; `None` when the text there is not that shape.
+fn command_at(
+    bytes: &[u8],
+    shape: CommandShape,
+    hit: usize,
+    literal: &str,
+) -> Option<(usize, usize)> {
+    let after_literal = hit + literal.len();
+    let boundary_before = hit == 0 || !is_word(bytes[hit - 1]);
+    let (start, words_at) = match shape {
+        CommandShape::After | CommandShape::ForResponse if !boundary_before => return None,
+        CommandShape::Transcript => {
+            let blank = bytes[..hit]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_space(b))
+                .count();
+            let run = hit - blank;
+            let line_start = if run == 0 {
+                0
+            } else {
+                run + bytes[run..hit].iter().position(|&b| b == b'\n')? + 1
+            };
+            let blank_after = bytes[after_literal..]
+                .iter()
+                .take_while(|&&b| is_space(b))
+                .count();
+            (line_start, after_literal + blank_after)
+        }
+        CommandShape::EximError => {
+            let start = match hit {
+                0 => 0,
+                _ if is_space(bytes[hit - 1]) => hit - 1,
+                _ => return None,
+            };
+            let server = ["mail server ", "server "]
+                .iter()
+                .find(|s| starts_with_ci(bytes, after_literal, s))?;
+            let at = after_literal + server.len();
+            let verb = ["after ", "for "]
+                .iter()
+                .find(|v| starts_with_ci(bytes, at, v))?;
+            (start, at + verb.len())
+        }
+        _ => (hit, after_literal),
+    };
+    let exact_case = matches!(shape, CommandShape::Bracketed);
+    let index = COMMAND_WORDS.iter().position(|(words, _)| {
+        command_word_ends(bytes, words_at, words, exact_case).any(|end| match shape {
+            CommandShape::After => bytes.get(end).is_none_or(|&b| !is_word(b)),
+            CommandShape::MostProgressWas | CommandShape::ForResponse => {
+                starts_with_ci(bytes, end, " response")
+            }
+            CommandShape::Bracketed => bytes.get(end) == Some(&b']'),
+            _ => true,
+        })
+    })?;
+    Some((start, index))
+}
+
+/// The command the earliest command-naming shape in `text` names; at one place, the command
+/// listed first in [`COMMAND_WORDS`] and then the shape listed first win, and qmail's
+/// `does not like` comes last.
 fn command_in(text: &str) -> Option<&'static str> {
-    let mut best: Option<(usize, &Regex, &[&'static str])> = None;
-    for (regex, names) in COMMANDS.iter() {
-        if let Some(m) = regex.find(text)
-            && best.is_none_or(|(at, _, _)| m.start() < at)
+    let bytes = text.as_bytes();
+    let qmail_rank = COMMAND_WORDS.len() * COMMAND_SHAPES.len();
+    let mut best: Option<(usize, usize, &'static str)> = None;
+    for hit in COMMAND_FINDER.find_overlapping_iter(text) {
+        let id = hit.pattern().as_usize();
+        let literal = COMMAND_LITERALS[id];
+        let found = match COMMAND_SHAPES.get(id) {
+            Some(&shape) => command_at(bytes, shape, hit.start(), literal).map(|(start, word)| {
+                let rank = word * COMMAND_SHAPES.len() + id;
+                (start, rank, COMMAND_WORDS[word].1)
+            }),
+            None => {
+                let end = hit.end();
+                if starts_with_ci(bytes, end, "recipient") {
+                    Some((hit.start(), qmail_rank, "RCPT"))
+                } else if starts_with_ci(bytes, end, "sender") {
+                    Some((hit.start(), qmail_rank + 1, "MAIL"))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(f) = found
+            && best.is_none_or(|b| (f.0, f.1) < (b.0, b.1))
         {
-            best = Some((m.start(), regex, names));
+            best = Some(f);
         }
     }
-    let (at, regex, names) = best?;
-    // Only the match found is examined for which pattern it was.
-    let caps = regex.captures_at(text, at)?;
-    (1..caps.len())
-        .find(|&i| caps.get(i).is_some())
-        .and_then(|i| names.get(i - 1).copied())
+    best.map(|(_, _, name)| name)
 }
 
 /// Reads status, reply code, remote server and command from a reply's text.
@@ -648,10 +775,84 @@ mod tests {
         }
     }
 
+    /// Every text of the corpus a reply is read from or could be: each email whole, each of its
+    /// lines and paragraphs, and each paragraph unfolded as the readers unfold it.
+    pub(super) fn corpus_texts() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
+        let mut texts = Vec::new();
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .expect("the corpus")
+            .map(|e| e.expect("an entry").path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let bytes = std::fs::read(path).expect("an email");
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            texts.extend(text.lines().map(str::to_string));
+            for paragraph in text.split("\n\n") {
+                texts.push(paragraph.to_string());
+                texts.push(super::clean_diagnostic(paragraph));
+            }
+            texts.push(text);
+        }
+        assert!(texts.len() > 50_000, "{} texts", texts.len());
+        texts
+    }
+
+    /// The command patterns as regexes, one per shape and command: `(pattern, command)`.
+    fn command_patterns() -> Vec<(String, &'static str)> {
+        let cmds: &[(&str, &str)] = &[
+            (r"(?:RCPT TO|RCPT_TO|RCPT)", "RCPT"),
+            (r"(?:MAIL FROM|MAIL_FROM|MAIL)", "MAIL"),
+            (r"(?:end of DATA|final DATA|end of data|DATA)", "DATA"),
+            (r"EHLO", "EHLO"),
+            (r"HELO", "HELO"),
+            (r"STARTTLS", "STARTTLS"),
+            (r"initial connection", "CONN"),
+        ];
+        let mut out = Vec::new();
+        for (words, name) in cmds {
+            for shape in [
+                r"(?i:in reply to {w})",
+                r"(?i:\bafter {w}\b)",
+                r"(?i:did not like our {w})",
+                r"(?i:most progress was {w} response)",
+                r"\[{w}\]",
+                r"(?im:^\s*>>>\s*{w})",
+                r"(?i:\bfor {w} response)",
+                r"(?i:(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w})",
+            ] {
+                out.push((shape.replace("{w}", words), *name));
+            }
+        }
+        out.push((r"(?i:does not like recipient)".to_string(), "RCPT"));
+        out.push((r"(?i:does not like sender)".to_string(), "MAIL"));
+        out
+    }
+
+    /// The command patterns as one alternation, one group each: its leftmost-first match is
+    /// the earliest place any pattern matches and, there, the first listed.
+    fn command_by_one_regex(regex: &regex::Regex, text: &str) -> Option<&'static str> {
+        let caps = regex.captures(text)?;
+        let names: Vec<_> = command_patterns().into_iter().map(|(_, n)| n).collect();
+        (1..caps.len())
+            .find(|&i| caps.get(i).is_some())
+            .map(|i| names[i - 1])
+    }
+
+    fn command_alternation() -> regex::Regex {
+        let alternation = command_patterns()
+            .iter()
+            .map(|(p, _)| format!("({p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        super::re(&alternation)
+    }
+
     #[test]
     fn one_command_search_is_the_earliest_pattern_then_the_first_listed() {
-        // The old reading: every pattern searched on its own, the earliest start wins, ties
-        // go to the pattern listed first.
+        // Every pattern searched on its own, the earliest start wins, ties go to the pattern
+        // listed first.
         let texts = [
             "host mx said: 550 5.1.1 unknown (in reply to RCPT TO command)",
             "SMTP error from remote mail server after MAIL FROM:<a@b> SIZE=1: 550 after RCPT TO",
@@ -664,18 +865,55 @@ mod tests {
             "送信できません after RCPT TO: 550 ユーザーが見つかりません",
             "éafter RCPT TO, then in reply to DATA",
             "for HELO response [STARTTLS]",
+            "[rcpt to] [RCPT TO]",
+            "[RCPT TOO] [DATA]",
+            "after RCPT TOx and after RCPT_TO_ then after mail fromage",
+            "xafter DATA; _after HELO; -after EHLO",
+            "text\n \n\t >>>  rcpt to:<a@b>",
+            "text  >>> DATA\n>>>> MAIL\n>>>HELO",
+            "\n>>> end of data",
+            "  >>> starttls",
+            "smtp error from remote server for mail",
+            "xsmtp error from remote mail server after data; \tSMTP ERROR FROM REMOTE SERVER AFTER EHLO",
+            "SMTP error from remote mail server for for RCPT TO response",
+            "does not like sender. does not like recipient",
+            "most progress was final data response",
+            "for initial connection response, in reply to initial connection",
+            "did not like our MAIL_FROM",
+            "after DATA\u{17f}",
+            "after\u{b}DATA",
+            "\u{b}>>> DATA",
+            "x\u{b}smtp error from remote server after HELO",
         ];
+        let one_regex = command_alternation();
+        let mut named = 0;
         for text in texts {
             let mut best: Option<(usize, &str)> = None;
-            for (p, name) in super::command_patterns() {
+            for (p, name) in command_patterns() {
                 if let Some(m) = super::re(&p).find(text)
                     && best.is_none_or(|(pos, _)| m.start() < pos)
                 {
                     best = Some((m.start(), name));
                 }
             }
-            assert_eq!(super::command_in(text), best.map(|(_, n)| n), "{text}");
+            let expected = best.map(|(_, n)| n);
+            assert_eq!(command_by_one_regex(&one_regex, text), expected, "{text}");
+            assert_eq!(super::command_in(text), expected, "{text}");
+            named += usize::from(expected.is_some());
         }
+        assert!(named > 20, "{named} texts name a command");
+    }
+
+    #[test]
+    fn command_table_agrees_with_the_patterns_on_the_corpus() {
+        let one_regex = command_alternation();
+        let mut named = 0;
+        for text in corpus_texts() {
+            let expected = command_by_one_regex(&one_regex, &text);
+            assert_eq!(super::command_in(&text), expected, "{text}");
+            named += usize::from(expected.is_some());
+        }
+        assert!(named > 500, "{named} texts name a command");
     }
 
     use super::*;
