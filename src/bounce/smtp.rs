@@ -3,6 +3,7 @@
 //! receiver names them. Every pattern is a table entry, tried in order.
 
 use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -570,138 +571,595 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     s.parse().ok()
 }
 
-/// Where a receiver names the sender's domain and/or IP: `(pattern, domain group, ip group)`.
-static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
-    vec![
-        // Gmail: "SPF [example.com] with ip : [203.0.113.5] = failed"
-        (
-            re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]"),
-            Some(1),
-            Some(2),
-            &["spf"],
-        ),
-        // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
-        (
-            re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]"),
-            Some(1),
-            Some(2),
-            &["spf"],
-        ),
-        // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
-        (
+/// A match of a sender pattern: where it ends (the next search starts there) and the spans of
+/// the domain and the IP address it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SenderMatch {
+    end: usize,
+    domain: Option<Range<usize>>,
+    ip: Option<Range<usize>>,
+}
+
+/// A scanner reading a sender pattern by hand: the leftmost match at or after `from` in
+/// `text`, given `lower`, the text ASCII-lower-cased.
+type SenderScanner = fn(text: &str, lower: &str, from: usize) -> Option<SenderMatch>;
+
+/// A place where a receiver names the sender's domain and/or IP: the pattern, its domain and
+/// IP groups, the literals it cannot match without (lower-case), whether it is a Unicode
+/// pattern (see [`needs_unicode_regex`]) and the scanner that reads it without the regex.
+struct SenderPattern {
+    regex: LazyLock<Regex>,
+    domain: Option<usize>,
+    ip: Option<usize>,
+    needles: &'static [&'static str],
+    unicode: bool,
+    scanner: Option<SenderScanner>,
+}
+
+/// Where a receiver names the sender's domain and/or IP, in order. Each regex is compiled only
+/// when its scanner cannot answer: a rare pattern without a scanner whose literals are in the
+/// text, or a Unicode pattern on a text with a letter that folds to an ASCII one.
+static SENDER_PATTERNS: [SenderPattern; 14] = [
+    // Gmail: "SPF [example.com] with ip : [203.0.113.5] = failed"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]")),
+        domain: Some(1),
+        ip: Some(2),
+        needles: &["spf"],
+        unicode: true,
+        scanner: Some(spf_with_ip),
+    },
+    // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
+    SenderPattern {
+        regex: LazyLock::new(|| {
+            re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]")
+        }),
+        domain: Some(1),
+        ip: Some(2),
+        needles: &["spf for [", "spf check for ["],
+        unicode: true,
+        scanner: None,
+    },
+    // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)\[?([0-9a-f:.]{3,})\]? is not allowed to send (?:mail )?from <?([^>\s]+?)>?[\s.,]",
-            ),
-            Some(2),
-            Some(1),
-            &["is not allowed to send "],
-        ),
-        // "The domain example.com does not designate 203.0.113.5 as permitted sender"
-        (
+            )
+        }),
+        domain: Some(2),
+        ip: Some(1),
+        needles: &["is not allowed to send "],
+        unicode: true,
+        scanner: None,
+    },
+    // "The domain example.com does not designate 203.0.113.5 as permitted sender"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?",
-            ),
-            Some(1),
-            Some(2),
-            &["does not designate"],
-        ),
-        // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
-        (
-            re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>"),
-            Some(1),
-            None,
-            &["send"],
-        ),
-        // "MAIL FROM domain [example.com]"
-        (
-            re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"),
-            Some(1),
-            None,
-            &["mail from domain ["],
-        ),
-        // "sender domain example.com ... SPF", "SPF check for example.com failed"
-        (
-            re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?"),
-            Some(1),
-            None,
-            &["spf "],
-        ),
-        // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
-        (
-            re(r"(?i)client host \[([^\]\s]+)\]"),
-            None,
-            Some(1),
-            &["client host ["],
-        ),
-        // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
-        (
-            re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?"),
-            None,
-            Some(1),
-            &["sending ip"],
-        ),
-        // Outlook: "messages from [203.0.113.5] weren't sent"
-        (
-            re(r"(?i)messages from \[([^\]\s]+)\]"),
-            None,
-            Some(1),
-            &["messages from ["],
-        ),
-        // "your IP 203.0.113.5", "Your IP address [..] is listed"
-        (
+            )
+        }),
+        domain: Some(1),
+        ip: Some(2),
+        needles: &["does not designate"],
+        unicode: true,
+        scanner: Some(domain_does_not_designate),
+    },
+    // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>")),
+        domain: Some(1),
+        ip: None,
+        needles: &["send"],
+        unicode: true,
+        scanner: Some(send_from),
+    },
+    // "MAIL FROM domain [example.com]"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]")),
+        domain: Some(1),
+        ip: None,
+        needles: &["mail from domain ["],
+        unicode: true,
+        scanner: Some(|text, lower, from| {
+            bracketed_after(text, lower, from, "mail from domain [").map(|(end, span)| {
+                SenderMatch {
+                    end,
+                    domain: Some(span),
+                    ip: None,
+                }
+            })
+        }),
+    },
+    // "sender domain example.com ... SPF", "SPF check for example.com failed"
+    SenderPattern {
+        regex: LazyLock::new(|| {
+            re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?")
+        }),
+        domain: Some(1),
+        ip: None,
+        needles: &["spf "],
+        unicode: false,
+        scanner: Some(spf_for_domain),
+    },
+    // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)client host \[([^\]\s]+)\]")),
+        domain: None,
+        ip: Some(1),
+        needles: &["client host ["],
+        unicode: true,
+        scanner: Some(|text, lower, from| {
+            bracketed_after(text, lower, from, "client host [").map(|(end, span)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(span),
+            })
+        }),
+    },
+    // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
+    SenderPattern {
+        regex: LazyLock::new(|| {
+            re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?")
+        }),
+        domain: None,
+        ip: Some(1),
+        needles: &["sending ip"],
+        unicode: false,
+        scanner: Some(sending_ip),
+    },
+    // Outlook: "messages from [203.0.113.5] weren't sent"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)messages from \[([^\]\s]+)\]")),
+        domain: None,
+        ip: Some(1),
+        needles: &["messages from ["],
+        unicode: true,
+        scanner: Some(|text, lower, from| {
+            bracketed_after(text, lower, from, "messages from [").map(|(end, span)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(span),
+            })
+        }),
+    },
+    // "your IP 203.0.113.5", "Your IP address [..] is listed"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)your (?:ip|ip address|address|server)\s*(?:\(|:)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
-            ),
-            None,
-            Some(1),
-            &["your "],
-        ),
-        // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
-        (
+            )
+        }),
+        domain: None,
+        ip: Some(1),
+        needles: &["your "],
+        unicode: false,
+        scanner: Some(your_ip),
+    },
+    // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)\bip(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?\s+(?:is|was|has been)\s+(?:listed|blocked|black|block|not)",
-            ),
-            None,
-            Some(1),
-            &["ip"],
-        ),
-        (
-            re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b"),
-            None,
-            Some(1),
-            &["your ip"],
-        ),
-        // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
-        (
+            )
+        }),
+        domain: None,
+        ip: Some(1),
+        needles: &["ip"],
+        unicode: false,
+        scanner: Some(ip_is_listed),
+    },
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b")),
+        domain: None,
+        ip: Some(1),
+        needles: &["your ip"],
+        unicode: true,
+        scanner: None,
+    },
+    // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)(?:connecting|client|sender|source)\s+ip(?: address)?\s*(?:is|:|=)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
-            ),
-            None,
-            Some(1),
-            &["ip"],
-        ),
-    ]
-});
+            )
+        }),
+        domain: None,
+        ip: Some(1),
+        needles: &["ip"],
+        unicode: false,
+        scanner: Some(named_source_ip),
+    },
+];
 
-/// The sender's domain and the sending IP as the receiver's text names them, each when found.
+/// True when a Unicode pattern must be searched by its regex: case-insensitively, `ſ` matches
+/// `s` and the Kelvin sign `k`, which the scanners (ASCII case-insensitive) do not know.
+fn needs_unicode_regex(text: &str) -> bool {
+    !text.is_ascii() && text.contains(['\u{17f}', '\u{212a}'])
+}
+
+/// The places of `needle` (lower-case) in `lower` at or after `from`, overlapping.
+fn occurrences<'a>(
+    lower: &'a str,
+    from: usize,
+    needle: &'a str,
+) -> impl Iterator<Item = usize> + 'a {
+    let mut at = from;
+    std::iter::from_fn(move || {
+        let found = at + lower.get(at..)?.find(needle)?;
+        at = found + 1;
+        Some(found)
+    })
+}
+
+/// The end of `\s*` (Unicode white space) from `at`.
+fn skip_unicode_space(text: &str, at: usize) -> usize {
+    text[at..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(text.len(), |n| at + n)
+}
+
+/// The end of `\s*` (ASCII white space) from `at`.
+fn skip_space(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|&&b| is_space(b))
+        .count()
+}
+
+/// A Unicode `[^C\s]+` from `at` followed by `close`: the run, when it is not empty.
+fn run_until(text: &str, at: usize, close: u8) -> Option<Range<usize>> {
+    let end = text[at..]
+        .find(|c: char| c == char::from(close) || c.is_whitespace())
+        .map_or(text.len(), |n| at + n);
+    (end > at && text.as_bytes().get(end) == Some(&close)).then_some(at..end)
+}
+
+/// `LITERAL\[([^\]\s]+)\]` (Unicode), `literal` ending in `[`: the match's end and the span
+/// in the brackets.
+fn bracketed_after(
+    text: &str,
+    lower: &str,
+    from: usize,
+    literal: &str,
+) -> Option<(usize, Range<usize>)> {
+    occurrences(lower, from, literal).find_map(|at| {
+        let span = run_until(text, at + literal.len(), b']')?;
+        Some((span.end + 1, span))
+    })
+}
+
+/// A byte of `[0-9a-f:.]` (case-insensitive).
+fn is_ip_byte(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b':' || b == b'.'
+}
+
+/// The end of the run of `[0-9a-f:.]` from `at`.
+fn ip_run_end(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|&&b| is_ip_byte(b))
+        .count()
+}
+
+/// `([0-9a-f:.]{3,}[0-9a-f])\]?` from `at` with nothing required after: the capture (up to the
+/// last hex digit of the run that leaves three bytes before it) and the match's end.
+fn ip_with_hex_end(bytes: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
+    let run_end = ip_run_end(bytes, at);
+    let last = (at + 3..run_end)
+        .rev()
+        .find(|&k| bytes[k].is_ascii_hexdigit())?;
+    let end = last + 1;
+    Some((at..end, end + usize::from(bytes.get(end) == Some(&b']'))))
+}
+
+/// `\s*(?:INTRO|...)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?` from `at` (ASCII): each introducer
+/// present is tried in order, then none.
+fn introduced_ip(bytes: &[u8], at: usize, intros: &[&str]) -> Option<(Range<usize>, usize)> {
+    let at = skip_space(bytes, at);
+    let tried = intros
+        .iter()
+        .filter(|i| starts_with_ci(bytes, at, i))
+        .map(|i| at + i.len())
+        .chain([at]);
+    for p in tried {
+        let p = skip_space(bytes, p);
+        let p = p + usize::from(bytes.get(p) == Some(&b'['));
+        if let Some(found) = ip_with_hex_end(bytes, p) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// `(?: address)?` after `at`: the places to go on from, with the words first.
+fn maybe_address(bytes: &[u8], at: usize) -> impl Iterator<Item = usize> {
+    let with = starts_with_ci(bytes, at, " address").then_some(at + " address".len());
+    with.into_iter().chain([at])
+}
+
+/// `(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]`.
+fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, "spf").find_map(|at| {
+        let p = skip_unicode_space(text, at + 3);
+        if bytes.get(p) != Some(&b'[') {
+            return None;
+        }
+        let domain = run_until(text, p + 1, b']')?;
+        let p = skip_unicode_space(text, domain.end + 1);
+        if !starts_with_ci(bytes, p, "with ip") {
+            return None;
+        }
+        let p = skip_unicode_space(text, p + "with ip".len());
+        let p = skip_unicode_space(text, p + usize::from(bytes.get(p) == Some(&b':')));
+        if bytes.get(p) != Some(&b'[') {
+            return None;
+        }
+        let ip = run_until(text, p + 1, b']')?;
+        Some(SenderMatch {
+            end: ip.end + 1,
+            domain: Some(domain),
+            ip: Some(ip),
+        })
+    })
+}
+
+/// `(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?`.
+/// The lazy domain can only end where the run of its characters does (a space or `>` must
+/// follow it); the optional words are tried longest first.
+fn domain_does_not_designate(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, "domain ").find_map(|at| {
+        let p = at + "domain ".len();
+        let mut tried = Vec::with_capacity(3);
+        if starts_with_ci(bytes, p, "of ") {
+            if starts_with_ci(bytes, p + 3, "sender ") {
+                tried.push(p + "of sender ".len());
+            }
+            tried.push(p + 3);
+        }
+        tried.push(p);
+        tried.into_iter().find_map(|p| {
+            let start = p + usize::from(bytes.get(p) == Some(&b'<'));
+            let end = text[start..]
+                .find(|c: char| c == '<' || c == '>' || c.is_whitespace())
+                .map_or(text.len(), |n| start + n);
+            if end == start {
+                return None;
+            }
+            let q = end + usize::from(bytes.get(end) == Some(&b'>'));
+            if !starts_with_ci(bytes, q, " does not designate ") {
+                return None;
+            }
+            let q = q + " does not designate ".len();
+            let q = q + usize::from(bytes.get(q) == Some(&b'['));
+            let ip_end = ip_run_end(bytes, q);
+            if ip_end - q < 3 {
+                return None;
+            }
+            Some(SenderMatch {
+                end: ip_end + usize::from(bytes.get(ip_end) == Some(&b']')),
+                domain: Some(start..end),
+                ip: Some(q..ip_end),
+            })
+        })
+    })
+}
+
+/// `(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>`.
+fn send_from(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, "send").find_map(|at| {
+        let mut p = at + 4;
+        if starts_with_ci(bytes, p, "ing") {
+            p += 3;
+        }
+        if bytes.get(p) != Some(&b' ') {
+            return None;
+        }
+        p += 1;
+        if starts_with_ci(bytes, p, "mail ") {
+            p += 5;
+        }
+        if !starts_with_ci(bytes, p, "from <") {
+            return None;
+        }
+        let domain = run_until(text, p + "from <".len(), b'>')?;
+        Some(SenderMatch {
+            end: domain.end + 1,
+            domain: Some(domain),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?` (ASCII): the
+/// domain runs to the last dot of its run that two letters follow, then over those letters.
+fn spf_for_domain(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, "spf ").find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        let mut p = at + 4;
+        if starts_with_ci(bytes, p, "check ") {
+            p += 6;
+        }
+        p += ["for ", "of "]
+            .iter()
+            .find(|w| starts_with_ci(bytes, p, w))?
+            .len();
+        if starts_with_ci(bytes, p, "domain ") {
+            p += 7;
+        }
+        let start = p + usize::from(bytes.get(p) == Some(&b'<'));
+        let is_domain_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+        let run_end = start
+            + bytes[start..]
+                .iter()
+                .take_while(|&&b| is_domain_byte(b))
+                .count();
+        let letters = |k: usize| {
+            bytes[k..run_end]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count()
+        };
+        let dot = (start + 1..run_end)
+            .rev()
+            .find(|&d| bytes[d] == b'.' && letters(d + 1) >= 2)?;
+        let end = dot + 1 + letters(dot + 1);
+        Some(SenderMatch {
+            end: end + usize::from(bytes.get(end) == Some(&b'>')),
+            domain: Some(start..end),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?` (ASCII).
+fn sending_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, "sending ip").find_map(|at| {
+        maybe_address(bytes, at + "sending ip".len())
+            .find_map(|p| introduced_ip(bytes, p, &[":"]))
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// `(?i)your (?:ip|ip address|address|server)\s*(?:\(|:)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?`
+/// (ASCII).
+fn your_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, "your ").find_map(|at| {
+        let p = at + "your ".len();
+        ["ip", "ip address", "address", "server"]
+            .iter()
+            .filter(|w| starts_with_ci(bytes, p, w))
+            .find_map(|w| introduced_ip(bytes, p + w.len(), &["(", ":"]))
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// `(?i)\bip(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?\s+(?:is|was|has been)\s+
+/// (?:listed|blocked|black|block|not)` (ASCII). With words after it, the address is its whole
+/// run.
+fn ip_is_listed(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    let rest = |p: usize| -> Option<(Range<usize>, usize)> {
+        let start = p + usize::from(bytes.get(p) == Some(&b'['));
+        let end = ip_run_end(bytes, start);
+        if end - start < 4 || !bytes[end - 1].is_ascii_hexdigit() {
+            return None;
+        }
+        let q = end + usize::from(bytes.get(end) == Some(&b']'));
+        let spaced = |q: usize| (skip_space(bytes, q) > q).then(|| skip_space(bytes, q));
+        let q = spaced(q)?;
+        let verb = ["is", "was", "has been"]
+            .iter()
+            .find(|w| starts_with_ci(bytes, q, w))?;
+        let q = spaced(q + verb.len())?;
+        let state = ["listed", "blocked", "black", "block", "not"]
+            .iter()
+            .find(|w| starts_with_ci(bytes, q, w))?;
+        Some((start..end, q + state.len()))
+    };
+    occurrences(lower, from, "ip").find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        maybe_address(bytes, at + 2)
+            .find_map(|p| {
+                let p = skip_space(bytes, p);
+                let with_colon = (bytes.get(p) == Some(&b':')).then(|| skip_space(bytes, p + 1));
+                with_colon.into_iter().chain([p]).find_map(rest)
+            })
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// `(?i)(?:connecting|client|sender|source)\s+ip(?: address)?\s*(?:is|:|=)?\s*\[?([0-9a-f:.]{3,}
+/// [0-9a-f])\]?` (ASCII), found by its `ip`: blank space and one of the words precede it (no
+/// two of the words end alike), so the match found first by its `ip` is the leftmost.
+fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, "ip").find_map(|at| {
+        let blank = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| is_space(b))
+            .count();
+        let word_end = at - blank;
+        let word = ["connecting", "client", "sender", "source"]
+            .iter()
+            .find(|w| lower.as_bytes()[..word_end].ends_with(w.as_bytes()))?;
+        if blank == 0 || word_end - word.len() < from {
+            return None;
+        }
+        maybe_address(bytes, at + 2)
+            .find_map(|p| introduced_ip(bytes, p, &["is", ":", "="]))
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// The sender's domain and the sending IP as the receiver's text names them, each when found:
+/// each pattern's first five matches, in order, until both are found.
 pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    let lower = ascii_lower(text);
-    for (pattern, d, i, needles) in SENDER_PATTERNS.iter() {
-        if !may_match(lower.as_deref(), needles) {
+    let lower = text.to_ascii_lowercase();
+    let folds = needs_unicode_regex(text);
+    for pattern in &SENDER_PATTERNS {
+        let by_regex = folds && pattern.unicode;
+        if !by_regex && !pattern.needles.iter().any(|n| lower.contains(n)) {
             continue;
         }
-        for caps in pattern.captures_iter(text).take(5) {
+        let mut take = |d: Option<&str>, i: Option<&str>| {
             if domain.is_none()
-                && let Some(m) = d.and_then(|g| caps.get(g))
+                && let Some(d) = d
             {
-                domain = clean_domain(m.as_str());
+                domain = clean_domain(d);
             }
             if ip.is_none()
-                && let Some(m) = i.and_then(|g| caps.get(g))
+                && let Some(i) = i
             {
-                ip = parse_ip(m.as_str()).filter(is_usable_ip);
+                ip = parse_ip(i).filter(is_usable_ip);
+            }
+        };
+        match pattern.scanner {
+            Some(scan) if !by_regex => {
+                let mut from = 0;
+                for _ in 0..5 {
+                    let Some(m) = scan(text, &lower, from) else {
+                        break;
+                    };
+                    take(m.domain.map(|r| &text[r]), m.ip.map(|r| &text[r]));
+                    from = m.end;
+                }
+            }
+            _ => {
+                for caps in pattern.regex.captures_iter(text).take(5) {
+                    let group = |g: Option<usize>| g.and_then(|g| caps.get(g)).map(|m| m.as_str());
+                    take(group(pattern.domain), group(pattern.ip));
+                }
             }
         }
         if domain.is_some() && ip.is_some() {
@@ -914,6 +1372,110 @@ mod tests {
             named += usize::from(expected.is_some());
         }
         assert!(named > 500, "{named} texts name a command");
+    }
+
+    /// `seed` and its near variants: cut at each character, each character dropped, replaced by
+    /// or preceded by each of a few characters that patterns care about.
+    pub(super) fn variants(seed: &str) -> Vec<String> {
+        const SWAPS: [&str; 22] = [
+            " ", "[", "]", "<", ">", ".", ":", "a", "Z", "1", "\n", "é", "\u{3000}", "\u{17f}",
+            "-", "(", "_", "f", "=", "\u{b}", "\u{a0}", "\u{212a}",
+        ];
+        let mut out = vec![seed.to_string()];
+        for (i, c) in seed.char_indices() {
+            let (head, tail) = (&seed[..i], &seed[i + c.len_utf8()..]);
+            out.push(head.to_string());
+            out.push(format!("{head}{tail}"));
+            for swap in SWAPS {
+                out.push(format!("{head}{swap}{tail}"));
+                out.push(format!("{head}{swap}{c}{tail}"));
+            }
+        }
+        out
+    }
+
+    /// Texts that name a sender, for [`variants`].
+    const SENDER_SEEDS: [&str; 16] = [
+        "SPF [example.com] with ip : [203.0.113.5] = failed",
+        "x SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best",
+        "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
+        "[203.0.113.5] is not allowed to send mail from exa.com, then",
+        "The domain of sender <ex.com> does not designate [2001:db8::5] as permitted",
+        "domain of sender does not designate 1.2.3.4 and domain ex.org does not designate ab:c",
+        "sending mail from <a@example.com> and send from <b.org>",
+        "MAIL FROM domain [example.com] and mail from domain [x y]",
+        "_spf for example.com, SPF check of domain <ex.co.uk>; spf of a.b.cd-ef.1",
+        "client host [203.0.113.5] blocked; Client host [ 1.2.3.4]",
+        "banned sending IP address: [203.0.113.5] and sending IP:abc and sending ip 1.2.",
+        "messages from [203.0.113.5] weren't sent",
+        "your IP address [1.2.3.4] ... your ip:abcd, your server (2001:db8::1], your address 5.6",
+        "IP 203.0.113.5 is listed; ip address: [1.2.3.4] has been  blocked; xip 1.2.3.4 was not",
+        "[203.0.113.5] blocked because of your IP listing",
+        "connection from source  IP address = 203.0.113.5 refused; client ip is 1.2.3.4; sender ip:ab",
+    ];
+
+    #[test]
+    fn sender_scanners_agree_with_the_patterns() {
+        let mut texts = corpus_texts();
+        for seed in SENDER_SEEDS {
+            texts.extend(variants(seed));
+        }
+        let mut matched = [0usize; 14];
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            for (n, pattern) in SENDER_PATTERNS.iter().enumerate() {
+                let Some(scan) = pattern.scanner else {
+                    continue;
+                };
+                if pattern.unicode && needs_unicode_regex(text) {
+                    continue;
+                }
+                let by_regex: Vec<SenderMatch> = pattern
+                    .regex
+                    .captures_iter(text)
+                    .take(5)
+                    .map(|c| SenderMatch {
+                        end: c.get(0).expect("a match").end(),
+                        domain: pattern.domain.map(|g| c.get(g).expect("a group").range()),
+                        ip: pattern.ip.map(|g| c.get(g).expect("a group").range()),
+                    })
+                    .collect();
+                let mut by_scanner = Vec::new();
+                let mut from = 0;
+                while by_scanner.len() < 5
+                    && let Some(m) = scan(text, &lower, from)
+                {
+                    from = m.end;
+                    by_scanner.push(m);
+                }
+                assert_eq!(by_scanner, by_regex, "pattern {n} on {text:?}");
+                matched[n] += usize::from(!by_regex.is_empty());
+            }
+        }
+        for (n, pattern) in SENDER_PATTERNS.iter().enumerate() {
+            if pattern.scanner.is_some() {
+                assert!(matched[n] > 20, "pattern {n} matched {} texts", matched[n]);
+            }
+        }
+    }
+
+    #[test]
+    fn sender_patterns_without_a_scanner_need_their_literals() {
+        let mut texts = corpus_texts();
+        for seed in SENDER_SEEDS {
+            texts.extend(variants(seed));
+        }
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            for pattern in SENDER_PATTERNS.iter() {
+                if pattern.regex.is_match(text) && !(pattern.unicode && needs_unicode_regex(text)) {
+                    assert!(
+                        pattern.needles.iter().any(|n| lower.contains(n)),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
     }
 
     use super::*;
