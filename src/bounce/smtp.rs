@@ -15,6 +15,15 @@ fn re(pattern: &str) -> Regex {
     crate::bounce::pattern(pattern)
 }
 
+/// A lower-case literal's searcher, built once where it is named.
+macro_rules! literal {
+    ($text:literal) => {{
+        static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new($text));
+        &*FINDER
+    }};
+}
+
 /// `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line.
 static REPLY_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?"));
@@ -224,69 +233,212 @@ fn code_with_status_ascii(bytes: &[u8]) -> Option<u16> {
     Some(code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
 }
 
-/// A pattern with the capture groups of a name and of an IP address, each optional, and the
-/// literals it cannot match without (see [`may_match`]).
-type GroupPattern = (Regex, Option<usize>, Option<usize>, &'static [&'static str]);
-
-/// `text` lower-cased when it is ASCII, for [`may_match`].
-fn ascii_lower(text: &str) -> Option<String> {
-    text.is_ascii().then(|| text.to_ascii_lowercase())
+/// Where a reply names the server that gave it: the spans of its name and of its address, each
+/// when the place has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RemoteMatch {
+    host: Option<Range<usize>>,
+    ip: Option<Range<usize>>,
 }
 
-/// False only when the ASCII text lacks every one of `needles`, so a pattern that needs one
-/// of them (case-insensitively) cannot match and need not be run. Non-ASCII text (`None`) is
-/// always searched: Unicode case folding matches `ſ` for `s` and the Kelvin sign for `k`.
-fn may_match(lower: Option<&str>, needles: &[&str]) -> bool {
-    lower.is_none_or(|l| needles.iter().any(|n| l.contains(n)))
+/// Reads a place naming the answering server from `text`, given `lower`, the text
+/// ASCII-lower-cased: its leftmost match.
+type RemoteScanner = fn(text: &str, lower: &str) -> Option<RemoteMatch>;
+
+/// Where the answering server is named, in order; each scanner reads an ASCII pattern (see
+/// the tests for them).
+const REMOTE_SCANNERS: [RemoteScanner; 6] = [
+    // Postfix: "host mx.example.net[198.51.100.9] said:"
+    postfix_host,
+    // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
+    name_before_address,
+    // qmail: "remote host 192.0.2.32 said:"
+    remote_host_said,
+    // "... the server for the recipient domain example.jp by mx.example.jp."
+    by_name,
+    // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
+    while_talking_to,
+    // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
+    remote_server_name,
+];
+
+/// A byte of `[a-z0-9.-]` (case-insensitive).
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'-'
 }
 
-/// Where the answering server is named: `(pattern, host group, ip group)`.
-static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
-    vec![
-        // Postfix: "host mx.example.net[198.51.100.9] said:"
-        (
-            re(r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]"),
-            Some(1),
-            Some(2),
-            &["host"],
-        ),
-        // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
-        (
-            re(r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]"),
-            Some(1),
-            Some(2),
-            &["["],
-        ),
-        // qmail: "remote host 192.0.2.32 said:"
-        (
-            re(r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said"),
-            None,
-            Some(1),
-            &["remote "],
-        ),
-        // "... the server for the recipient domain example.jp by mx.example.jp."
-        (
-            re(r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s"),
-            Some(1),
-            None,
-            &["by"],
-        ),
-        // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
-        (
-            re(r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:"),
-            Some(1),
-            None,
-            &["while talking to "],
-        ),
-        // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
-        (
-            re(r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)"),
-            Some(1),
-            None,
-            &["remote server"],
-        ),
-    ]
-});
+/// A byte of `[a-z0-9-]` (case-insensitive).
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// The end of the run of bytes `keep` accepts from `at`.
+fn run_end(bytes: &[u8], at: usize, keep: fn(u8) -> bool) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|&&b| keep(b))
+        .count()
+}
+
+/// The run `bytes[start..end]` of name bytes read as `([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?`: the
+/// name without its one trailing dot, when it has two labels or more and none empty.
+fn dotted_name(bytes: &[u8], start: usize, end: usize) -> Option<Range<usize>> {
+    let end = if end > start && bytes[end - 1] == b'.' {
+        end - 1
+    } else {
+        end
+    };
+    let name = &bytes[start..end];
+    let labels = name.split(|&b| b == b'.');
+    let ok = name.contains(&b'.') && labels.clone().all(|l| !l.is_empty());
+    ok.then_some(start..end)
+}
+
+/// `\[([0-9a-f:.]+)\]` at `at`: the address's span.
+fn bracketed_address(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    if bytes.get(at) != Some(&b'[') {
+        return None;
+    }
+    let end = ip_run_end(bytes, at + 1);
+    (end > at + 1 && bytes.get(end) == Some(&b']')).then_some(at + 1..end)
+}
+
+/// `(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]`.
+fn postfix_host(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("host")).find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        let start = skip_space(bytes, at + 4);
+        if start == at + 4 || !bytes.get(start).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let end = run_end(bytes, start, is_name_byte);
+        let ip = bracketed_address(bytes, skip_space(bytes, end))?;
+        Some(RemoteMatch {
+            host: Some(start..end),
+            ip: Some(ip),
+        })
+    })
+}
+
+/// `(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]`, found by its `[`: the
+/// name is the end of the run of name bytes before the blank space, starting at a word
+/// boundary; matches found by later brackets start later.
+fn name_before_address(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("[")).find_map(|at| {
+        let ip = bracketed_address(bytes, at)?;
+        let end = at
+            - bytes[..at]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_space(b))
+                .count();
+        let run = end
+            - bytes[..end]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_name_byte(b))
+                .count();
+        let host = (run..end).find_map(|start| {
+            let at_boundary = start == 0 || !is_word(bytes[start - 1]);
+            let starts_name = bytes[start].is_ascii_alphanumeric();
+            (at_boundary && starts_name)
+                .then(|| dotted_name(bytes, start, end))
+                .flatten()
+        })?;
+        Some(RemoteMatch {
+            host: Some(host),
+            ip: Some(ip),
+        })
+    })
+}
+
+/// `(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said`.
+fn remote_host_said(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("remote ")).find_map(|at| {
+        let p = at + "remote ".len();
+        let p = p + ["host ", "server "]
+            .iter()
+            .find(|w| starts_with_ci(bytes, p, w))?
+            .len();
+        let start = p + usize::from(bytes.get(p) == Some(&b'['));
+        let end = ip_run_end(bytes, start);
+        let q = end + usize::from(bytes.get(end) == Some(&b']'));
+        (end > start && starts_with_ci(bytes, q, " said")).then_some(RemoteMatch {
+            host: None,
+            ip: Some(start..end),
+        })
+    })
+}
+
+/// `(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s`.
+fn by_name(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("by")).find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        let start = skip_space(bytes, at + 2);
+        let end = run_end(bytes, start, is_name_byte);
+        if start == at + 2 || !bytes.get(end).is_some_and(|&b| is_space(b)) {
+            return None;
+        }
+        let host = dotted_name(bytes, start, end)?;
+        Some(RemoteMatch {
+            host: Some(host),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:`.
+fn while_talking_to(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("while talking to ")).find_map(|at| {
+        let start = at + "while talking to ".len();
+        let end = run_end(bytes, start, is_name_byte);
+        if bytes.get(end) != Some(&b':') {
+            return None;
+        }
+        let host = dotted_name(bytes, start, end)?;
+        Some(RemoteMatch {
+            host: Some(host),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)`: the name runs over as many dotted
+/// labels as follow.
+fn remote_server_name(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("remote server")).find_map(|at| {
+        let p = at + "remote server".len();
+        let p = p + usize::from(bytes.get(p) == Some(&b':'));
+        let start = skip_space(bytes, p);
+        let mut end = run_end(bytes, start, is_label_byte);
+        if start == p || end == start {
+            return None;
+        }
+        let mut labels = 1;
+        while bytes.get(end) == Some(&b'.') {
+            let next = run_end(bytes, end + 1, is_label_byte);
+            if next == end + 1 {
+                break;
+            }
+            end = next;
+            labels += 1;
+        }
+        (labels >= 2).then_some(RemoteMatch {
+            host: Some(start..end),
+            ip: None,
+        })
+    })
+}
 
 /// The SMTP commands as replies name them (case-insensitively, except in brackets), with the
 /// command each stands for, in order of preference when two are named at the same place.
@@ -498,19 +650,17 @@ pub(crate) fn read_reply(text: &str) -> Reply {
         reply_code: reply_code(text),
         ..Reply::default()
     };
-    let lower = ascii_lower(text);
-    for (pattern, host, ip, needles) in REMOTE_PATTERNS.iter() {
-        if !may_match(lower.as_deref(), needles) {
-            continue;
-        }
-        let Some(caps) = pattern.captures(text) else {
+    let lower = text.to_ascii_lowercase();
+    for scan in REMOTE_SCANNERS {
+        let Some(found) = scan(text, &lower) else {
             continue;
         };
-        let found_host = host.and_then(|i| caps.get(i)).map(|m| m.as_str());
-        let found_ip = ip
-            .and_then(|i| caps.get(i))
-            .and_then(|m| m.as_str().parse::<IpAddr>().ok());
-        if ip.is_some() && found_ip.is_none() {
+        let found_host = found.host.map(|r| &text[r]);
+        let found_ip = found
+            .ip
+            .as_ref()
+            .and_then(|r| text[r.clone()].parse::<IpAddr>().ok());
+        if found.ip.is_some() && found_ip.is_none() {
             continue;
         }
         if let Some(h) = found_host {
@@ -585,13 +735,13 @@ struct SenderMatch {
 type SenderScanner = fn(text: &str, lower: &str, from: usize) -> Option<SenderMatch>;
 
 /// A place where a receiver names the sender's domain and/or IP: the pattern, its domain and
-/// IP groups, the literals it cannot match without (lower-case), whether it is a Unicode
+/// IP groups, whether the lower-cased text holds a literal it cannot match without, whether it is a Unicode
 /// pattern (see [`needs_unicode_regex`]) and the scanner that reads it without the regex.
 struct SenderPattern {
     regex: LazyLock<Regex>,
     domain: Option<usize>,
     ip: Option<usize>,
-    needles: &'static [&'static str],
+    needed: fn(&str) -> bool,
     unicode: bool,
     scanner: Option<SenderScanner>,
 }
@@ -605,7 +755,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         regex: LazyLock::new(|| re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]")),
         domain: Some(1),
         ip: Some(2),
-        needles: &["spf"],
+        needed: |lower| has(lower, literal!("spf")),
         unicode: true,
         scanner: Some(spf_with_ip),
     },
@@ -616,7 +766,9 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: Some(1),
         ip: Some(2),
-        needles: &["spf for [", "spf check for ["],
+        needed: |lower| {
+            has(lower, literal!("spf for [")) || has(lower, literal!("spf check for ["))
+        },
         unicode: true,
         scanner: None,
     },
@@ -629,7 +781,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: Some(2),
         ip: Some(1),
-        needles: &["is not allowed to send "],
+        needed: |lower| has(lower, literal!("is not allowed to send ")),
         unicode: true,
         scanner: None,
     },
@@ -642,7 +794,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: Some(1),
         ip: Some(2),
-        needles: &["does not designate"],
+        needed: |lower| has(lower, literal!("does not designate")),
         unicode: true,
         scanner: Some(domain_does_not_designate),
     },
@@ -651,7 +803,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         regex: LazyLock::new(|| re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>")),
         domain: Some(1),
         ip: None,
-        needles: &["send"],
+        needed: |lower| has(lower, literal!("send")),
         unicode: true,
         scanner: Some(send_from),
     },
@@ -660,10 +812,10 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         regex: LazyLock::new(|| re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]")),
         domain: Some(1),
         ip: None,
-        needles: &["mail from domain ["],
+        needed: |lower| has(lower, literal!("mail from domain [")),
         unicode: true,
         scanner: Some(|text, lower, from| {
-            bracketed_after(text, lower, from, "mail from domain [").map(|(end, span)| {
+            bracketed_after(text, lower, from, literal!("mail from domain [")).map(|(end, span)| {
                 SenderMatch {
                     end,
                     domain: Some(span),
@@ -679,7 +831,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: Some(1),
         ip: None,
-        needles: &["spf "],
+        needed: |lower| has(lower, literal!("spf ")),
         unicode: false,
         scanner: Some(spf_for_domain),
     },
@@ -688,13 +840,15 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         regex: LazyLock::new(|| re(r"(?i)client host \[([^\]\s]+)\]")),
         domain: None,
         ip: Some(1),
-        needles: &["client host ["],
+        needed: |lower| has(lower, literal!("client host [")),
         unicode: true,
         scanner: Some(|text, lower, from| {
-            bracketed_after(text, lower, from, "client host [").map(|(end, span)| SenderMatch {
-                end,
-                domain: None,
-                ip: Some(span),
+            bracketed_after(text, lower, from, literal!("client host [")).map(|(end, span)| {
+                SenderMatch {
+                    end,
+                    domain: None,
+                    ip: Some(span),
+                }
             })
         }),
     },
@@ -705,7 +859,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: None,
         ip: Some(1),
-        needles: &["sending ip"],
+        needed: |lower| has(lower, literal!("sending ip")),
         unicode: false,
         scanner: Some(sending_ip),
     },
@@ -714,13 +868,15 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         regex: LazyLock::new(|| re(r"(?i)messages from \[([^\]\s]+)\]")),
         domain: None,
         ip: Some(1),
-        needles: &["messages from ["],
+        needed: |lower| has(lower, literal!("messages from [")),
         unicode: true,
         scanner: Some(|text, lower, from| {
-            bracketed_after(text, lower, from, "messages from [").map(|(end, span)| SenderMatch {
-                end,
-                domain: None,
-                ip: Some(span),
+            bracketed_after(text, lower, from, literal!("messages from [")).map(|(end, span)| {
+                SenderMatch {
+                    end,
+                    domain: None,
+                    ip: Some(span),
+                }
             })
         }),
     },
@@ -733,7 +889,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: None,
         ip: Some(1),
-        needles: &["your "],
+        needed: |lower| has(lower, literal!("your ")),
         unicode: false,
         scanner: Some(your_ip),
     },
@@ -746,7 +902,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: None,
         ip: Some(1),
-        needles: &["ip"],
+        needed: |lower| has(lower, literal!("ip")),
         unicode: false,
         scanner: Some(ip_is_listed),
     },
@@ -754,7 +910,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         regex: LazyLock::new(|| re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b")),
         domain: None,
         ip: Some(1),
-        needles: &["your ip"],
+        needed: |lower| has(lower, literal!("your ip")),
         unicode: true,
         scanner: None,
     },
@@ -767,7 +923,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         }),
         domain: None,
         ip: Some(1),
-        needles: &["ip"],
+        needed: |lower| has(lower, literal!("ip")),
         unicode: false,
         scanner: Some(named_source_ip),
     },
@@ -779,18 +935,23 @@ fn needs_unicode_regex(text: &str) -> bool {
     !text.is_ascii() && text.contains(['\u{17f}', '\u{212a}'])
 }
 
-/// The places of `needle` (lower-case) in `lower` at or after `from`, overlapping.
+/// The places of `literal` in `lower` at or after `from`, overlapping.
 fn occurrences<'a>(
     lower: &'a str,
     from: usize,
-    needle: &'a str,
+    literal: &'static memchr::memmem::Finder<'static>,
 ) -> impl Iterator<Item = usize> + 'a {
     let mut at = from;
     std::iter::from_fn(move || {
-        let found = at + lower.get(at..)?.find(needle)?;
+        let found = at + literal.find(lower.as_bytes().get(at..)?)?;
         at = found + 1;
         Some(found)
     })
+}
+
+/// True when `lower` holds `literal`.
+fn has(lower: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
+    literal.find(lower.as_bytes()).is_some()
 }
 
 /// The end of `\s*` (Unicode white space) from `at`.
@@ -822,10 +983,10 @@ fn bracketed_after(
     text: &str,
     lower: &str,
     from: usize,
-    literal: &str,
+    literal: &'static memchr::memmem::Finder<'static>,
 ) -> Option<(usize, Range<usize>)> {
     occurrences(lower, from, literal).find_map(|at| {
-        let span = run_until(text, at + literal.len(), b']')?;
+        let span = run_until(text, at + literal.needle().len(), b']')?;
         Some((span.end + 1, span))
     })
 }
@@ -882,7 +1043,7 @@ fn maybe_address(bytes: &[u8], at: usize) -> impl Iterator<Item = usize> {
 /// `(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]`.
 fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     let bytes = text.as_bytes();
-    occurrences(lower, from, "spf").find_map(|at| {
+    occurrences(lower, from, literal!("spf")).find_map(|at| {
         let p = skip_unicode_space(text, at + 3);
         if bytes.get(p) != Some(&b'[') {
             return None;
@@ -911,7 +1072,7 @@ fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
 /// follow it); the optional words are tried longest first.
 fn domain_does_not_designate(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     let bytes = text.as_bytes();
-    occurrences(lower, from, "domain ").find_map(|at| {
+    occurrences(lower, from, literal!("domain ")).find_map(|at| {
         let p = at + "domain ".len();
         let mut tried = Vec::with_capacity(3);
         if starts_with_ci(bytes, p, "of ") {
@@ -951,7 +1112,7 @@ fn domain_does_not_designate(text: &str, lower: &str, from: usize) -> Option<Sen
 /// `(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>`.
 fn send_from(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     let bytes = text.as_bytes();
-    occurrences(lower, from, "send").find_map(|at| {
+    occurrences(lower, from, literal!("send")).find_map(|at| {
         let mut p = at + 4;
         if starts_with_ci(bytes, p, "ing") {
             p += 3;
@@ -979,7 +1140,7 @@ fn send_from(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
 /// domain runs to the last dot of its run that two letters follow, then over those letters.
 fn spf_for_domain(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     let bytes = text.as_bytes();
-    occurrences(lower, from, "spf ").find_map(|at| {
+    occurrences(lower, from, literal!("spf ")).find_map(|at| {
         if at > 0 && is_word(bytes[at - 1]) {
             return None;
         }
@@ -1022,7 +1183,7 @@ fn spf_for_domain(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
 /// `(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?` (ASCII).
 fn sending_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     let bytes = text.as_bytes();
-    occurrences(lower, from, "sending ip").find_map(|at| {
+    occurrences(lower, from, literal!("sending ip")).find_map(|at| {
         maybe_address(bytes, at + "sending ip".len())
             .find_map(|p| introduced_ip(bytes, p, &[":"]))
             .map(|(ip, end)| SenderMatch {
@@ -1037,7 +1198,7 @@ fn sending_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
 /// (ASCII).
 fn your_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     let bytes = text.as_bytes();
-    occurrences(lower, from, "your ").find_map(|at| {
+    occurrences(lower, from, literal!("your ")).find_map(|at| {
         let p = at + "your ".len();
         ["ip", "ip address", "address", "server"]
             .iter()
@@ -1074,7 +1235,7 @@ fn ip_is_listed(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             .find(|w| starts_with_ci(bytes, q, w))?;
         Some((start..end, q + state.len()))
     };
-    occurrences(lower, from, "ip").find_map(|at| {
+    occurrences(lower, from, literal!("ip")).find_map(|at| {
         if at > 0 && is_word(bytes[at - 1]) {
             return None;
         }
@@ -1097,7 +1258,7 @@ fn ip_is_listed(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
 /// two of the words end alike), so the match found first by its `ip` is the leftmost.
 fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     let bytes = text.as_bytes();
-    occurrences(lower, from, "ip").find_map(|at| {
+    occurrences(lower, from, literal!("ip")).find_map(|at| {
         let blank = bytes[..at]
             .iter()
             .rev()
@@ -1129,7 +1290,7 @@ pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
     let folds = needs_unicode_regex(text);
     for pattern in &SENDER_PATTERNS {
         let by_regex = folds && pattern.unicode;
-        if !by_regex && !pattern.needles.iter().any(|n| lower.contains(n)) {
+        if !by_regex && pattern.scanner.is_none() && !(pattern.needed)(&lower) {
             continue;
         }
         let mut take = |d: Option<&str>, i: Option<&str>| {
@@ -1186,27 +1347,91 @@ pub(crate) fn clean_domain(s: &str) -> Option<String> {
     ok.then_some(s)
 }
 
-/// Where a receiver names the HELO/EHLO name it was given.
-/// Each needs "helo" or "ehlo" (see [`may_match`]).
-static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected"),
-        re(r"(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])"),
-        re(
-            r"(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])",
-        ),
-    ]
-});
+/// `([a-z0-9][a-z0-9.-]*[a-z0-9])` at `at` with nothing required after: up to the last letter
+/// or digit of the run of name bytes, two bytes at least.
+fn helo_name(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    if !bytes.get(at).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let end = run_end(bytes, at, is_name_byte);
+    let last = (at + 1..end)
+        .rev()
+        .find(|&k| bytes[k].is_ascii_alphanumeric())?;
+    Some(at..last + 1)
+}
+
+/// The places of `helo` and `ehlo` in `lower` at a word boundary, in order.
+fn helo_words(lower: &str) -> Vec<usize> {
+    let bytes = lower.as_bytes();
+    let mut at: Vec<usize> = occurrences(lower, 0, literal!("helo"))
+        .chain(occurrences(lower, 0, literal!("ehlo")))
+        .filter(|&at| at == 0 || !is_word(bytes[at - 1]))
+        .collect();
+    at.sort_unstable();
+    at
+}
+
+/// Reads a HELO name from a text's bytes, given the text lower-cased and its places of
+/// `helo`/`ehlo` (see [`helo_words`]): the span of the name in the leftmost match.
+type HeloScanner = fn(&[u8], &str, &[usize]) -> Option<Range<usize>>;
+
+/// Where a receiver names the HELO/EHLO name it was given, in order (ASCII patterns; see the
+/// tests for them).
+
+const HELO_SCANNERS: [HeloScanner; 3] = [
+    // `(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected`
+    |bytes, lower, _| {
+        if !has(lower, literal!("helo command rejected")) {
+            return None;
+        }
+        occurrences(lower, 0, literal!("<")).find_map(|at| {
+            let start = at + 1;
+            let end = run_end(bytes, start, is_name_byte);
+            if end == start
+                || !bytes[start].is_ascii_alphanumeric()
+                || bytes.get(end) != Some(&b'>')
+            {
+                return None;
+            }
+            let q = end + 1;
+            let q = skip_space(bytes, q + usize::from(bytes.get(q) == Some(&b':')));
+            starts_with_ci(bytes, q, "helo command rejected").then_some(start..end)
+        })
+    },
+    // `(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])`
+    |bytes, _, words| {
+        words.iter().find_map(|&at| {
+            let p = skip_space(bytes, at + 4);
+            if bytes.get(p) != Some(&b'=') {
+                return None;
+            }
+            let p = skip_space(bytes, p + 1);
+            helo_name(bytes, p + usize::from(bytes.get(p) == Some(&b'<')))
+        })
+    },
+    // `(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])`
+    |bytes, _, words| {
+        words.iter().find_map(|&at| {
+            [" name", " hostname", " host"]
+                .iter()
+                .filter(|w| starts_with_ci(bytes, at + 4, w))
+                .find_map(|w| {
+                    let p = skip_space(bytes, at + 4 + w.len());
+                    let p = skip_space(bytes, p + usize::from(bytes.get(p) == Some(&b':')));
+                    let p = p + usize::from(matches!(bytes.get(p), Some(b'[' | b'<' | b'(')));
+                    helo_name(bytes, p)
+                })
+        })
+    },
+];
 
 /// The HELO name a receiver's text names, when it names one.
 pub(crate) fn helo_in_text(text: &str) -> Option<String> {
-    if !may_match(ascii_lower(text).as_deref(), &["helo", "ehlo"]) {
-        return None;
-    }
-    HELO_PATTERNS.iter().find_map(|p| {
-        p.captures(text)
-            .and_then(|c| c.get(1))
-            .map(|m| m.as_str().to_ascii_lowercase())
+    let lower = text.to_ascii_lowercase();
+    let words = helo_words(&lower);
+    HELO_SCANNERS.iter().find_map(|scan| {
+        scan(text.as_bytes(), &lower, &words)
+            .map(|r| text[r].to_ascii_lowercase())
             .filter(|h| h.contains('.') || h.len() > 2)
     })
 }
@@ -1469,13 +1694,108 @@ mod tests {
             let lower = text.to_ascii_lowercase();
             for pattern in SENDER_PATTERNS.iter() {
                 if pattern.regex.is_match(text) && !(pattern.unicode && needs_unicode_regex(text)) {
-                    assert!(
-                        pattern.needles.iter().any(|n| lower.contains(n)),
-                        "{text:?}"
-                    );
+                    assert!((pattern.needed)(&lower), "{text:?}");
                 }
             }
         }
+    }
+
+    /// The patterns [`REMOTE_SCANNERS`] read: `(pattern, host group, ip group)`.
+    const REMOTE_PATTERNS: [(&str, Option<usize>, Option<usize>); 6] = [
+        (
+            r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]",
+            Some(1),
+            Some(2),
+        ),
+        (
+            r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]",
+            Some(1),
+            Some(2),
+        ),
+        (
+            r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said",
+            None,
+            Some(1),
+        ),
+        (
+            r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s",
+            Some(1),
+            None,
+        ),
+        (
+            r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:",
+            Some(1),
+            None,
+        ),
+        (
+            r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+            Some(1),
+            None,
+        ),
+    ];
+
+    /// The patterns [`HELO_SCANNERS`] read, each naming the HELO name in group 1.
+    const HELO_PATTERNS: [&str; 3] = [
+        r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected",
+        r"(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])",
+        r"(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])",
+    ];
+
+    const REMOTE_SEEDS: [&str; 8] = [
+        "host mx.example.net[198.51.100.9] said: 550 (in reply to RCPT TO command)",
+        "_a.b [1.2.3.4] mx-1.example.jp. [192.0.2.1] by mx..b [::1]",
+        "Remote host [192.0.2.32] said: no; remote server 2001:db8::1 said",
+        "the server for example.jp by mx.example.jp. and by mx.a ",
+        "while talking to mx.example.net.: <<< 550, while talking to a.b..:",
+        "Remote Server returned '550'; Remote server:  mx.example.net.x-y..z",
+        "host\tMX_1 [1.2.3.4] and HOST a-b.c[12:ab:]",
+        "remote server: a. b.c remote server a.b",
+    ];
+
+    const HELO_SEEDS: [&str; 5] = [
+        "<mx.example.com>: Helo command rejected: Host not found",
+        "<a-b.>:  HELO command rejected, <x> helo command rejected",
+        "helo=<mx.example.com> ehlo = a.b- xhelo=ab _ehlo=a.b",
+        "HELO name: [mx.example.org] and EHLO hostname (a.b.c) helo hostname:",
+        "ehlo host <a1> helo name mail.example.com. helo hostnames",
+    ];
+
+    #[test]
+    fn remote_and_helo_scanners_agree_with_the_patterns() {
+        let remote: Vec<_> = REMOTE_PATTERNS
+            .iter()
+            .map(|(p, h, i)| (super::re(p), *h, *i))
+            .collect();
+        let helo: Vec<_> = HELO_PATTERNS.iter().map(|p| super::re(p)).collect();
+        let mut texts = corpus_texts();
+        for seed in REMOTE_SEEDS.iter().chain(&HELO_SEEDS) {
+            texts.extend(variants(seed));
+        }
+        let mut matched = [0usize; 9];
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            for (n, ((regex, host, ip), scan)) in remote.iter().zip(REMOTE_SCANNERS).enumerate() {
+                let expected = regex.captures(text).map(|c| RemoteMatch {
+                    host: host.map(|g| c.get(g).expect("a group").range()),
+                    ip: ip.map(|g| c.get(g).expect("a group").range()),
+                });
+                matched[n] += usize::from(expected.is_some());
+                assert_eq!(scan(text, &lower), expected, "pattern {n} on {text:?}");
+            }
+            let words = helo_words(&lower);
+            for (n, (regex, scan)) in helo.iter().zip(HELO_SCANNERS).enumerate() {
+                let expected = regex
+                    .captures(text)
+                    .map(|c| c.get(1).expect("a group").range());
+                matched[6 + n] += usize::from(expected.is_some());
+                assert_eq!(
+                    scan(text.as_bytes(), &lower, &words),
+                    expected,
+                    "HELO pattern {n} on {text:?}"
+                );
+            }
+        }
+        assert!(matched.iter().all(|&n| n > 20), "{matched:?}");
     }
 
     use super::*;
