@@ -1377,7 +1377,6 @@ type HeloScanner = fn(&[u8], &str, &[usize]) -> Option<Range<usize>>;
 
 /// Where a receiver names the HELO/EHLO name it was given, in order (ASCII patterns; see the
 /// tests for them).
-
 const HELO_SCANNERS: [HeloScanner; 3] = [
     // `(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected`
     |bytes, lower, _| {
