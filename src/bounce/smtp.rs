@@ -3,6 +3,7 @@
 //! receiver names them. Every pattern is a table entry, tried in order.
 
 use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -12,6 +13,15 @@ const MAX_DIAGNOSTIC: usize = 2000;
 
 fn re(pattern: &str) -> Regex {
     crate::bounce::pattern(pattern)
+}
+
+/// A lower-case literal's searcher, built once where it is named.
+macro_rules! literal {
+    ($text:literal) => {{
+        static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+            LazyLock::new(|| memchr::memmem::Finder::new($text));
+        &*FINDER
+    }};
 }
 
 /// `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line.
@@ -223,144 +233,414 @@ fn code_with_status_ascii(bytes: &[u8]) -> Option<u16> {
     Some(code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
 }
 
-/// A pattern with the capture groups of a name and of an IP address, each optional, and the
-/// literals it cannot match without (see [`may_match`]).
-type GroupPattern = (Regex, Option<usize>, Option<usize>, &'static [&'static str]);
-
-/// `text` lower-cased when it is ASCII, for [`may_match`].
-fn ascii_lower(text: &str) -> Option<String> {
-    text.is_ascii().then(|| text.to_ascii_lowercase())
+/// Where a reply names the server that gave it: the spans of its name and of its address, each
+/// when the place has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RemoteMatch {
+    host: Option<Range<usize>>,
+    ip: Option<Range<usize>>,
 }
 
-/// False only when the ASCII text lacks every one of `needles`, so a pattern that needs one
-/// of them (case-insensitively) cannot match and need not be run. Non-ASCII text (`None`) is
-/// always searched: Unicode case folding matches `ſ` for `s` and the Kelvin sign for `k`.
-fn may_match(lower: Option<&str>, needles: &[&str]) -> bool {
-    lower.is_none_or(|l| needles.iter().any(|n| l.contains(n)))
+/// Reads a place naming the answering server from `text`, given `lower`, the text
+/// ASCII-lower-cased: its leftmost match.
+type RemoteScanner = fn(text: &str, lower: &str) -> Option<RemoteMatch>;
+
+/// Where the answering server is named, in order; each scanner reads an ASCII pattern (see
+/// the tests for them).
+const REMOTE_SCANNERS: [RemoteScanner; 6] = [
+    // Postfix: "host mx.example.net[198.51.100.9] said:"
+    postfix_host,
+    // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
+    name_before_address,
+    // qmail: "remote host 192.0.2.32 said:"
+    remote_host_said,
+    // "... the server for the recipient domain example.jp by mx.example.jp."
+    by_name,
+    // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
+    while_talking_to,
+    // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
+    remote_server_name,
+];
+
+/// A byte of `[a-z0-9.-]` (case-insensitive).
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'-'
 }
 
-/// Where the answering server is named: `(pattern, host group, ip group)`.
-static REMOTE_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
-    vec![
-        // Postfix: "host mx.example.net[198.51.100.9] said:"
-        (
-            re(r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]"),
-            Some(1),
-            Some(2),
-            &["host"],
-        ),
-        // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
-        (
-            re(r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]"),
-            Some(1),
-            Some(2),
-            &["["],
-        ),
-        // qmail: "remote host 192.0.2.32 said:"
-        (
-            re(r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said"),
-            None,
-            Some(1),
-            &["remote "],
-        ),
-        // "... the server for the recipient domain example.jp by mx.example.jp."
-        (
-            re(r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s"),
-            Some(1),
-            None,
-            &["by"],
-        ),
-        // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
-        (
-            re(r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:"),
-            Some(1),
-            None,
-            &["while talking to "],
-        ),
-        // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
-        (
-            re(r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)"),
-            Some(1),
-            None,
-            &["remote server"],
-        ),
-    ]
-});
-
-/// The SMTP command a reply answered: `(pattern, normalised command)`, in order of preference
-/// when two match at the same place.
-fn command_patterns() -> Vec<(String, &'static str)> {
-    let cmds: &[(&str, &str)] = &[
-        (r"(?:RCPT TO|RCPT_TO|RCPT)", "RCPT"),
-        (r"(?:MAIL FROM|MAIL_FROM|MAIL)", "MAIL"),
-        (r"(?:end of DATA|final DATA|end of data|DATA)", "DATA"),
-        (r"EHLO", "EHLO"),
-        (r"HELO", "HELO"),
-        (r"STARTTLS", "STARTTLS"),
-        // Exim: "SMTP error from remote mail server after initial connection:"
-        (r"initial connection", "CONN"),
-    ];
-    let mut out = Vec::new();
-    for (words, name) in cmds {
-        for shape in [
-            r"(?i:in reply to {w})",
-            r"(?i:\bafter {w}\b)",
-            r"(?i:did not like our {w})",
-            r"(?i:most progress was {w} response)",
-            r"\[{w}\]",
-            r"(?im:^\s*>>>\s*{w})",
-            r"(?i:\bfor {w} response)",
-            r"(?i:(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w})",
-        ] {
-            out.push((shape.replace("{w}", words), *name));
-        }
-    }
-    // qmail: "192.0.2.153 does not like recipient." (and "... does not like sender.")
-    out.push((r"(?i:does not like recipient)".to_string(), "RCPT"));
-    out.push((r"(?i:does not like sender)".to_string(), "MAIL"));
-    out
+/// A byte of `[a-z0-9-]` (case-insensitive).
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
 }
 
-/// The command patterns as two alternations, one capture group per pattern: those with a word
-/// boundary `\b` (Unicode-aware, so the fast DFA gives up on non-ASCII text; their literal
-/// prefixes keep the slower engines brief) and the others. A regex's leftmost-first match is
-/// the earliest place any of its patterns matches, and among those matching there, the first
-/// listed. No pattern of one set can match where a pattern of the other does (they begin with
-/// different words), so the earlier of the two matches is the one the patterns searched one by
-/// one in list order would give.
-static COMMANDS: LazyLock<[(Regex, Vec<&'static str>); 2]> = LazyLock::new(|| {
-    let patterns = command_patterns();
-    let set = |with_boundary: bool| {
-        let chosen: Vec<&(String, &'static str)> = patterns
-            .iter()
-            .filter(|(p, _)| p.contains("\\b") == with_boundary)
-            .collect();
-        let alternation = chosen
-            .iter()
-            .map(|(p, _)| format!("({p})"))
-            .collect::<Vec<_>>()
-            .join("|");
-        (re(&alternation), chosen.iter().map(|(_, n)| *n).collect())
+/// The end of the run of bytes `keep` accepts from `at`.
+fn run_end(bytes: &[u8], at: usize, keep: fn(u8) -> bool) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|&&b| keep(b))
+        .count()
+}
+
+/// The run `bytes[start..end]` of name bytes read as `([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?`: the
+/// name without its one trailing dot, when it has two labels or more and none empty.
+fn dotted_name(bytes: &[u8], start: usize, end: usize) -> Option<Range<usize>> {
+    let end = if end > start && bytes[end - 1] == b'.' {
+        end - 1
+    } else {
+        end
     };
-    [set(false), set(true)]
+    let name = &bytes[start..end];
+    let labels = name.split(|&b| b == b'.');
+    let ok = name.contains(&b'.') && labels.clone().all(|l| !l.is_empty());
+    ok.then_some(start..end)
+}
+
+/// `\[([0-9a-f:.]+)\]` at `at`: the address's span.
+fn bracketed_address(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    if bytes.get(at) != Some(&b'[') {
+        return None;
+    }
+    let end = ip_run_end(bytes, at + 1);
+    (end > at + 1 && bytes.get(end) == Some(&b']')).then_some(at + 1..end)
+}
+
+/// `(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]`.
+fn postfix_host(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("host")).find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        let start = skip_space(bytes, at + 4);
+        if start == at + 4 || !bytes.get(start).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let end = run_end(bytes, start, is_name_byte);
+        let ip = bracketed_address(bytes, skip_space(bytes, end))?;
+        Some(RemoteMatch {
+            host: Some(start..end),
+            ip: Some(ip),
+        })
+    })
+}
+
+/// `(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]`, found by its `[`: the
+/// name is the end of the run of name bytes before the blank space, starting at a word
+/// boundary; matches found by later brackets start later.
+fn name_before_address(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("[")).find_map(|at| {
+        let ip = bracketed_address(bytes, at)?;
+        let end = at
+            - bytes[..at]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_space(b))
+                .count();
+        let run = end
+            - bytes[..end]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_name_byte(b))
+                .count();
+        let host = (run..end).find_map(|start| {
+            let at_boundary = start == 0 || !is_word(bytes[start - 1]);
+            let starts_name = bytes[start].is_ascii_alphanumeric();
+            (at_boundary && starts_name)
+                .then(|| dotted_name(bytes, start, end))
+                .flatten()
+        })?;
+        Some(RemoteMatch {
+            host: Some(host),
+            ip: Some(ip),
+        })
+    })
+}
+
+/// `(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said`.
+fn remote_host_said(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("remote ")).find_map(|at| {
+        let p = at + "remote ".len();
+        let p = p + ["host ", "server "]
+            .iter()
+            .find(|w| starts_with_ci(bytes, p, w))?
+            .len();
+        let start = p + usize::from(bytes.get(p) == Some(&b'['));
+        let end = ip_run_end(bytes, start);
+        let q = end + usize::from(bytes.get(end) == Some(&b']'));
+        (end > start && starts_with_ci(bytes, q, " said")).then_some(RemoteMatch {
+            host: None,
+            ip: Some(start..end),
+        })
+    })
+}
+
+/// `(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s`.
+fn by_name(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("by")).find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        let start = skip_space(bytes, at + 2);
+        let end = run_end(bytes, start, is_name_byte);
+        if start == at + 2 || !bytes.get(end).is_some_and(|&b| is_space(b)) {
+            return None;
+        }
+        let host = dotted_name(bytes, start, end)?;
+        Some(RemoteMatch {
+            host: Some(host),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:`.
+fn while_talking_to(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("while talking to ")).find_map(|at| {
+        let start = at + "while talking to ".len();
+        let end = run_end(bytes, start, is_name_byte);
+        if bytes.get(end) != Some(&b':') {
+            return None;
+        }
+        let host = dotted_name(bytes, start, end)?;
+        Some(RemoteMatch {
+            host: Some(host),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)`: the name runs over as many dotted
+/// labels as follow.
+fn remote_server_name(text: &str, lower: &str) -> Option<RemoteMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, 0, literal!("remote server")).find_map(|at| {
+        let p = at + "remote server".len();
+        let p = p + usize::from(bytes.get(p) == Some(&b':'));
+        let start = skip_space(bytes, p);
+        let mut end = run_end(bytes, start, is_label_byte);
+        if start == p || end == start {
+            return None;
+        }
+        let mut labels = 1;
+        while bytes.get(end) == Some(&b'.') {
+            let next = run_end(bytes, end + 1, is_label_byte);
+            if next == end + 1 {
+                break;
+            }
+            end = next;
+            labels += 1;
+        }
+        (labels >= 2).then_some(RemoteMatch {
+            host: Some(start..end),
+            ip: None,
+        })
+    })
+}
+
+/// The SMTP commands as replies name them (case-insensitively, except in brackets), with the
+/// command each stands for, in order of preference when two are named at the same place.
+const COMMAND_WORDS: [(&[&str], &str); 7] = [
+    (&["RCPT TO", "RCPT_TO", "RCPT"], "RCPT"),
+    (&["MAIL FROM", "MAIL_FROM", "MAIL"], "MAIL"),
+    (
+        &["end of DATA", "final DATA", "end of data", "DATA"],
+        "DATA",
+    ),
+    (&["EHLO"], "EHLO"),
+    (&["HELO"], "HELO"),
+    (&["STARTTLS"], "STARTTLS"),
+    // Exim: "SMTP error from remote mail server after initial connection:"
+    (&["initial connection"], "CONN"),
+];
+
+/// How a reply names the command it answered, in order of preference when two shapes name
+/// commands at the same place; each is found by its literal (see [`COMMAND_LITERALS`]).
+#[derive(Clone, Copy)]
+enum CommandShape {
+    /// Postfix: `in reply to RCPT TO command`.
+    InReplyTo,
+    /// `after RCPT TO`, from a word boundary to a word boundary.
+    After,
+    /// `did not like our RCPT TO`.
+    DidNotLikeOur,
+    /// `most progress was RCPT TO response`.
+    MostProgressWas,
+    /// `[RCPT TO]`, the words in their exact case.
+    Bracketed,
+    /// A transcript line `>>> RCPT TO:<...>`, maybe after blank space and lines.
+    Transcript,
+    /// `for RCPT TO response`, from a word boundary.
+    ForResponse,
+    /// Exim: `SMTP error from remote (mail )server after|for RCPT TO`, at the start or after
+    /// blank space (which the place starts at).
+    EximError,
+}
+
+/// The literal that starts each shape, in the order of [`CommandShape`]; qmail's `does not
+/// like recipient` / `does not like sender` come after every shape and command.
+const COMMAND_LITERALS: [&str; 9] = [
+    "in reply to ",
+    "after ",
+    "did not like our ",
+    "most progress was ",
+    "[",
+    ">>>",
+    "for ",
+    "smtp error from remote ",
+    "does not like ",
+];
+
+const COMMAND_SHAPES: [CommandShape; 8] = [
+    CommandShape::InReplyTo,
+    CommandShape::After,
+    CommandShape::DidNotLikeOur,
+    CommandShape::MostProgressWas,
+    CommandShape::Bracketed,
+    CommandShape::Transcript,
+    CommandShape::ForResponse,
+    CommandShape::EximError,
+];
+
+/// [`COMMAND_LITERALS`] found case-insensitively, overlapping (a shape's literal may hold
+/// another's, as `... server for RCPT` holds `for `).
+static COMMAND_FINDER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(COMMAND_LITERALS)
+        .expect("valid literals")
 });
 
-/// The command the earliest command pattern in `text` names.
+/// `\s` of an ASCII regex: space, tab, line feed, vertical tab, form feed, carriage return.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `\w` of an ASCII regex.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// True when `bytes[at..]` starts with `literal`, ignoring ASCII case.
+fn starts_with_ci(bytes: &[u8], at: usize, literal: &str) -> bool {
+    bytes
+        .get(at..at + literal.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(literal.as_bytes()))
+}
+
+/// Where a command named in `words` ends at `at`, for each way of naming it that fits.
+fn command_word_ends<'a>(
+    bytes: &'a [u8],
+    at: usize,
+    words: &'a [&'a str],
+    exact_case: bool,
+) -> impl Iterator<Item = usize> + 'a {
+    words.iter().filter_map(move |w| {
+        let fits = if exact_case {
+            bytes.get(at..at + w.len()) == Some(w.as_bytes())
+        } else {
+            starts_with_ci(bytes, at, w)
+        };
+        fits.then_some(at + w.len())
+    })
+}
+
+/// Where a reply in `shape` whose literal starts at `hit` begins, and the first command (index
+/// into [`COMMAND_WORDS`]) it names; `None` when the text there is not that shape.
+fn command_at(
+    bytes: &[u8],
+    shape: CommandShape,
+    hit: usize,
+    literal: &str,
+) -> Option<(usize, usize)> {
+    let after_literal = hit + literal.len();
+    let boundary_before = hit == 0 || !is_word(bytes[hit - 1]);
+    let (start, words_at) = match shape {
+        CommandShape::After | CommandShape::ForResponse if !boundary_before => return None,
+        CommandShape::Transcript => {
+            let blank = bytes[..hit]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_space(b))
+                .count();
+            let run = hit - blank;
+            let line_start = if run == 0 {
+                0
+            } else {
+                run + bytes[run..hit].iter().position(|&b| b == b'\n')? + 1
+            };
+            let blank_after = bytes[after_literal..]
+                .iter()
+                .take_while(|&&b| is_space(b))
+                .count();
+            (line_start, after_literal + blank_after)
+        }
+        CommandShape::EximError => {
+            let start = match hit {
+                0 => 0,
+                _ if is_space(bytes[hit - 1]) => hit - 1,
+                _ => return None,
+            };
+            let server = ["mail server ", "server "]
+                .iter()
+                .find(|s| starts_with_ci(bytes, after_literal, s))?;
+            let at = after_literal + server.len();
+            let verb = ["after ", "for "]
+                .iter()
+                .find(|v| starts_with_ci(bytes, at, v))?;
+            (start, at + verb.len())
+        }
+        _ => (hit, after_literal),
+    };
+    let exact_case = matches!(shape, CommandShape::Bracketed);
+    let index = COMMAND_WORDS.iter().position(|(words, _)| {
+        command_word_ends(bytes, words_at, words, exact_case).any(|end| match shape {
+            CommandShape::After => bytes.get(end).is_none_or(|&b| !is_word(b)),
+            CommandShape::MostProgressWas | CommandShape::ForResponse => {
+                starts_with_ci(bytes, end, " response")
+            }
+            CommandShape::Bracketed => bytes.get(end) == Some(&b']'),
+            _ => true,
+        })
+    })?;
+    Some((start, index))
+}
+
+/// The command the earliest command-naming shape in `text` names; at one place, the command
+/// listed first in [`COMMAND_WORDS`] and then the shape listed first win, and qmail's
+/// `does not like` comes last.
 fn command_in(text: &str) -> Option<&'static str> {
-    let mut best: Option<(usize, &Regex, &[&'static str])> = None;
-    for (regex, names) in COMMANDS.iter() {
-        if let Some(m) = regex.find(text)
-            && best.is_none_or(|(at, _, _)| m.start() < at)
+    let bytes = text.as_bytes();
+    let qmail_rank = COMMAND_WORDS.len() * COMMAND_SHAPES.len();
+    let mut best: Option<(usize, usize, &'static str)> = None;
+    for hit in COMMAND_FINDER.find_overlapping_iter(text) {
+        let id = hit.pattern().as_usize();
+        let literal = COMMAND_LITERALS[id];
+        let found = match COMMAND_SHAPES.get(id) {
+            Some(&shape) => command_at(bytes, shape, hit.start(), literal).map(|(start, word)| {
+                let rank = word * COMMAND_SHAPES.len() + id;
+                (start, rank, COMMAND_WORDS[word].1)
+            }),
+            None => {
+                let end = hit.end();
+                if starts_with_ci(bytes, end, "recipient") {
+                    Some((hit.start(), qmail_rank, "RCPT"))
+                } else if starts_with_ci(bytes, end, "sender") {
+                    Some((hit.start(), qmail_rank + 1, "MAIL"))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(f) = found
+            && best.is_none_or(|b| (f.0, f.1) < (b.0, b.1))
         {
-            best = Some((m.start(), regex, names));
+            best = Some(f);
         }
     }
-    let (at, regex, names) = best?;
-    // Only the match found is examined for which pattern it was.
-    let caps = regex.captures_at(text, at)?;
-    (1..caps.len())
-        .find(|&i| caps.get(i).is_some())
-        .and_then(|i| names.get(i - 1).copied())
+    best.map(|(_, _, name)| name)
 }
 
 /// Reads status, reply code, remote server and command from a reply's text.
@@ -370,19 +650,17 @@ pub(crate) fn read_reply(text: &str) -> Reply {
         reply_code: reply_code(text),
         ..Reply::default()
     };
-    let lower = ascii_lower(text);
-    for (pattern, host, ip, needles) in REMOTE_PATTERNS.iter() {
-        if !may_match(lower.as_deref(), needles) {
-            continue;
-        }
-        let Some(caps) = pattern.captures(text) else {
+    let lower = text.to_ascii_lowercase();
+    for scan in REMOTE_SCANNERS {
+        let Some(found) = scan(text, &lower) else {
             continue;
         };
-        let found_host = host.and_then(|i| caps.get(i)).map(|m| m.as_str());
-        let found_ip = ip
-            .and_then(|i| caps.get(i))
-            .and_then(|m| m.as_str().parse::<IpAddr>().ok());
-        if ip.is_some() && found_ip.is_none() {
+        let found_host = found.host.map(|r| &text[r]);
+        let found_ip = found
+            .ip
+            .as_ref()
+            .and_then(|r| text[r.clone()].parse::<IpAddr>().ok());
+        if found.ip.is_some() && found_ip.is_none() {
             continue;
         }
         if let Some(h) = found_host {
@@ -443,138 +721,606 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     s.parse().ok()
 }
 
-/// Where a receiver names the sender's domain and/or IP: `(pattern, domain group, ip group)`.
-static SENDER_PATTERNS: LazyLock<Vec<GroupPattern>> = LazyLock::new(|| {
-    vec![
-        // Gmail: "SPF [example.com] with ip : [203.0.113.5] = failed"
-        (
-            re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]"),
-            Some(1),
-            Some(2),
-            &["spf"],
-        ),
-        // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
-        (
-            re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]"),
-            Some(1),
-            Some(2),
-            &["spf"],
-        ),
-        // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
-        (
+/// A match of a sender pattern: where it ends (the next search starts there) and the spans of
+/// the domain and the IP address it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SenderMatch {
+    end: usize,
+    domain: Option<Range<usize>>,
+    ip: Option<Range<usize>>,
+}
+
+/// A scanner reading a sender pattern by hand: the leftmost match at or after `from` in
+/// `text`, given `lower`, the text ASCII-lower-cased.
+type SenderScanner = fn(text: &str, lower: &str, from: usize) -> Option<SenderMatch>;
+
+/// A place where a receiver names the sender's domain and/or IP: the pattern, its domain and
+/// IP groups, whether the lower-cased text holds a literal it cannot match without, whether it is a Unicode
+/// pattern (see [`needs_unicode_regex`]) and the scanner that reads it without the regex.
+struct SenderPattern {
+    regex: LazyLock<Regex>,
+    domain: Option<usize>,
+    ip: Option<usize>,
+    needed: fn(&str) -> bool,
+    unicode: bool,
+    scanner: Option<SenderScanner>,
+}
+
+/// Where a receiver names the sender's domain and/or IP, in order. Each regex is compiled only
+/// when its scanner cannot answer: a rare pattern without a scanner whose literals are in the
+/// text, or a Unicode pattern on a text with a letter that folds to an ASCII one.
+static SENDER_PATTERNS: [SenderPattern; 14] = [
+    // Gmail: "SPF [example.com] with ip : [203.0.113.5] = failed"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]")),
+        domain: Some(1),
+        ip: Some(2),
+        needed: |lower| has(lower, literal!("spf")),
+        unicode: true,
+        scanner: Some(spf_with_ip),
+    },
+    // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
+    SenderPattern {
+        regex: LazyLock::new(|| {
+            re(r"(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]")
+        }),
+        domain: Some(1),
+        ip: Some(2),
+        needed: |lower| {
+            has(lower, literal!("spf for [")) || has(lower, literal!("spf check for ["))
+        },
+        unicode: true,
+        scanner: None,
+    },
+    // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)\[?([0-9a-f:.]{3,})\]? is not allowed to send (?:mail )?from <?([^>\s]+?)>?[\s.,]",
-            ),
-            Some(2),
-            Some(1),
-            &["is not allowed to send "],
-        ),
-        // "The domain example.com does not designate 203.0.113.5 as permitted sender"
-        (
+            )
+        }),
+        domain: Some(2),
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("is not allowed to send ")),
+        unicode: true,
+        scanner: None,
+    },
+    // "The domain example.com does not designate 203.0.113.5 as permitted sender"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?",
-            ),
-            Some(1),
-            Some(2),
-            &["does not designate"],
-        ),
-        // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
-        (
-            re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>"),
-            Some(1),
-            None,
-            &["send"],
-        ),
-        // "MAIL FROM domain [example.com]"
-        (
-            re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]"),
-            Some(1),
-            None,
-            &["mail from domain ["],
-        ),
-        // "sender domain example.com ... SPF", "SPF check for example.com failed"
-        (
-            re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?"),
-            Some(1),
-            None,
-            &["spf "],
-        ),
-        // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
-        (
-            re(r"(?i)client host \[([^\]\s]+)\]"),
-            None,
-            Some(1),
-            &["client host ["],
-        ),
-        // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
-        (
-            re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?"),
-            None,
-            Some(1),
-            &["sending ip"],
-        ),
-        // Outlook: "messages from [203.0.113.5] weren't sent"
-        (
-            re(r"(?i)messages from \[([^\]\s]+)\]"),
-            None,
-            Some(1),
-            &["messages from ["],
-        ),
-        // "your IP 203.0.113.5", "Your IP address [..] is listed"
-        (
+            )
+        }),
+        domain: Some(1),
+        ip: Some(2),
+        needed: |lower| has(lower, literal!("does not designate")),
+        unicode: true,
+        scanner: Some(domain_does_not_designate),
+    },
+    // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>")),
+        domain: Some(1),
+        ip: None,
+        needed: |lower| has(lower, literal!("send")),
+        unicode: true,
+        scanner: Some(send_from),
+    },
+    // "MAIL FROM domain [example.com]"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)MAIL FROM domain \[([^\]\s]+)\]")),
+        domain: Some(1),
+        ip: None,
+        needed: |lower| has(lower, literal!("mail from domain [")),
+        unicode: true,
+        scanner: Some(|text, lower, from| {
+            bracketed_after(text, lower, from, literal!("mail from domain [")).map(|(end, span)| {
+                SenderMatch {
+                    end,
+                    domain: Some(span),
+                    ip: None,
+                }
+            })
+        }),
+    },
+    // "sender domain example.com ... SPF", "SPF check for example.com failed"
+    SenderPattern {
+        regex: LazyLock::new(|| {
+            re(r"(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?")
+        }),
+        domain: Some(1),
+        ip: None,
+        needed: |lower| has(lower, literal!("spf ")),
+        unicode: false,
+        scanner: Some(spf_for_domain),
+    },
+    // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)client host \[([^\]\s]+)\]")),
+        domain: None,
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("client host [")),
+        unicode: true,
+        scanner: Some(|text, lower, from| {
+            bracketed_after(text, lower, from, literal!("client host [")).map(|(end, span)| {
+                SenderMatch {
+                    end,
+                    domain: None,
+                    ip: Some(span),
+                }
+            })
+        }),
+    },
+    // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
+    SenderPattern {
+        regex: LazyLock::new(|| {
+            re(r"(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?")
+        }),
+        domain: None,
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("sending ip")),
+        unicode: false,
+        scanner: Some(sending_ip),
+    },
+    // Outlook: "messages from [203.0.113.5] weren't sent"
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)messages from \[([^\]\s]+)\]")),
+        domain: None,
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("messages from [")),
+        unicode: true,
+        scanner: Some(|text, lower, from| {
+            bracketed_after(text, lower, from, literal!("messages from [")).map(|(end, span)| {
+                SenderMatch {
+                    end,
+                    domain: None,
+                    ip: Some(span),
+                }
+            })
+        }),
+    },
+    // "your IP 203.0.113.5", "Your IP address [..] is listed"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)your (?:ip|ip address|address|server)\s*(?:\(|:)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
-            ),
-            None,
-            Some(1),
-            &["your "],
-        ),
-        // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
-        (
+            )
+        }),
+        domain: None,
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("your ")),
+        unicode: false,
+        scanner: Some(your_ip),
+    },
+    // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)\bip(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?\s+(?:is|was|has been)\s+(?:listed|blocked|black|block|not)",
-            ),
-            None,
-            Some(1),
-            &["ip"],
-        ),
-        (
-            re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b"),
-            None,
-            Some(1),
-            &["your ip"],
-        ),
-        // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
-        (
+            )
+        }),
+        domain: None,
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("ip")),
+        unicode: false,
+        scanner: Some(ip_is_listed),
+    },
+    SenderPattern {
+        regex: LazyLock::new(|| re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b")),
+        domain: None,
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("your ip")),
+        unicode: true,
+        scanner: None,
+    },
+    // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
+    SenderPattern {
+        regex: LazyLock::new(|| {
             re(
                 r"(?i)(?:connecting|client|sender|source)\s+ip(?: address)?\s*(?:is|:|=)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?",
-            ),
-            None,
-            Some(1),
-            &["ip"],
-        ),
-    ]
-});
+            )
+        }),
+        domain: None,
+        ip: Some(1),
+        needed: |lower| has(lower, literal!("ip")),
+        unicode: false,
+        scanner: Some(named_source_ip),
+    },
+];
 
-/// The sender's domain and the sending IP as the receiver's text names them, each when found.
+/// True when a Unicode pattern must be searched by its regex: case-insensitively, `ſ` matches
+/// `s` and the Kelvin sign `k`, which the scanners (ASCII case-insensitive) do not know.
+fn needs_unicode_regex(text: &str) -> bool {
+    !text.is_ascii() && text.contains(['\u{17f}', '\u{212a}'])
+}
+
+/// The places of `literal` in `lower` at or after `from`, overlapping.
+fn occurrences<'a>(
+    lower: &'a str,
+    from: usize,
+    literal: &'static memchr::memmem::Finder<'static>,
+) -> impl Iterator<Item = usize> + 'a {
+    let mut at = from;
+    std::iter::from_fn(move || {
+        let found = at + literal.find(lower.as_bytes().get(at..)?)?;
+        at = found + 1;
+        Some(found)
+    })
+}
+
+/// True when `lower` holds `literal`.
+fn has(lower: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
+    literal.find(lower.as_bytes()).is_some()
+}
+
+/// The end of `\s*` (Unicode white space) from `at`.
+fn skip_unicode_space(text: &str, at: usize) -> usize {
+    text[at..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(text.len(), |n| at + n)
+}
+
+/// The end of `\s*` (ASCII white space) from `at`.
+fn skip_space(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|&&b| is_space(b))
+        .count()
+}
+
+/// A Unicode `[^C\s]+` from `at` followed by `close`: the run, when it is not empty.
+fn run_until(text: &str, at: usize, close: u8) -> Option<Range<usize>> {
+    let end = text[at..]
+        .find(|c: char| c == char::from(close) || c.is_whitespace())
+        .map_or(text.len(), |n| at + n);
+    (end > at && text.as_bytes().get(end) == Some(&close)).then_some(at..end)
+}
+
+/// `LITERAL\[([^\]\s]+)\]` (Unicode), `literal` ending in `[`: the match's end and the span
+/// in the brackets.
+fn bracketed_after(
+    text: &str,
+    lower: &str,
+    from: usize,
+    literal: &'static memchr::memmem::Finder<'static>,
+) -> Option<(usize, Range<usize>)> {
+    occurrences(lower, from, literal).find_map(|at| {
+        let span = run_until(text, at + literal.needle().len(), b']')?;
+        Some((span.end + 1, span))
+    })
+}
+
+/// A byte of `[0-9a-f:.]` (case-insensitive).
+fn is_ip_byte(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b':' || b == b'.'
+}
+
+/// The end of the run of `[0-9a-f:.]` from `at`.
+fn ip_run_end(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|&&b| is_ip_byte(b))
+        .count()
+}
+
+/// `([0-9a-f:.]{3,}[0-9a-f])\]?` from `at` with nothing required after: the capture (up to the
+/// last hex digit of the run that leaves three bytes before it) and the match's end.
+fn ip_with_hex_end(bytes: &[u8], at: usize) -> Option<(Range<usize>, usize)> {
+    let run_end = ip_run_end(bytes, at);
+    let last = (at + 3..run_end)
+        .rev()
+        .find(|&k| bytes[k].is_ascii_hexdigit())?;
+    let end = last + 1;
+    Some((at..end, end + usize::from(bytes.get(end) == Some(&b']'))))
+}
+
+/// `\s*(?:INTRO|...)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?` from `at` (ASCII): each introducer
+/// present is tried in order, then none.
+fn introduced_ip(bytes: &[u8], at: usize, intros: &[&str]) -> Option<(Range<usize>, usize)> {
+    let at = skip_space(bytes, at);
+    let tried = intros
+        .iter()
+        .filter(|i| starts_with_ci(bytes, at, i))
+        .map(|i| at + i.len())
+        .chain([at]);
+    for p in tried {
+        let p = skip_space(bytes, p);
+        let p = p + usize::from(bytes.get(p) == Some(&b'['));
+        if let Some(found) = ip_with_hex_end(bytes, p) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// `(?: address)?` after `at`: the places to go on from, with the words first.
+fn maybe_address(bytes: &[u8], at: usize) -> impl Iterator<Item = usize> {
+    let with = starts_with_ci(bytes, at, " address").then_some(at + " address".len());
+    with.into_iter().chain([at])
+}
+
+/// `(?i)SPF\s*\[([^\]\s]+)\]\s*with ip\s*:?\s*\[([^\]\s]+)\]`.
+fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("spf")).find_map(|at| {
+        let p = skip_unicode_space(text, at + 3);
+        if bytes.get(p) != Some(&b'[') {
+            return None;
+        }
+        let domain = run_until(text, p + 1, b']')?;
+        let p = skip_unicode_space(text, domain.end + 1);
+        if !starts_with_ci(bytes, p, "with ip") {
+            return None;
+        }
+        let p = skip_unicode_space(text, p + "with ip".len());
+        let p = skip_unicode_space(text, p + usize::from(bytes.get(p) == Some(&b':')));
+        if bytes.get(p) != Some(&b'[') {
+            return None;
+        }
+        let ip = run_until(text, p + 1, b']')?;
+        Some(SenderMatch {
+            end: ip.end + 1,
+            domain: Some(domain),
+            ip: Some(ip),
+        })
+    })
+}
+
+/// `(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?`.
+/// The lazy domain can only end where the run of its characters does (a space or `>` must
+/// follow it); the optional words are tried longest first.
+fn domain_does_not_designate(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("domain ")).find_map(|at| {
+        let p = at + "domain ".len();
+        let mut tried = Vec::with_capacity(3);
+        if starts_with_ci(bytes, p, "of ") {
+            if starts_with_ci(bytes, p + 3, "sender ") {
+                tried.push(p + "of sender ".len());
+            }
+            tried.push(p + 3);
+        }
+        tried.push(p);
+        tried.into_iter().find_map(|p| {
+            let start = p + usize::from(bytes.get(p) == Some(&b'<'));
+            let end = text[start..]
+                .find(|c: char| c == '<' || c == '>' || c.is_whitespace())
+                .map_or(text.len(), |n| start + n);
+            if end == start {
+                return None;
+            }
+            let q = end + usize::from(bytes.get(end) == Some(&b'>'));
+            if !starts_with_ci(bytes, q, " does not designate ") {
+                return None;
+            }
+            let q = q + " does not designate ".len();
+            let q = q + usize::from(bytes.get(q) == Some(&b'['));
+            let ip_end = ip_run_end(bytes, q);
+            if ip_end - q < 3 {
+                return None;
+            }
+            Some(SenderMatch {
+                end: ip_end + usize::from(bytes.get(ip_end) == Some(&b']')),
+                domain: Some(start..end),
+                ip: Some(q..ip_end),
+            })
+        })
+    })
+}
+
+/// `(?i)send(?:ing)? (?:mail )?from <([^>\s]+)>`.
+fn send_from(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("send")).find_map(|at| {
+        let mut p = at + 4;
+        if starts_with_ci(bytes, p, "ing") {
+            p += 3;
+        }
+        if bytes.get(p) != Some(&b' ') {
+            return None;
+        }
+        p += 1;
+        if starts_with_ci(bytes, p, "mail ") {
+            p += 5;
+        }
+        if !starts_with_ci(bytes, p, "from <") {
+            return None;
+        }
+        let domain = run_until(text, p + "from <".len(), b'>')?;
+        Some(SenderMatch {
+            end: domain.end + 1,
+            domain: Some(domain),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)\bspf (?:check )?(?:for|of) (?:domain )?<?([a-z0-9.-]+\.[a-z]{2,})>?` (ASCII): the
+/// domain runs to the last dot of its run that two letters follow, then over those letters.
+fn spf_for_domain(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("spf ")).find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        let mut p = at + 4;
+        if starts_with_ci(bytes, p, "check ") {
+            p += 6;
+        }
+        p += ["for ", "of "]
+            .iter()
+            .find(|w| starts_with_ci(bytes, p, w))?
+            .len();
+        if starts_with_ci(bytes, p, "domain ") {
+            p += 7;
+        }
+        let start = p + usize::from(bytes.get(p) == Some(&b'<'));
+        let is_domain_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+        let run_end = start
+            + bytes[start..]
+                .iter()
+                .take_while(|&&b| is_domain_byte(b))
+                .count();
+        let letters = |k: usize| {
+            bytes[k..run_end]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count()
+        };
+        let dot = (start + 1..run_end)
+            .rev()
+            .find(|&d| bytes[d] == b'.' && letters(d + 1) >= 2)?;
+        let end = dot + 1 + letters(dot + 1);
+        Some(SenderMatch {
+            end: end + usize::from(bytes.get(end) == Some(&b'>')),
+            domain: Some(start..end),
+            ip: None,
+        })
+    })
+}
+
+/// `(?i)sending IP(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?` (ASCII).
+fn sending_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("sending ip")).find_map(|at| {
+        maybe_address(bytes, at + "sending ip".len())
+            .find_map(|p| introduced_ip(bytes, p, &[":"]))
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// `(?i)your (?:ip|ip address|address|server)\s*(?:\(|:)?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?`
+/// (ASCII).
+fn your_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("your ")).find_map(|at| {
+        let p = at + "your ".len();
+        ["ip", "ip address", "address", "server"]
+            .iter()
+            .filter(|w| starts_with_ci(bytes, p, w))
+            .find_map(|w| introduced_ip(bytes, p + w.len(), &["(", ":"]))
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// `(?i)\bip(?: address)?\s*:?\s*\[?([0-9a-f:.]{3,}[0-9a-f])\]?\s+(?:is|was|has been)\s+
+/// (?:listed|blocked|black|block|not)` (ASCII). With words after it, the address is its whole
+/// run.
+fn ip_is_listed(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    let rest = |p: usize| -> Option<(Range<usize>, usize)> {
+        let start = p + usize::from(bytes.get(p) == Some(&b'['));
+        let end = ip_run_end(bytes, start);
+        if end - start < 4 || !bytes[end - 1].is_ascii_hexdigit() {
+            return None;
+        }
+        let q = end + usize::from(bytes.get(end) == Some(&b']'));
+        let spaced = |q: usize| (skip_space(bytes, q) > q).then(|| skip_space(bytes, q));
+        let q = spaced(q)?;
+        let verb = ["is", "was", "has been"]
+            .iter()
+            .find(|w| starts_with_ci(bytes, q, w))?;
+        let q = spaced(q + verb.len())?;
+        let state = ["listed", "blocked", "black", "block", "not"]
+            .iter()
+            .find(|w| starts_with_ci(bytes, q, w))?;
+        Some((start..end, q + state.len()))
+    };
+    occurrences(lower, from, literal!("ip")).find_map(|at| {
+        if at > 0 && is_word(bytes[at - 1]) {
+            return None;
+        }
+        maybe_address(bytes, at + 2)
+            .find_map(|p| {
+                let p = skip_space(bytes, p);
+                let with_colon = (bytes.get(p) == Some(&b':')).then(|| skip_space(bytes, p + 1));
+                with_colon.into_iter().chain([p]).find_map(rest)
+            })
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// `(?i)(?:connecting|client|sender|source)\s+ip(?: address)?\s*(?:is|:|=)?\s*\[?([0-9a-f:.]{3,}
+/// [0-9a-f])\]?` (ASCII), found by its `ip`: blank space and one of the words precede it (no
+/// two of the words end alike), so the match found first by its `ip` is the leftmost.
+fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("ip")).find_map(|at| {
+        let blank = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| is_space(b))
+            .count();
+        let word_end = at - blank;
+        let word = ["connecting", "client", "sender", "source"]
+            .iter()
+            .find(|w| lower.as_bytes()[..word_end].ends_with(w.as_bytes()))?;
+        if blank == 0 || word_end - word.len() < from {
+            return None;
+        }
+        maybe_address(bytes, at + 2)
+            .find_map(|p| introduced_ip(bytes, p, &["is", ":", "="]))
+            .map(|(ip, end)| SenderMatch {
+                end,
+                domain: None,
+                ip: Some(ip),
+            })
+    })
+}
+
+/// The sender's domain and the sending IP as the receiver's text names them, each when found:
+/// each pattern's first five matches, in order, until both are found.
 pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    let lower = ascii_lower(text);
-    for (pattern, d, i, needles) in SENDER_PATTERNS.iter() {
-        if !may_match(lower.as_deref(), needles) {
+    let lower = text.to_ascii_lowercase();
+    let folds = needs_unicode_regex(text);
+    for pattern in &SENDER_PATTERNS {
+        let by_regex = folds && pattern.unicode;
+        if !by_regex && pattern.scanner.is_none() && !(pattern.needed)(&lower) {
             continue;
         }
-        for caps in pattern.captures_iter(text).take(5) {
+        let mut take = |d: Option<&str>, i: Option<&str>| {
             if domain.is_none()
-                && let Some(m) = d.and_then(|g| caps.get(g))
+                && let Some(d) = d
             {
-                domain = clean_domain(m.as_str());
+                domain = clean_domain(d);
             }
             if ip.is_none()
-                && let Some(m) = i.and_then(|g| caps.get(g))
+                && let Some(i) = i
             {
-                ip = parse_ip(m.as_str()).filter(is_usable_ip);
+                ip = parse_ip(i).filter(is_usable_ip);
+            }
+        };
+        match pattern.scanner {
+            Some(scan) if !by_regex => {
+                let mut from = 0;
+                for _ in 0..5 {
+                    let Some(m) = scan(text, &lower, from) else {
+                        break;
+                    };
+                    take(m.domain.map(|r| &text[r]), m.ip.map(|r| &text[r]));
+                    from = m.end;
+                }
+            }
+            _ => {
+                for caps in pattern.regex.captures_iter(text).take(5) {
+                    let group = |g: Option<usize>| g.and_then(|g| caps.get(g)).map(|m| m.as_str());
+                    take(group(pattern.domain), group(pattern.ip));
+                }
             }
         }
         if domain.is_some() && ip.is_some() {
@@ -601,27 +1347,90 @@ pub(crate) fn clean_domain(s: &str) -> Option<String> {
     ok.then_some(s)
 }
 
-/// Where a receiver names the HELO/EHLO name it was given.
-/// Each needs "helo" or "ehlo" (see [`may_match`]).
-static HELO_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected"),
-        re(r"(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])"),
-        re(
-            r"(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])",
-        ),
-    ]
-});
+/// `([a-z0-9][a-z0-9.-]*[a-z0-9])` at `at` with nothing required after: up to the last letter
+/// or digit of the run of name bytes, two bytes at least.
+fn helo_name(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    if !bytes.get(at).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let end = run_end(bytes, at, is_name_byte);
+    let last = (at + 1..end)
+        .rev()
+        .find(|&k| bytes[k].is_ascii_alphanumeric())?;
+    Some(at..last + 1)
+}
+
+/// The places of `helo` and `ehlo` in `lower` at a word boundary, in order.
+fn helo_words(lower: &str) -> Vec<usize> {
+    let bytes = lower.as_bytes();
+    let mut at: Vec<usize> = occurrences(lower, 0, literal!("helo"))
+        .chain(occurrences(lower, 0, literal!("ehlo")))
+        .filter(|&at| at == 0 || !is_word(bytes[at - 1]))
+        .collect();
+    at.sort_unstable();
+    at
+}
+
+/// Reads a HELO name from a text's bytes, given the text lower-cased and its places of
+/// `helo`/`ehlo` (see [`helo_words`]): the span of the name in the leftmost match.
+type HeloScanner = fn(&[u8], &str, &[usize]) -> Option<Range<usize>>;
+
+/// Where a receiver names the HELO/EHLO name it was given, in order (ASCII patterns; see the
+/// tests for them).
+const HELO_SCANNERS: [HeloScanner; 3] = [
+    // `(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected`
+    |bytes, lower, _| {
+        if !has(lower, literal!("helo command rejected")) {
+            return None;
+        }
+        occurrences(lower, 0, literal!("<")).find_map(|at| {
+            let start = at + 1;
+            let end = run_end(bytes, start, is_name_byte);
+            if end == start
+                || !bytes[start].is_ascii_alphanumeric()
+                || bytes.get(end) != Some(&b'>')
+            {
+                return None;
+            }
+            let q = end + 1;
+            let q = skip_space(bytes, q + usize::from(bytes.get(q) == Some(&b':')));
+            starts_with_ci(bytes, q, "helo command rejected").then_some(start..end)
+        })
+    },
+    // `(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])`
+    |bytes, _, words| {
+        words.iter().find_map(|&at| {
+            let p = skip_space(bytes, at + 4);
+            if bytes.get(p) != Some(&b'=') {
+                return None;
+            }
+            let p = skip_space(bytes, p + 1);
+            helo_name(bytes, p + usize::from(bytes.get(p) == Some(&b'<')))
+        })
+    },
+    // `(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])`
+    |bytes, _, words| {
+        words.iter().find_map(|&at| {
+            [" name", " hostname", " host"]
+                .iter()
+                .filter(|w| starts_with_ci(bytes, at + 4, w))
+                .find_map(|w| {
+                    let p = skip_space(bytes, at + 4 + w.len());
+                    let p = skip_space(bytes, p + usize::from(bytes.get(p) == Some(&b':')));
+                    let p = p + usize::from(matches!(bytes.get(p), Some(b'[' | b'<' | b'(')));
+                    helo_name(bytes, p)
+                })
+        })
+    },
+];
 
 /// The HELO name a receiver's text names, when it names one.
 pub(crate) fn helo_in_text(text: &str) -> Option<String> {
-    if !may_match(ascii_lower(text).as_deref(), &["helo", "ehlo"]) {
-        return None;
-    }
-    HELO_PATTERNS.iter().find_map(|p| {
-        p.captures(text)
-            .and_then(|c| c.get(1))
-            .map(|m| m.as_str().to_ascii_lowercase())
+    let lower = text.to_ascii_lowercase();
+    let words = helo_words(&lower);
+    HELO_SCANNERS.iter().find_map(|scan| {
+        scan(text.as_bytes(), &lower, &words)
+            .map(|r| text[r].to_ascii_lowercase())
             .filter(|h| h.contains('.') || h.len() > 2)
     })
 }
@@ -648,10 +1457,84 @@ mod tests {
         }
     }
 
+    /// Every text of the corpus a reply is read from or could be: each email whole, each of its
+    /// lines and paragraphs, and each paragraph unfolded as the readers unfold it.
+    pub(super) fn corpus_texts() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
+        let mut texts = Vec::new();
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .expect("the corpus")
+            .map(|e| e.expect("an entry").path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let bytes = std::fs::read(path).expect("an email");
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            texts.extend(text.lines().map(str::to_string));
+            for paragraph in text.split("\n\n") {
+                texts.push(paragraph.to_string());
+                texts.push(super::clean_diagnostic(paragraph));
+            }
+            texts.push(text);
+        }
+        assert!(texts.len() > 50_000, "{} texts", texts.len());
+        texts
+    }
+
+    /// The command patterns as regexes, one per shape and command: `(pattern, command)`.
+    fn command_patterns() -> Vec<(String, &'static str)> {
+        let cmds: &[(&str, &str)] = &[
+            (r"(?:RCPT TO|RCPT_TO|RCPT)", "RCPT"),
+            (r"(?:MAIL FROM|MAIL_FROM|MAIL)", "MAIL"),
+            (r"(?:end of DATA|final DATA|end of data|DATA)", "DATA"),
+            (r"EHLO", "EHLO"),
+            (r"HELO", "HELO"),
+            (r"STARTTLS", "STARTTLS"),
+            (r"initial connection", "CONN"),
+        ];
+        let mut out = Vec::new();
+        for (words, name) in cmds {
+            for shape in [
+                r"(?i:in reply to {w})",
+                r"(?i:\bafter {w}\b)",
+                r"(?i:did not like our {w})",
+                r"(?i:most progress was {w} response)",
+                r"\[{w}\]",
+                r"(?im:^\s*>>>\s*{w})",
+                r"(?i:\bfor {w} response)",
+                r"(?i:(?:^|\s)smtp error from remote (?:mail )?server (?:after|for) {w})",
+            ] {
+                out.push((shape.replace("{w}", words), *name));
+            }
+        }
+        out.push((r"(?i:does not like recipient)".to_string(), "RCPT"));
+        out.push((r"(?i:does not like sender)".to_string(), "MAIL"));
+        out
+    }
+
+    /// The command patterns as one alternation, one group each: its leftmost-first match is
+    /// the earliest place any pattern matches and, there, the first listed.
+    fn command_by_one_regex(regex: &regex::Regex, text: &str) -> Option<&'static str> {
+        let caps = regex.captures(text)?;
+        let names: Vec<_> = command_patterns().into_iter().map(|(_, n)| n).collect();
+        (1..caps.len())
+            .find(|&i| caps.get(i).is_some())
+            .map(|i| names[i - 1])
+    }
+
+    fn command_alternation() -> regex::Regex {
+        let alternation = command_patterns()
+            .iter()
+            .map(|(p, _)| format!("({p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        super::re(&alternation)
+    }
+
     #[test]
     fn one_command_search_is_the_earliest_pattern_then_the_first_listed() {
-        // The old reading: every pattern searched on its own, the earliest start wins, ties
-        // go to the pattern listed first.
+        // Every pattern searched on its own, the earliest start wins, ties go to the pattern
+        // listed first.
         let texts = [
             "host mx said: 550 5.1.1 unknown (in reply to RCPT TO command)",
             "SMTP error from remote mail server after MAIL FROM:<a@b> SIZE=1: 550 after RCPT TO",
@@ -664,18 +1547,254 @@ mod tests {
             "送信できません after RCPT TO: 550 ユーザーが見つかりません",
             "éafter RCPT TO, then in reply to DATA",
             "for HELO response [STARTTLS]",
+            "[rcpt to] [RCPT TO]",
+            "[RCPT TOO] [DATA]",
+            "after RCPT TOx and after RCPT_TO_ then after mail fromage",
+            "xafter DATA; _after HELO; -after EHLO",
+            "text\n \n\t >>>  rcpt to:<a@b>",
+            "text  >>> DATA\n>>>> MAIL\n>>>HELO",
+            "\n>>> end of data",
+            "  >>> starttls",
+            "smtp error from remote server for mail",
+            "xsmtp error from remote mail server after data; \tSMTP ERROR FROM REMOTE SERVER AFTER EHLO",
+            "SMTP error from remote mail server for for RCPT TO response",
+            "does not like sender. does not like recipient",
+            "most progress was final data response",
+            "for initial connection response, in reply to initial connection",
+            "did not like our MAIL_FROM",
+            "after DATA\u{17f}",
+            "after\u{b}DATA",
+            "\u{b}>>> DATA",
+            "x\u{b}smtp error from remote server after HELO",
         ];
+        let one_regex = command_alternation();
+        let mut named = 0;
         for text in texts {
             let mut best: Option<(usize, &str)> = None;
-            for (p, name) in super::command_patterns() {
+            for (p, name) in command_patterns() {
                 if let Some(m) = super::re(&p).find(text)
                     && best.is_none_or(|(pos, _)| m.start() < pos)
                 {
                     best = Some((m.start(), name));
                 }
             }
-            assert_eq!(super::command_in(text), best.map(|(_, n)| n), "{text}");
+            let expected = best.map(|(_, n)| n);
+            assert_eq!(command_by_one_regex(&one_regex, text), expected, "{text}");
+            assert_eq!(super::command_in(text), expected, "{text}");
+            named += usize::from(expected.is_some());
         }
+        assert!(named > 20, "{named} texts name a command");
+    }
+
+    #[test]
+    fn command_table_agrees_with_the_patterns_on_the_corpus() {
+        let one_regex = command_alternation();
+        let mut named = 0;
+        for text in corpus_texts() {
+            let expected = command_by_one_regex(&one_regex, &text);
+            assert_eq!(super::command_in(&text), expected, "{text}");
+            named += usize::from(expected.is_some());
+        }
+        assert!(named > 500, "{named} texts name a command");
+    }
+
+    /// `seed` and its near variants: cut at each character, each character dropped, replaced by
+    /// or preceded by each of a few characters that patterns care about.
+    pub(super) fn variants(seed: &str) -> Vec<String> {
+        const SWAPS: [&str; 22] = [
+            " ", "[", "]", "<", ">", ".", ":", "a", "Z", "1", "\n", "é", "\u{3000}", "\u{17f}",
+            "-", "(", "_", "f", "=", "\u{b}", "\u{a0}", "\u{212a}",
+        ];
+        let mut out = vec![seed.to_string()];
+        for (i, c) in seed.char_indices() {
+            let (head, tail) = (&seed[..i], &seed[i + c.len_utf8()..]);
+            out.push(head.to_string());
+            out.push(format!("{head}{tail}"));
+            for swap in SWAPS {
+                out.push(format!("{head}{swap}{tail}"));
+                out.push(format!("{head}{swap}{c}{tail}"));
+            }
+        }
+        out
+    }
+
+    /// Texts that name a sender, for [`variants`].
+    const SENDER_SEEDS: [&str; 16] = [
+        "SPF [example.com] with ip : [203.0.113.5] = failed",
+        "x SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best",
+        "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
+        "[203.0.113.5] is not allowed to send mail from exa.com, then",
+        "The domain of sender <ex.com> does not designate [2001:db8::5] as permitted",
+        "domain of sender does not designate 1.2.3.4 and domain ex.org does not designate ab:c",
+        "sending mail from <a@example.com> and send from <b.org>",
+        "MAIL FROM domain [example.com] and mail from domain [x y]",
+        "_spf for example.com, SPF check of domain <ex.co.uk>; spf of a.b.cd-ef.1",
+        "client host [203.0.113.5] blocked; Client host [ 1.2.3.4]",
+        "banned sending IP address: [203.0.113.5] and sending IP:abc and sending ip 1.2.",
+        "messages from [203.0.113.5] weren't sent",
+        "your IP address [1.2.3.4] ... your ip:abcd, your server (2001:db8::1], your address 5.6",
+        "IP 203.0.113.5 is listed; ip address: [1.2.3.4] has been  blocked; xip 1.2.3.4 was not",
+        "[203.0.113.5] blocked because of your IP listing",
+        "connection from source  IP address = 203.0.113.5 refused; client ip is 1.2.3.4; sender ip:ab",
+    ];
+
+    #[test]
+    fn sender_scanners_agree_with_the_patterns() {
+        let mut texts = corpus_texts();
+        for seed in SENDER_SEEDS {
+            texts.extend(variants(seed));
+        }
+        let mut matched = [0usize; 14];
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            for (n, pattern) in SENDER_PATTERNS.iter().enumerate() {
+                let Some(scan) = pattern.scanner else {
+                    continue;
+                };
+                if pattern.unicode && needs_unicode_regex(text) {
+                    continue;
+                }
+                let by_regex: Vec<SenderMatch> = pattern
+                    .regex
+                    .captures_iter(text)
+                    .take(5)
+                    .map(|c| SenderMatch {
+                        end: c.get(0).expect("a match").end(),
+                        domain: pattern.domain.map(|g| c.get(g).expect("a group").range()),
+                        ip: pattern.ip.map(|g| c.get(g).expect("a group").range()),
+                    })
+                    .collect();
+                let mut by_scanner = Vec::new();
+                let mut from = 0;
+                while by_scanner.len() < 5
+                    && let Some(m) = scan(text, &lower, from)
+                {
+                    from = m.end;
+                    by_scanner.push(m);
+                }
+                assert_eq!(by_scanner, by_regex, "pattern {n} on {text:?}");
+                matched[n] += usize::from(!by_regex.is_empty());
+            }
+        }
+        for (n, pattern) in SENDER_PATTERNS.iter().enumerate() {
+            if pattern.scanner.is_some() {
+                assert!(matched[n] > 20, "pattern {n} matched {} texts", matched[n]);
+            }
+        }
+    }
+
+    #[test]
+    fn sender_patterns_without_a_scanner_need_their_literals() {
+        let mut texts = corpus_texts();
+        for seed in SENDER_SEEDS {
+            texts.extend(variants(seed));
+        }
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            for pattern in SENDER_PATTERNS.iter() {
+                if pattern.regex.is_match(text) && !(pattern.unicode && needs_unicode_regex(text)) {
+                    assert!((pattern.needed)(&lower), "{text:?}");
+                }
+            }
+        }
+    }
+
+    /// The patterns [`REMOTE_SCANNERS`] read: `(pattern, host group, ip group)`.
+    const REMOTE_PATTERNS: [(&str, Option<usize>, Option<usize>); 6] = [
+        (
+            r"(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]",
+            Some(1),
+            Some(2),
+        ),
+        (
+            r"(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]",
+            Some(1),
+            Some(2),
+        ),
+        (
+            r"(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said",
+            None,
+            Some(1),
+        ),
+        (
+            r"(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s",
+            Some(1),
+            None,
+        ),
+        (
+            r"(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:",
+            Some(1),
+            None,
+        ),
+        (
+            r"(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+            Some(1),
+            None,
+        ),
+    ];
+
+    /// The patterns [`HELO_SCANNERS`] read, each naming the HELO name in group 1.
+    const HELO_PATTERNS: [&str; 3] = [
+        r"(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected",
+        r"(?i)\b(?:helo|ehlo)\s*=\s*<?([a-z0-9][a-z0-9.-]*[a-z0-9])",
+        r"(?i)\b(?:helo|ehlo)(?: name| hostname| host)\s*:?\s*[\[<(]?([a-z0-9][a-z0-9.-]*[a-z0-9])",
+    ];
+
+    const REMOTE_SEEDS: [&str; 8] = [
+        "host mx.example.net[198.51.100.9] said: 550 (in reply to RCPT TO command)",
+        "_a.b [1.2.3.4] mx-1.example.jp. [192.0.2.1] by mx..b [::1]",
+        "Remote host [192.0.2.32] said: no; remote server 2001:db8::1 said",
+        "the server for example.jp by mx.example.jp. and by mx.a ",
+        "while talking to mx.example.net.: <<< 550, while talking to a.b..:",
+        "Remote Server returned '550'; Remote server:  mx.example.net.x-y..z",
+        "host\tMX_1 [1.2.3.4] and HOST a-b.c[12:ab:]",
+        "remote server: a. b.c remote server a.b",
+    ];
+
+    const HELO_SEEDS: [&str; 5] = [
+        "<mx.example.com>: Helo command rejected: Host not found",
+        "<a-b.>:  HELO command rejected, <x> helo command rejected",
+        "helo=<mx.example.com> ehlo = a.b- xhelo=ab _ehlo=a.b",
+        "HELO name: [mx.example.org] and EHLO hostname (a.b.c) helo hostname:",
+        "ehlo host <a1> helo name mail.example.com. helo hostnames",
+    ];
+
+    #[test]
+    fn remote_and_helo_scanners_agree_with_the_patterns() {
+        let remote: Vec<_> = REMOTE_PATTERNS
+            .iter()
+            .map(|(p, h, i)| (super::re(p), *h, *i))
+            .collect();
+        let helo: Vec<_> = HELO_PATTERNS.iter().map(|p| super::re(p)).collect();
+        let mut texts = corpus_texts();
+        for seed in REMOTE_SEEDS.iter().chain(&HELO_SEEDS) {
+            texts.extend(variants(seed));
+        }
+        let mut matched = [0usize; 9];
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            for (n, ((regex, host, ip), scan)) in remote.iter().zip(REMOTE_SCANNERS).enumerate() {
+                let expected = regex.captures(text).map(|c| RemoteMatch {
+                    host: host.map(|g| c.get(g).expect("a group").range()),
+                    ip: ip.map(|g| c.get(g).expect("a group").range()),
+                });
+                matched[n] += usize::from(expected.is_some());
+                assert_eq!(scan(text, &lower), expected, "pattern {n} on {text:?}");
+            }
+            let words = helo_words(&lower);
+            for (n, (regex, scan)) in helo.iter().zip(HELO_SCANNERS).enumerate() {
+                let expected = regex
+                    .captures(text)
+                    .map(|c| c.get(1).expect("a group").range());
+                matched[6 + n] += usize::from(expected.is_some());
+                assert_eq!(
+                    scan(text.as_bytes(), &lower, &words),
+                    expected,
+                    "HELO pattern {n} on {text:?}"
+                );
+            }
+        }
+        assert!(matched.iter().all(|&n| n > 20), "{matched:?}");
     }
 
     use super::*;
