@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side by side: bouncedoc and the Perl Sisimai parser (Debian's libsisimai-perl) decoding the
-# bundled corpus, each as one process over the whole folder, timed by hyperfine (median of runs).
+# bundled corpus, timed two ways: each as one process over the whole folder, timed by hyperfine
+# (median of runs); and in process, each over emails already in memory (median of warm rounds).
 # Needs: apt-get install libsisimai-perl hyperfine
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,15 @@ res = {r["command"]: r["median"] for r in json.load(open("target/compare-sisimai
 for name, t in res.items():
     print(f"{name:10s} median {t*1e3:8.1f} ms  {n/t:9.0f} emails/s  {mb/t:7.2f} MB/s")
 print(f"ratio: bouncedoc is {res['sisimai']/res['bouncedoc']:.1f} times the Perl parser's rate")
+PY
+# In process: no process start-up or pattern compilation, emails already in memory.
+echo "in process (median of warm rounds, one thread each):"
+bench=$(cargo bench --bench corpus 2>/dev/null | grep -o 'median of [0-9]* rounds [0-9.]* ms' | awk '{print $5}')
+perl=$(perl bench/sisimai-in-process.pl "$corpus" "${PERL_ROUNDS:-5}" | grep -o '[0-9.]* ms' | awk '{print $1}')
+python3 - "$n" "$mb" "$bench" "$perl" <<'PY'
+import sys
+n, mb, ours, theirs = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]) / 1e3, float(sys.argv[4]) / 1e3
+for name, t in (("bouncedoc", ours), ("sisimai", theirs)):
+    print(f"{name:10s} median {t*1e3:8.1f} ms  {n/t:9.0f} emails/s  {mb/t:7.2f} MB/s")
+print(f"ratio: bouncedoc is {theirs/ours:.1f} times the Perl parser's rate")
 PY
