@@ -88,6 +88,10 @@ fn per_email(named: &[(String, Vec<u8>)]) {
     costs.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("sum of best times {:.2} ms", total * 1e3);
     for (time, name, len) in costs.iter().take(600) {
-        println!("{:8.1} us {:6.1}%  {len:7} B  {name}", time * 1e6, time / total * 100.0);
+        println!(
+            "{:8.1} us {:6.1}%  {len:7} B  {name}",
+            time * 1e6,
+            time / total * 100.0
+        );
     }
 }
