@@ -209,6 +209,24 @@ fn sequence(p: &[char], mut at: usize) -> Option<(Vec<Vec<Tok>>, usize)> {
                 at += 1;
                 vec![vec![Tok::Any]]
             }
+            '[' => {
+                // A class of literal characters: `[:.]`.
+                let len = p[at + 1..].iter().position(|&c| c == ']')?;
+                let class = &p[at + 1..at + 1 + len];
+                // `-` stands for itself only first or last.
+                let inner = class.get(1..len.saturating_sub(1)).unwrap_or(&[]);
+                if class.is_empty()
+                    || !class.iter().all(|&c| is_literal(c) || c == '.')
+                    || inner.contains(&'-')
+                {
+                    return None;
+                }
+                at += len + 2;
+                class
+                    .iter()
+                    .map(|&c| vec![Tok::Byte(c.to_ascii_lowercase() as u8)])
+                    .collect()
+            }
             '\\' => {
                 let e = *p.get(at + 1)?;
                 at += 2;
@@ -219,7 +237,7 @@ fn sequence(p: &[char], mut at: usize) -> Option<(Vec<Vec<Tok>>, usize)> {
                     _ => return None,
                 }
             }
-            _ if c.is_ascii_alphanumeric() || " ,:;'\"<>-".contains(c) => {
+            _ if is_literal(c) => {
                 at += 1;
                 vec![vec![Tok::Byte(c.to_ascii_lowercase() as u8)]]
             }
@@ -261,6 +279,27 @@ fn sequence(p: &[char], mut at: usize) -> Option<(Vec<Vec<Tok>>, usize)> {
         }
     }
     Some((out, at))
+}
+
+/// A character the reader takes as itself.
+fn is_literal(c: char) -> bool {
+    c.is_ascii_alphanumeric() || " ,:;'\"<>-".contains(c)
+}
+
+/// The literal strings a pattern of literals, groups, classes of characters and optional parts
+/// stands for, lower case; `None` when it has anything else (`.`, runs).
+pub(crate) fn literal_variants(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    expand(pattern)?
+        .into_iter()
+        .map(|toks| {
+            toks.into_iter()
+                .map(|t| match t {
+                    Tok::Byte(b) => Some(b),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Splits a variant around its longest stretch of bytes; `None` when it has none or when a

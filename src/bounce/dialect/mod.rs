@@ -19,7 +19,7 @@ mod exchange;
 mod exim;
 mod gmail;
 mod mailer_daemon;
-mod marker;
+pub(crate) mod marker;
 mod postfix;
 mod qmail;
 mod rfc3464;
