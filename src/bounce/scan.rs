@@ -2,6 +2,7 @@
 //! report's text and reads the reply that follows it. Dialects differ in where the report starts
 //! and in a few extra recipient patterns; the rest is the same everywhere.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -16,40 +17,380 @@ pub(crate) const MAX_RECIPIENTS: usize = 1000;
 /// The most lines of report text looked at.
 const MAX_LINES: usize = 20_000;
 
-const ADDR: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+";
+/// Phrases that introduce a recipient anywhere in a line ("There was an error delivering your
+/// mail to <user@example.org>."), lower case, in the order they are tried at one position.
+const INTRODUCERS: &[&str] = &[
+    "delivering your mail to",
+    "message to",
+    "could not be delivered to",
+    "delivery to",
+    "not delivered to",
+    "undeliverable to",
+    "sent to",
+    "couldn't be delivered to",
+    "wasn't delivered to",
+    "failed to deliver to",
+    "delivery failed for",
+    "unable to deliver your message to",
+    "unable to deliver to",
+];
 
-/// Lines that name a failed recipient; group 1 is the address. Text after the address on the
-/// same line belongs to its block.
-static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        // Sendmail's summary: "554 <user@example.org>... Service unavailable" (kept whole)
-        r"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<({a})>\.\.\.",
-        // qmail, Yahoo, Sendmail, Postfix (old): "<user@example.org>:" alone or followed by text
-        r"^\s*<({a})>\s*(?::|\.\.\.|$)",
-        // GMX: "\"user@example.org\":"
-        r"^\s*\x22({a})\x22\s*:?\s*$",
-        // "RCPT To:<user@example.org>" is a transcript line, not a recipient: handled by callers.
-        // Exim, Gmail, Exchange: the address alone on a line (indented or not)
-        r"^\s*({a})\s*:?\s*$",
-        // "user@example.org [User unknown]", Sendmail's ">>> user@example.org <user@example.org>"
-        r"^\s*({a})\s+(?:\[|<{a}>\s*$)",
-        // A bulleted list: "  * user@example.org"
-        r"^\s*\*\s*({a})\s*$",
-        // Exchange 2003: "user@example.org on Thu, 29 Apr 2010"
-        r"^\s*({a})\s+on\s+\w",
-        // Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail "user@x... reason"
-        r"^\s*({a})\s*(?:\(|\.\.\.|:\s)",
-        // Labelled: "Recipient address: user@example.org", "Original-Recipient: rfc822;user@x"
-        r"(?i)^\s*(?:recipient(?: address)?|original recipient|failed recipient|address|rcpt|e-?mail address|invalid recipient)s?\s*:\s*(?:rfc822;\s*)?<?({a})>?",
-        // Prose: "There was an error delivering your mail to <user@example.org>."
-        // Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ..."
-        r"^\s*({a})\s+(?:[A-Z][a-z]+ )?[A-Z][A-Za-z]+,",
-        r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
-    ]
-    .iter()
-    .map(|p| crate::bounce::pattern(&p.replace("{a}", ADDR)))
-    .collect()
-});
+/// Labels of a recipient field ("Recipient address: user@example.org"), lower case, in the
+/// order they are tried; an `s` may follow each.
+const LABELS: &[&str] = &[
+    "recipient address",
+    "recipient",
+    "original recipient",
+    "failed recipient",
+    "address",
+    "rcpt",
+    "e-mail address",
+    "email address",
+    "invalid recipient",
+];
+
+/// A line's cursor for the recipient shapes: ASCII classes as the former patterns had them.
+struct Cursor<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.at).copied()
+    }
+
+    /// Skips ASCII `\s*`; returns how many.
+    fn spaces(&mut self) -> usize {
+        let n = self.s[self.at..]
+            .iter()
+            .take_while(|&&b| is_ascii_space(b))
+            .count();
+        self.at += n;
+        n
+    }
+
+    /// Takes `b` when it is next.
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        self.at += usize::from(hit);
+        hit
+    }
+
+    /// Takes `word` (lower case) when it is next, ignoring ASCII case.
+    fn eat_ignore_case(&mut self, word: &[u8]) -> bool {
+        let hit = starts_with_ignore_case(&self.s[self.at..], word);
+        if hit {
+            self.at += word.len();
+        }
+        hit
+    }
+
+    /// Takes `word` when it is next, case and all.
+    fn eat_exact(&mut self, word: &[u8]) -> bool {
+        let hit = self.s[self.at..].starts_with(word);
+        if hit {
+            self.at += word.len();
+        }
+        hit
+    }
+
+    /// Takes an address (`local@label.label...`) starting here; its range.
+    fn address(&mut self) -> Option<Range<usize>> {
+        let start = self.at;
+        let local = self.s[start..].iter().take_while(|&&b| is_local(b)).count();
+        if local == 0 || self.s.get(start + local) != Some(&b'@') {
+            return None;
+        }
+        let mut at = start + local + 1;
+        let label = |at: usize| self.s[at..].iter().take_while(|&&b| is_label(b)).count();
+        let first = label(at);
+        if first == 0 {
+            return None;
+        }
+        at += first;
+        let mut labels = 0;
+        while self.s.get(at) == Some(&b'.') && label(at + 1) > 0 {
+            at += 1 + label(at + 1);
+            labels += 1;
+        }
+        if labels == 0 {
+            return None;
+        }
+        self.at = at;
+        Some(start..at)
+    }
+
+    fn at_end(&self) -> bool {
+        self.at == self.s.len()
+    }
+}
+
+/// A character of an address's local part.
+fn is_local(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b)
+}
+
+/// A character of a domain label.
+fn is_label(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// A named recipient: the address's range and where the recipient shape ends.
+type Named = (Range<usize>, usize);
+
+/// A reader of one recipient shape (each one former pattern).
+type Shape = fn(&[u8]) -> Option<Named>;
+
+/// The recipient shapes, in the order they are tried.
+const SHAPES: &[Shape] = &[
+    summary,
+    angle_bracketed,
+    double_quoted,
+    address_alone,
+    address_then_bracket,
+    bulleted,
+    address_on_date,
+    address_then_reason,
+    labelled,
+    address_then_words,
+    introduced,
+];
+
+/// The recipient a line names: the first shape that reads it.
+fn recipient_in_line(line: &str) -> Option<Named> {
+    SHAPES.iter().find_map(|shape| shape(line.as_bytes()))
+}
+
+/// Sendmail's summary: "554 <user@example.org>... Service unavailable" (kept whole).
+fn summary(s: &[u8]) -> Option<Named> {
+    let code = s.get(..4)?;
+    if !(b"245".contains(&code[0])
+        && code[1].is_ascii_digit()
+        && code[2].is_ascii_digit()
+        && b" -".contains(&code[3]))
+    {
+        return None;
+    }
+    let mut c = Cursor { s, at: 4 };
+    // An optional status and white space: "5.1.1 ".
+    let status = |c: &mut Cursor| {
+        let digits = |c: &mut Cursor| {
+            let n = c.s[c.at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            c.at += n;
+            (1..=3).contains(&n)
+        };
+        c.peek().is_some_and(|b| b"245".contains(&b))
+            && {
+                c.at += 1;
+                c.eat(b'.')
+            }
+            && digits(c)
+            && c.eat(b'.')
+            && digits(c)
+            && c.spaces() > 0
+    };
+    let before = c.at;
+    if !status(&mut c) {
+        c.at = before;
+    }
+    if !c.eat(b'<') {
+        return None;
+    }
+    let address = c.address()?;
+    (c.eat(b'>') && c.eat_exact(b"...")).then_some((address, c.at))
+}
+
+/// qmail, Yahoo, Sendmail, Postfix (old): "<user@example.org>:" alone or followed by text.
+fn angle_bracketed(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    if !c.eat(b'<') {
+        return None;
+    }
+    let address = c.address()?;
+    if !c.eat(b'>') {
+        return None;
+    }
+    c.spaces();
+    (c.eat(b':') || c.eat_exact(b"...") || c.at_end()).then_some((address, c.at))
+}
+
+/// GMX: "\"user@example.org\":"
+fn double_quoted(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    if !c.eat(b'"') {
+        return None;
+    }
+    let address = c.address()?;
+    if !c.eat(b'"') {
+        return None;
+    }
+    c.spaces();
+    c.eat(b':');
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// Exim, Gmail, Exchange: the address alone on a line (indented or not).
+fn address_alone(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    c.spaces();
+    c.eat(b':');
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// "user@example.org [User unknown]", Sendmail's ">>> user@example.org <user@example.org>".
+fn address_then_bracket(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    if c.spaces() == 0 {
+        return None;
+    }
+    if c.eat(b'[') {
+        return Some((address, c.at));
+    }
+    if !c.eat(b'<') {
+        return None;
+    }
+    c.address()?;
+    if !c.eat(b'>') {
+        return None;
+    }
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// A bulleted list: "  * user@example.org".
+fn bulleted(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    if !c.eat(b'*') {
+        return None;
+    }
+    c.spaces();
+    let address = c.address()?;
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// Exchange 2003: "user@example.org on Thu, 29 Apr 2010".
+fn address_on_date(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    if c.spaces() == 0 || !c.eat_exact(b"on") || c.spaces() == 0 {
+        return None;
+    }
+    let word = c
+        .peek()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    word.then_some((address, c.at + 1))
+}
+
+/// Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail
+/// "user@x... reason".
+fn address_then_reason(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    c.spaces();
+    let reason = c.eat(b'(')
+        || c.eat_exact(b"...")
+        || (c.eat(b':') && c.peek().is_some_and(is_ascii_space) && {
+            c.at += 1;
+            true
+        });
+    reason.then_some((address, c.at))
+}
+
+/// Labelled: "Recipient address: user@example.org", "Original-Recipient: rfc822;user@x".
+fn labelled(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let after_spaces = c.at;
+    LABELS.iter().find_map(|label| {
+        let mut c = Cursor {
+            s,
+            at: after_spaces,
+        };
+        if !c.eat_ignore_case(label.as_bytes()) {
+            return None;
+        }
+        c.eat_ignore_case(b"s");
+        c.spaces();
+        if !c.eat(b':') {
+            return None;
+        }
+        c.spaces();
+        if c.eat_ignore_case(b"rfc822;") {
+            c.spaces();
+        }
+        c.eat(b'<');
+        let address = c.address()?;
+        c.eat(b'>');
+        Some((address, c.at))
+    })
+}
+
+/// Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ...".
+fn address_then_words(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    if c.spaces() == 0 {
+        return None;
+    }
+    let after_spaces = c.at;
+    // "Invalid " (a capitalised word and a space), optional, then "Address,".
+    let word = |c: &mut Cursor, rest: fn(u8) -> bool| {
+        if !c.peek().is_some_and(|b| b.is_ascii_uppercase()) {
+            return false;
+        }
+        c.at += 1;
+        let n = c.s[c.at..].iter().take_while(|&&b| rest(b)).count();
+        c.at += n;
+        n > 0
+    };
+    let last = |c: &mut Cursor| word(c, |b| b.is_ascii_alphabetic()) && c.eat(b',');
+    if word(&mut c, |b| b.is_ascii_lowercase()) && c.eat(b' ') && last(&mut c) {
+        return Some((address, c.at));
+    }
+    c.at = after_spaces;
+    last(&mut c).then_some((address, c.at))
+}
+
+/// Prose: "There was an error delivering your mail to <user@example.org>.", anywhere in the
+/// line (the leftmost place that reads so).
+fn introduced(s: &[u8]) -> Option<Named> {
+    (0..s.len()).find_map(|start| {
+        let first = s[start].to_ascii_lowercase();
+        if !b"dmcnuswf".contains(&first) {
+            return None;
+        }
+        INTRODUCERS.iter().find_map(|intro| {
+            let mut c = Cursor { s, at: start };
+            if intro.as_bytes()[0] != first || !c.eat_ignore_case(intro.as_bytes()) {
+                return None;
+            }
+            c.spaces();
+            c.eat(b':');
+            c.spaces();
+            c.eat(b'<');
+            let address = c.address()?;
+            c.eat(b'>');
+            Some((address, c.at))
+        })
+    })
+}
 
 /// One recipient's stretch of report text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,19 +408,19 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
         let unquoted = line.trim_start_matches(['>', ' ']);
         // Every built-in recipient pattern names an address, so a line without an `@` is
         // only tried against the dialect's own patterns.
-        let has_at = unquoted.contains('@');
+        let has_at = memchr::memchr(b'@', unquoted.as_bytes()).is_some();
         let found = extra
             .iter()
-            .copied()
-            .chain(RECIPIENT_LINES.iter().filter(|_| has_at))
             .find_map(|re| {
-                re.captures(unquoted)
-                    .and_then(|c| c.get(1).map(|m| (m, c.get(0))))
-            });
-        let summary = has_at && SUMMARY_LINE.is_match(unquoted);
-        if let Some((addr, whole)) = found.filter(|_| summary || !is_transcript(unquoted)) {
-            let address = normalise_address(addr.as_str());
-            let rest_start = whole.map_or(addr.end(), |w| w.end().max(addr.end()));
+                let c = re.captures(unquoted)?;
+                let addr = c.get(1)?;
+                Some((addr.range(), c.get(0).map_or(addr.end(), |w| w.end())))
+            })
+            .or_else(|| has_at.then(|| recipient_in_line(unquoted)).flatten());
+        let summary = has_at && summary(unquoted.as_bytes()).is_some();
+        if let Some((addr, whole_end)) = found.filter(|_| summary || !is_transcript(unquoted)) {
+            let address = normalise_address(&unquoted[addr.clone()]);
+            let rest_start = whole_end.max(addr.end);
             let rest = unquoted[rest_start..].trim();
             let rest = rest.trim_start_matches([':', '>', '.', ',']).trim();
             let rest = if summary { unquoted.trim() } else { rest };
@@ -112,12 +453,6 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
     }
     out
 }
-
-static SUMMARY_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    crate::bounce::pattern(&format!(
-        r"^[245]\d\d[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s+)?<{ADDR}>\.\.\."
-    ))
-});
 
 /// SMTP transcript lines (`RCPT TO:<x>`, `>>> RCPT To:<x>`) name a recipient inside a reply.
 fn is_transcript(line: &str) -> bool {
@@ -560,5 +895,107 @@ mod tests {
             ends += usize::from(end_of_report.is_match(t));
         }
         assert!(notices > 500 && ends > 50, "{notices} notices, {ends} ends");
+    }
+
+    /// The recipient shapes read what the patterns they replaced read (the address and where
+    /// the match ended), on every corpus line with an `@` and on made-up lines.
+    #[test]
+    fn recipient_shapes_are_the_old_patterns() {
+        const ADDR: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+";
+        let old: Vec<Regex> = [
+            r"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<({a})>\.\.\.",
+            r"^\s*<({a})>\s*(?::|\.\.\.|$)",
+            r"^\s*\x22({a})\x22\s*:?\s*$",
+            r"^\s*({a})\s*:?\s*$",
+            r"^\s*({a})\s+(?:\[|<{a}>\s*$)",
+            r"^\s*\*\s*({a})\s*$",
+            r"^\s*({a})\s+on\s+\w",
+            r"^\s*({a})\s*(?:\(|\.\.\.|:\s)",
+            r"(?i)^\s*(?:recipient(?: address)?|original recipient|failed recipient|address|rcpt|e-?mail address|invalid recipient)s?\s*:\s*(?:rfc822;\s*)?<?({a})>?",
+            r"^\s*({a})\s+(?:[A-Z][a-z]+ )?[A-Z][A-Za-z]+,",
+            r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
+        ]
+        .iter()
+        .map(|p| crate::bounce::pattern(&p.replace("{a}", ADDR)))
+        .collect();
+        let by_regex = |line: &str| {
+            old.iter().find_map(|re| {
+                let c = re.captures(line)?;
+                let addr = c.get(1)?;
+                Some((addr.range(), c.get(0).map_or(addr.end(), |w| w.end())))
+            })
+        };
+        let mut lines: Vec<String> = [
+            "550 5.1.1 <a@b.example>... User unknown",
+            "550-5.1.1234 <a@b.example>... User unknown",
+            "550 5.1.1<a@b.example>... x",
+            "450 <a@b.example>.. x",
+            "  <a@b.example>",
+            "<a@b.example> ...",
+            "<a@b.example>  x",
+            "\x0b<a@b.example>:",
+            " \"a@b.example\" : ",
+            "\"a@b.example\"x",
+            "a@b.example:",
+            "a@b.example ::",
+            "a@b..example",
+            "a@b.example.",
+            "a@b.",
+            "a@-.-",
+            "a@b.example  [User unknown]",
+            ">>> a@b.example <a@b.example>  ",
+            "a@b.example <a@b.example> x",
+            " *a@b.example",
+            "a@b.example on Thu, 29 Apr 2010",
+            "a@b.example on  _",
+            "a@b.example On Thu",
+            "a@b.example (generated from c@d.example)",
+            "a@b.example...x",
+            "a@b.example: x",
+            "a@b.example:x",
+            "Recipient Address: <a@b.example>",
+            "recipients : rfc822; a@b.example",
+            "Original-Recipient: rfc822;a@b.example",
+            "E-mail addresses: a@b.example>",
+            "email address:a@b.example",
+            "addressS: a@b.example",
+            "recipient address : RFC822;<a@b.example",
+            "a@b.example Invalid Address, ERROR_CODE :550",
+            "a@b.example Unknown, x",
+            "a@b.example Mailbox Full Now, x",
+            "a@b.example INVALID, x",
+            "a@b.example Invalid address, x",
+            "There was an error delivering your mail to <a@b.example>.",
+            "Message to: a@b.example failed",
+            "message to x, sent to a@b.example",
+            "unable to deliver your message to a@b.example",
+            "Unable to deliver to : <a@b.example>",
+            "unable to deliver your message to x@@y unable to deliver to a@b.example",
+            "couldn't be delivered to a@b.example",
+            "DELIVERY FAILED FOR c@d.example",
+            "x@y.z sent to",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            lines.extend(
+                text.lines()
+                    .map(|l| l.trim_start_matches(['>', ' ']).to_string())
+                    .filter(|l| l.contains('@')),
+            );
+        }
+        let summary_re = &old[0];
+        let mut found = 0;
+        for line in &lines {
+            let expected = by_regex(line);
+            assert_eq!(recipient_in_line(line), expected, "{line:?}");
+            assert_eq!(
+                summary(line.as_bytes()).is_some(),
+                summary_re.is_match(line)
+            );
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 1000, "{found} recipient lines");
     }
 }
