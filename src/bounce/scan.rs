@@ -2,10 +2,12 @@
 //! report's text and reads the reply that follows it. Dialects differ in where the report starts
 //! and in a few extra recipient patterns; the rest is the same everywhere.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::dialect::marker::literal_variants;
 use super::returned::normalise_address;
 use super::smtp::{self, clean_diagnostic};
 use super::{Recipient, RemoteMta};
@@ -15,40 +17,380 @@ pub(crate) const MAX_RECIPIENTS: usize = 1000;
 /// The most lines of report text looked at.
 const MAX_LINES: usize = 20_000;
 
-const ADDR: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+";
+/// Phrases that introduce a recipient anywhere in a line ("There was an error delivering your
+/// mail to <user@example.org>."), lower case, in the order they are tried at one position.
+const INTRODUCERS: &[&str] = &[
+    "delivering your mail to",
+    "message to",
+    "could not be delivered to",
+    "delivery to",
+    "not delivered to",
+    "undeliverable to",
+    "sent to",
+    "couldn't be delivered to",
+    "wasn't delivered to",
+    "failed to deliver to",
+    "delivery failed for",
+    "unable to deliver your message to",
+    "unable to deliver to",
+];
 
-/// Lines that name a failed recipient; group 1 is the address. Text after the address on the
-/// same line belongs to its block.
-static RECIPIENT_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        // Sendmail's summary: "554 <user@example.org>... Service unavailable" (kept whole)
-        r"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<({a})>\.\.\.",
-        // qmail, Yahoo, Sendmail, Postfix (old): "<user@example.org>:" alone or followed by text
-        r"^\s*<({a})>\s*(?::|\.\.\.|$)",
-        // GMX: "\"user@example.org\":"
-        r"^\s*\x22({a})\x22\s*:?\s*$",
-        // "RCPT To:<user@example.org>" is a transcript line, not a recipient: handled by callers.
-        // Exim, Gmail, Exchange: the address alone on a line (indented or not)
-        r"^\s*({a})\s*:?\s*$",
-        // "user@example.org [User unknown]", Sendmail's ">>> user@example.org <user@example.org>"
-        r"^\s*({a})\s+(?:\[|<{a}>\s*$)",
-        // A bulleted list: "  * user@example.org"
-        r"^\s*\*\s*({a})\s*$",
-        // Exchange 2003: "user@example.org on Thu, 29 Apr 2010"
-        r"^\s*({a})\s+on\s+\w",
-        // Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail "user@x... reason"
-        r"^\s*({a})\s*(?:\(|\.\.\.|:\s)",
-        // Labelled: "Recipient address: user@example.org", "Original-Recipient: rfc822;user@x"
-        r"(?i)^\s*(?:recipient(?: address)?|original recipient|failed recipient|address|rcpt|e-?mail address|invalid recipient)s?\s*:\s*(?:rfc822;\s*)?<?({a})>?",
-        // Prose: "There was an error delivering your mail to <user@example.org>."
-        // Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ..."
-        r"^\s*({a})\s+(?:[A-Z][a-z]+ )?[A-Z][A-Za-z]+,",
-        r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
-    ]
-    .iter()
-    .map(|p| crate::bounce::pattern(&p.replace("{a}", ADDR)))
-    .collect()
-});
+/// Labels of a recipient field ("Recipient address: user@example.org"), lower case, in the
+/// order they are tried; an `s` may follow each.
+const LABELS: &[&str] = &[
+    "recipient address",
+    "recipient",
+    "original recipient",
+    "failed recipient",
+    "address",
+    "rcpt",
+    "e-mail address",
+    "email address",
+    "invalid recipient",
+];
+
+/// A line's cursor for the recipient shapes: ASCII classes as the former patterns had them.
+struct Cursor<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.at).copied()
+    }
+
+    /// Skips ASCII `\s*`; returns how many.
+    fn spaces(&mut self) -> usize {
+        let n = self.s[self.at..]
+            .iter()
+            .take_while(|&&b| is_ascii_space(b))
+            .count();
+        self.at += n;
+        n
+    }
+
+    /// Takes `b` when it is next.
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        self.at += usize::from(hit);
+        hit
+    }
+
+    /// Takes `word` (lower case) when it is next, ignoring ASCII case.
+    fn eat_ignore_case(&mut self, word: &[u8]) -> bool {
+        let hit = starts_with_ignore_case(&self.s[self.at..], word);
+        if hit {
+            self.at += word.len();
+        }
+        hit
+    }
+
+    /// Takes `word` when it is next, case and all.
+    fn eat_exact(&mut self, word: &[u8]) -> bool {
+        let hit = self.s[self.at..].starts_with(word);
+        if hit {
+            self.at += word.len();
+        }
+        hit
+    }
+
+    /// Takes an address (`local@label.label...`) starting here; its range.
+    fn address(&mut self) -> Option<Range<usize>> {
+        let start = self.at;
+        let local = self.s[start..].iter().take_while(|&&b| is_local(b)).count();
+        if local == 0 || self.s.get(start + local) != Some(&b'@') {
+            return None;
+        }
+        let mut at = start + local + 1;
+        let label = |at: usize| self.s[at..].iter().take_while(|&&b| is_label(b)).count();
+        let first = label(at);
+        if first == 0 {
+            return None;
+        }
+        at += first;
+        let mut labels = 0;
+        while self.s.get(at) == Some(&b'.') && label(at + 1) > 0 {
+            at += 1 + label(at + 1);
+            labels += 1;
+        }
+        if labels == 0 {
+            return None;
+        }
+        self.at = at;
+        Some(start..at)
+    }
+
+    fn at_end(&self) -> bool {
+        self.at == self.s.len()
+    }
+}
+
+/// A character of an address's local part.
+fn is_local(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b)
+}
+
+/// A character of a domain label.
+fn is_label(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+/// A named recipient: the address's range and where the recipient shape ends.
+type Named = (Range<usize>, usize);
+
+/// A reader of one recipient shape (each one former pattern).
+type Shape = fn(&[u8]) -> Option<Named>;
+
+/// The recipient shapes, in the order they are tried.
+const SHAPES: &[Shape] = &[
+    summary,
+    angle_bracketed,
+    double_quoted,
+    address_alone,
+    address_then_bracket,
+    bulleted,
+    address_on_date,
+    address_then_reason,
+    labelled,
+    address_then_words,
+    introduced,
+];
+
+/// The recipient a line names: the first shape that reads it.
+fn recipient_in_line(line: &str) -> Option<Named> {
+    SHAPES.iter().find_map(|shape| shape(line.as_bytes()))
+}
+
+/// Sendmail's summary: "554 <user@example.org>... Service unavailable" (kept whole).
+fn summary(s: &[u8]) -> Option<Named> {
+    let code = s.get(..4)?;
+    if !(b"245".contains(&code[0])
+        && code[1].is_ascii_digit()
+        && code[2].is_ascii_digit()
+        && b" -".contains(&code[3]))
+    {
+        return None;
+    }
+    let mut c = Cursor { s, at: 4 };
+    // An optional status and white space: "5.1.1 ".
+    let status = |c: &mut Cursor| {
+        let digits = |c: &mut Cursor| {
+            let n = c.s[c.at..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            c.at += n;
+            (1..=3).contains(&n)
+        };
+        c.peek().is_some_and(|b| b"245".contains(&b))
+            && {
+                c.at += 1;
+                c.eat(b'.')
+            }
+            && digits(c)
+            && c.eat(b'.')
+            && digits(c)
+            && c.spaces() > 0
+    };
+    let before = c.at;
+    if !status(&mut c) {
+        c.at = before;
+    }
+    if !c.eat(b'<') {
+        return None;
+    }
+    let address = c.address()?;
+    (c.eat(b'>') && c.eat_exact(b"...")).then_some((address, c.at))
+}
+
+/// qmail, Yahoo, Sendmail, Postfix (old): "<user@example.org>:" alone or followed by text.
+fn angle_bracketed(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    if !c.eat(b'<') {
+        return None;
+    }
+    let address = c.address()?;
+    if !c.eat(b'>') {
+        return None;
+    }
+    c.spaces();
+    (c.eat(b':') || c.eat_exact(b"...") || c.at_end()).then_some((address, c.at))
+}
+
+/// GMX: "\"user@example.org\":"
+fn double_quoted(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    if !c.eat(b'"') {
+        return None;
+    }
+    let address = c.address()?;
+    if !c.eat(b'"') {
+        return None;
+    }
+    c.spaces();
+    c.eat(b':');
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// Exim, Gmail, Exchange: the address alone on a line (indented or not).
+fn address_alone(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    c.spaces();
+    c.eat(b':');
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// "user@example.org [User unknown]", Sendmail's ">>> user@example.org <user@example.org>".
+fn address_then_bracket(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    if c.spaces() == 0 {
+        return None;
+    }
+    if c.eat(b'[') {
+        return Some((address, c.at));
+    }
+    if !c.eat(b'<') {
+        return None;
+    }
+    c.address()?;
+    if !c.eat(b'>') {
+        return None;
+    }
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// A bulleted list: "  * user@example.org".
+fn bulleted(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    if !c.eat(b'*') {
+        return None;
+    }
+    c.spaces();
+    let address = c.address()?;
+    c.spaces();
+    c.at_end().then_some((address, c.at))
+}
+
+/// Exchange 2003: "user@example.org on Thu, 29 Apr 2010".
+fn address_on_date(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    if c.spaces() == 0 || !c.eat_exact(b"on") || c.spaces() == 0 {
+        return None;
+    }
+    let word = c
+        .peek()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    word.then_some((address, c.at + 1))
+}
+
+/// Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail
+/// "user@x... reason".
+fn address_then_reason(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    c.spaces();
+    let reason = c.eat(b'(')
+        || c.eat_exact(b"...")
+        || (c.eat(b':') && c.peek().is_some_and(is_ascii_space) && {
+            c.at += 1;
+            true
+        });
+    reason.then_some((address, c.at))
+}
+
+/// Labelled: "Recipient address: user@example.org", "Original-Recipient: rfc822;user@x".
+fn labelled(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let after_spaces = c.at;
+    LABELS.iter().find_map(|label| {
+        let mut c = Cursor {
+            s,
+            at: after_spaces,
+        };
+        if !c.eat_ignore_case(label.as_bytes()) {
+            return None;
+        }
+        c.eat_ignore_case(b"s");
+        c.spaces();
+        if !c.eat(b':') {
+            return None;
+        }
+        c.spaces();
+        if c.eat_ignore_case(b"rfc822;") {
+            c.spaces();
+        }
+        c.eat(b'<');
+        let address = c.address()?;
+        c.eat(b'>');
+        Some((address, c.at))
+    })
+}
+
+/// Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ...".
+fn address_then_words(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    if c.spaces() == 0 {
+        return None;
+    }
+    let after_spaces = c.at;
+    // "Invalid " (a capitalised word and a space), optional, then "Address,".
+    let word = |c: &mut Cursor, rest: fn(u8) -> bool| {
+        if !c.peek().is_some_and(|b| b.is_ascii_uppercase()) {
+            return false;
+        }
+        c.at += 1;
+        let n = c.s[c.at..].iter().take_while(|&&b| rest(b)).count();
+        c.at += n;
+        n > 0
+    };
+    let last = |c: &mut Cursor| word(c, |b| b.is_ascii_alphabetic()) && c.eat(b',');
+    if word(&mut c, |b| b.is_ascii_lowercase()) && c.eat(b' ') && last(&mut c) {
+        return Some((address, c.at));
+    }
+    c.at = after_spaces;
+    last(&mut c).then_some((address, c.at))
+}
+
+/// Prose: "There was an error delivering your mail to <user@example.org>.", anywhere in the
+/// line (the leftmost place that reads so).
+fn introduced(s: &[u8]) -> Option<Named> {
+    (0..s.len()).find_map(|start| {
+        let first = s[start].to_ascii_lowercase();
+        if !b"dmcnuswf".contains(&first) {
+            return None;
+        }
+        INTRODUCERS.iter().find_map(|intro| {
+            let mut c = Cursor { s, at: start };
+            if intro.as_bytes()[0] != first || !c.eat_ignore_case(intro.as_bytes()) {
+                return None;
+            }
+            c.spaces();
+            c.eat(b':');
+            c.spaces();
+            c.eat(b'<');
+            let address = c.address()?;
+            c.eat(b'>');
+            Some((address, c.at))
+        })
+    })
+}
 
 /// One recipient's stretch of report text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,19 +408,19 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
         let unquoted = line.trim_start_matches(['>', ' ']);
         // Every built-in recipient pattern names an address, so a line without an `@` is
         // only tried against the dialect's own patterns.
-        let has_at = unquoted.contains('@');
+        let has_at = memchr::memchr(b'@', unquoted.as_bytes()).is_some();
         let found = extra
             .iter()
-            .copied()
-            .chain(RECIPIENT_LINES.iter().filter(|_| has_at))
             .find_map(|re| {
-                re.captures(unquoted)
-                    .and_then(|c| c.get(1).map(|m| (m, c.get(0))))
-            });
-        let summary = has_at && SUMMARY_LINE.is_match(unquoted);
-        if let Some((addr, whole)) = found.filter(|_| summary || !is_transcript(unquoted)) {
-            let address = normalise_address(addr.as_str());
-            let rest_start = whole.map_or(addr.end(), |w| w.end().max(addr.end()));
+                let c = re.captures(unquoted)?;
+                let addr = c.get(1)?;
+                Some((addr.range(), c.get(0).map_or(addr.end(), |w| w.end())))
+            })
+            .or_else(|| has_at.then(|| recipient_in_line(unquoted)).flatten());
+        let summary = has_at && summary(unquoted.as_bytes()).is_some();
+        if let Some((addr, whole_end)) = found.filter(|_| summary || !is_transcript(unquoted)) {
+            let address = normalise_address(&unquoted[addr.clone()]);
+            let rest_start = whole_end.max(addr.end);
             let rest = unquoted[rest_start..].trim();
             let rest = rest.trim_start_matches([':', '>', '.', ',']).trim();
             let rest = if summary { unquoted.trim() } else { rest };
@@ -112,12 +454,6 @@ pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
     out
 }
 
-static SUMMARY_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    crate::bounce::pattern(&format!(
-        r"^[245]\d\d[ -](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s+)?<{ADDR}>\.\.\."
-    ))
-});
-
 /// SMTP transcript lines (`RCPT TO:<x>`, `>>> RCPT To:<x>`) name a recipient inside a reply.
 fn is_transcript(line: &str) -> bool {
     let l = line.trim_start().as_bytes();
@@ -139,52 +475,168 @@ fn push_line(text: &mut String, line: &str) {
     }
 }
 
-/// The notice lines of [`NOTICE_PATTERNS`] as one alternation: a line is a notice when any
-/// matches, found in one search rather than one per pattern.
-static NOTICE_LINES: LazyLock<Regex> = LazyLock::new(|| {
-    let alternation = NOTICE_PATTERNS
-        .iter()
-        .map(|p| format!("(?:{p})"))
-        .collect::<Vec<_>>()
-        .join("|");
-    crate::bounce::pattern(&format!("(?i){alternation}"))
-});
-
-/// "The original message was received at <date>" (a sender line may follow it).
-static RECEIVED_AT: LazyLock<Regex> =
-    LazyLock::new(|| crate::bounce::pattern(&format!("(?i){}", NOTICE_PATTERNS[5])));
-
 /// Lines of a report that announce the failure rather than state it: the MTA's own notice
 /// around the recipients ("The following address(es) failed:", "The original message was
-/// received at ...", separator lines). They are never the receiver's reply.
-const NOTICE_PATTERNS: &[&str] = &[
-    r"^this message was created automatically by mail delivery",
-    r"^a message that you sent (?:could not be delivered|contained one or more recipient)",
-    r"^(?:its )?recipients\. this is a permanent error\.",
-    r"^(?:its recipients|incorrectly constructed):?$",
-    r"^(?:this is a permanent error; )?the following address(?:\(es\)|es)? failed:?$",
-    r"^the original message was received at ",
-    r"^-{2,}[^-]*(?:the following addresses? had|transcript of session|delivery errors)[^-]*-{2,}$",
-    r"^[-=_*]{5,}$",
-    // Section headings: "------- Failure Reasons --------"
-    r"^-{3,}[^-]{1,40}-{3,}$",
-    r"^this is an automatically generated delivery status notification\.?$",
-    r"^this is a warning message only\.?$",
-    r"^you do not need to resend your message\.?$",
-    r"^for the following reason:?$",
-    r"^the following text was generated during the delivery attempt:?$",
-    r"^delivery to the following recipients? failed(?: permanently)?[:.]?$",
-    r"^the following recipient\(s\) could not be reached:?$",
-    r"^the following recipients? (?:did not receive this message|were affected):?$",
-    r"^technical details(?: of (?:permanent|temporary) failure)?:?$",
+/// received at ...", separator lines). They are never the receiver's reply. Whole lines,
+/// case-insensitive, in the pattern syntax of [`literal_variants`].
+const NOTICE_LINES: &[&str] = &[
+    r"(?:its recipients|incorrectly constructed):?",
+    r"(?:this is a permanent error; )?the following address(?:\(es\)|es)? failed:?",
+    r"this is an automatically generated delivery status notification\.?",
+    r"this is a warning message only\.?",
+    r"you do not need to resend your message\.?",
+    r"for the following reason:?",
+    r"the following text was generated during the delivery attempt:?",
+    r"delivery to the following recipients? failed(?: permanently)?[:.]?",
+    r"the following recipient\(s\) could not be reached:?",
+    r"the following recipients? (?:did not receive this message|were affected):?",
+    r"technical details(?: of (?:permanent|temporary) failure)?:?",
 ];
 
-/// Where a report ends and the returned message begins.
-static END_OF_REPORT: LazyLock<Regex> = LazyLock::new(|| {
-    crate::bounce::pattern(
-        r"(?i)^-*\s*(?:this is a copy of (?:the|your) message|the header of the original message is following|below this line is a copy of the message|original message follows|returned message\s*-+$)",
-    )
+/// Beginnings of notice lines.
+const NOTICE_STARTS: &[&str] = &[
+    r"this message was created automatically by mail delivery",
+    r"a message that you sent (?:could not be delivered|contained one or more recipient)",
+    r"(?:its )?recipients\. this is a permanent error\.",
+    RECEIVED_AT,
+];
+
+/// "The original message was received at <date>" (a sender line may follow it).
+const RECEIVED_AT: &str = "the original message was received at ";
+
+/// Phrases of a dashed heading that is a notice ("----- Transcript of session follows -----").
+const NOTICE_HEADINGS: &[&str] = &[
+    "the following address had",
+    "the following addresses had",
+    "transcript of session",
+    "delivery errors",
+];
+
+/// Beginnings of the line after which the returned message follows (after dashes and space).
+const END_OF_REPORT: &[&str] = &[
+    r"this is a copy of (?:the|your) message",
+    r"the header of the original message is following",
+    r"below this line is a copy of the message",
+    r"original message follows",
+];
+
+/// The phrase tables, expanded into their literal variants (lower case).
+struct Phrases {
+    /// The bytes a notice phrase begins with, either case: most lines begin with none.
+    notice_first: [bool; 256],
+    notice_lines: Vec<Vec<u8>>,
+    notice_starts: Vec<Vec<u8>>,
+    end_of_report: Vec<Vec<u8>>,
+}
+
+static PHRASES: LazyLock<Phrases> = LazyLock::new(|| {
+    let expand = |table: &[&str]| -> Vec<Vec<u8>> {
+        table
+            .iter()
+            .flat_map(|p| literal_variants(p).expect("a literal phrase pattern"))
+            .collect()
+    };
+    let (notice_lines, notice_starts) = (expand(NOTICE_LINES), expand(NOTICE_STARTS));
+    let mut notice_first = [false; 256];
+    for p in notice_lines.iter().chain(&notice_starts) {
+        notice_first[usize::from(p[0])] = true;
+        notice_first[usize::from(p[0].to_ascii_uppercase())] = true;
+    }
+    Phrases {
+        notice_first,
+        notice_lines,
+        notice_starts,
+        end_of_report: expand(END_OF_REPORT),
+    }
 });
+
+/// True when `s` begins with `prefix` (lower case), ignoring ASCII case.
+fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+/// True when a trimmed line is a notice. Letters compare as ASCII, except that `ſ` (U+017F)
+/// and the Kelvin sign read as `s` and `k`, as Unicode case folding has them.
+fn is_notice(t: &str) -> bool {
+    if !t.is_ascii() && t.contains(['\u{17F}', '\u{212A}']) {
+        return is_notice(&t.replace('\u{17F}', "s").replace('\u{212A}', "k"));
+    }
+    let l = t.as_bytes();
+    let phrases = &*PHRASES;
+    let Some(&first) = l.first() else {
+        return false;
+    };
+    if !phrases.notice_first[usize::from(first)] {
+        return is_separator(t);
+    }
+    phrases
+        .notice_lines
+        .iter()
+        .any(|p| p.len() == l.len() && p.eq_ignore_ascii_case(l))
+        || phrases
+            .notice_starts
+            .iter()
+            .any(|p| starts_with_ignore_case(l, p))
+}
+
+/// Separator lines: `=====` (five or more of `-=_*`), `--- Heading ---` (three dashes or more
+/// around at most 40 characters without a dash), and `-- ... --` around a heading phrase.
+fn is_separator(t: &str) -> bool {
+    let l = t.as_bytes();
+    if !l.first().is_some_and(|b| b"-=_*".contains(b)) {
+        return false;
+    }
+    if l.len() >= 5 && l.iter().all(|b| b"-=_*".contains(b)) {
+        return true;
+    }
+    let lead = l.iter().take_while(|&&b| b == b'-').count();
+    if lead == l.len() {
+        return false;
+    }
+    let trail = l.iter().rev().take_while(|&&b| b == b'-').count();
+    let middle = &t[lead..t.len() - trail];
+    if middle.contains('-') {
+        return false;
+    }
+    (lead >= 3 && trail >= 3 && (1..=40).contains(&middle.chars().count()))
+        || (lead >= 2
+            && trail >= 2
+            && NOTICE_HEADINGS.iter().any(|h| {
+                middle
+                    .as_bytes()
+                    .windows(h.len())
+                    .any(|w| w.eq_ignore_ascii_case(h.as_bytes()))
+            }))
+}
+
+/// True when a trimmed line begins the returned message: dashes, space, then a phrase of
+/// [`END_OF_REPORT`] or "returned message" closed by dashes.
+fn is_end_of_report(t: &str) -> bool {
+    let l = t.as_bytes();
+    let l = &l[l.iter().take_while(|&&b| b == b'-').count()..];
+    let l = &l[l.iter().take_while(|&&b| is_ascii_space(b)).count()..];
+    if PHRASES
+        .end_of_report
+        .iter()
+        .any(|p| starts_with_ignore_case(l, p))
+    {
+        return true;
+    }
+    let Some(rest) = l.get(b"returned message".len()..) else {
+        return false;
+    };
+    if !starts_with_ignore_case(l, b"returned message") {
+        return false;
+    }
+    let rest = &rest[rest.iter().take_while(|&&b| is_ascii_space(b)).count()..];
+    !rest.is_empty() && rest.iter().all(|&b| b == b'-')
+}
+
+/// ASCII `\s`: tab, line feed, vertical tab, form feed, carriage return, space.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
 
 /// `text` without the notice lines (each left as an empty line, so paragraphs stay apart),
 /// cut where the returned message begins.
@@ -193,7 +645,7 @@ fn without_notices(text: &str) -> String {
     let mut after_received_at = false;
     for line in text.lines().take(MAX_LINES) {
         let t = line.trim();
-        if END_OF_REPORT.is_match(t) {
+        if is_end_of_report(t) {
             break;
         }
         // "The original message was received at <date>\nfrom <sender>"
@@ -201,8 +653,8 @@ fn without_notices(text: &str) -> String {
             && t.as_bytes()
                 .get(..5)
                 .is_some_and(|p| p.eq_ignore_ascii_case(b"from "));
-        after_received_at = RECEIVED_AT.is_match(t);
-        if !sender_line && !NOTICE_LINES.is_match(t) {
+        after_received_at = starts_with_ignore_case(t.as_bytes(), RECEIVED_AT.as_bytes());
+        if !sender_line && !is_notice(t) {
             out.push_str(line);
         }
         out.push('\n');
@@ -344,5 +796,206 @@ mod tests {
         let r = recipient_from_text(b[0].address.clone(), &b[0].text);
         assert_eq!(r.reply_code, Some(550));
         assert_eq!(r.diagnostic.as_deref(), Some("550 no such user"));
+    }
+
+    /// The notice, received-at and end-of-report tables say what the regexes they replaced
+    /// said, on every trimmed line of the corpus (raw and as report bodies) and made-up lines.
+    #[test]
+    fn notice_tables_are_the_old_patterns() {
+        const OLD_NOTICES: &[&str] = &[
+            r"^this message was created automatically by mail delivery",
+            r"^a message that you sent (?:could not be delivered|contained one or more recipient)",
+            r"^(?:its )?recipients\. this is a permanent error\.",
+            r"^(?:its recipients|incorrectly constructed):?$",
+            r"^(?:this is a permanent error; )?the following address(?:\(es\)|es)? failed:?$",
+            r"^the original message was received at ",
+            r"^-{2,}[^-]*(?:the following addresses? had|transcript of session|delivery errors)[^-]*-{2,}$",
+            r"^[-=_*]{5,}$",
+            r"^-{3,}[^-]{1,40}-{3,}$",
+            r"^this is an automatically generated delivery status notification\.?$",
+            r"^this is a warning message only\.?$",
+            r"^you do not need to resend your message\.?$",
+            r"^for the following reason:?$",
+            r"^the following text was generated during the delivery attempt:?$",
+            r"^delivery to the following recipients? failed(?: permanently)?[:.]?$",
+            r"^the following recipient\(s\) could not be reached:?$",
+            r"^the following recipients? (?:did not receive this message|were affected):?$",
+            r"^technical details(?: of (?:permanent|temporary) failure)?:?$",
+        ];
+        let alternation = OLD_NOTICES
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        let notice = crate::bounce::pattern(&format!("(?i){alternation}"));
+        let received_at = crate::bounce::pattern(&format!("(?i){}", OLD_NOTICES[5]));
+        let end_of_report = crate::bounce::pattern(
+            r"(?i)^-*\s*(?:this is a copy of (?:the|your) message|the header of the original message is following|below this line is a copy of the message|original message follows|returned message\s*-+$)",
+        );
+        let mut lines: Vec<String> = [
+            "Its recipients:",
+            "ITS RECIPIENTS::",
+            "The following address(es) failed",
+            "this is a permanent error; the following addresses failed:",
+            "the following addresse failed:",
+            "Delivery to the following recipients failed permanently.",
+            "delivery to the following recipient failed:.",
+            "Technical details of temporary failure:",
+            "Technical details of failure:",
+            "-- The following addresses had permanent errors --",
+            "-- The following address had - errors --",
+            "- transcript of session follows --",
+            "----- Transcript of session follows -----",
+            "-----",
+            "----",
+            "==_*-",
+            "--- Failure Reasons ---",
+            "--- Failure Reasons --",
+            "---\u{e9}---",
+            "------",
+            "---------------------------------------------------------",
+            "--- 1234567890123456789012345678901234567890 ---",
+            "--- 12345678901234567890123456789012345678901 ---",
+            "--- \u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9} ---",
+            "Thi\u{17F} message was created automatically by mail delivery",
+            "Technical details of temporary failure\u{212A}",
+            "-- tran\u{17F}cript of \u{17F}e\u{17F}sion --",
+            "The original message was received at Thu",
+            "The original me\u{17F}sage was received at Thu",
+            "the original message was received at",
+            "---- This is a copy of your message ----",
+            "-- \x0b returned message ---",
+            "returned message --- x",
+            "returned message",
+            "Returned Message\t-",
+            "--Original message follows.",
+            "- - original message follows",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for n in [39, 40, 41] {
+            lines.push(format!("---{}---", "x".repeat(n)));
+            lines.push(format!("---{}---", "\u{e9}".repeat(n)));
+        }
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            lines.extend(text.lines().map(|l| l.trim().to_string()));
+        }
+        let (mut notices, mut ends) = (0, 0);
+        for t in &lines {
+            assert_eq!(is_notice(t), notice.is_match(t), "notice: {t:?}");
+            assert_eq!(
+                starts_with_ignore_case(t.as_bytes(), RECEIVED_AT.as_bytes()),
+                received_at.is_match(t),
+                "received at: {t:?}"
+            );
+            assert_eq!(is_end_of_report(t), end_of_report.is_match(t), "end: {t:?}");
+            notices += usize::from(notice.is_match(t));
+            ends += usize::from(end_of_report.is_match(t));
+        }
+        assert!(notices > 500 && ends > 50, "{notices} notices, {ends} ends");
+    }
+
+    /// The recipient shapes read what the patterns they replaced read (the address and where
+    /// the match ended), on every corpus line with an `@` and on made-up lines.
+    #[test]
+    fn recipient_shapes_are_the_old_patterns() {
+        const ADDR: &str = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+";
+        let old: Vec<Regex> = [
+            r"^[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<({a})>\.\.\.",
+            r"^\s*<({a})>\s*(?::|\.\.\.|$)",
+            r"^\s*\x22({a})\x22\s*:?\s*$",
+            r"^\s*({a})\s*:?\s*$",
+            r"^\s*({a})\s+(?:\[|<{a}>\s*$)",
+            r"^\s*\*\s*({a})\s*$",
+            r"^\s*({a})\s+on\s+\w",
+            r"^\s*({a})\s*(?:\(|\.\.\.|:\s)",
+            r"(?i)^\s*(?:recipient(?: address)?|original recipient|failed recipient|address|rcpt|e-?mail address|invalid recipient)s?\s*:\s*(?:rfc822;\s*)?<?({a})>?",
+            r"^\s*({a})\s+(?:[A-Z][a-z]+ )?[A-Z][A-Za-z]+,",
+            r"(?i)(?:delivering your mail to|message to|could not be delivered to|delivery to|not delivered to|undeliverable to|sent to|couldn't be delivered to|wasn't delivered to|failed to deliver to|delivery failed for|unable to deliver(?: your message)? to)\s*:?\s*<?({a})>?",
+        ]
+        .iter()
+        .map(|p| crate::bounce::pattern(&p.replace("{a}", ADDR)))
+        .collect();
+        let by_regex = |line: &str| {
+            old.iter().find_map(|re| {
+                let c = re.captures(line)?;
+                let addr = c.get(1)?;
+                Some((addr.range(), c.get(0).map_or(addr.end(), |w| w.end())))
+            })
+        };
+        let mut lines: Vec<String> = [
+            "550 5.1.1 <a@b.example>... User unknown",
+            "550-5.1.1234 <a@b.example>... User unknown",
+            "550 5.1.1<a@b.example>... x",
+            "450 <a@b.example>.. x",
+            "  <a@b.example>",
+            "<a@b.example> ...",
+            "<a@b.example>  x",
+            "\x0b<a@b.example>:",
+            " \"a@b.example\" : ",
+            "\"a@b.example\"x",
+            "a@b.example:",
+            "a@b.example ::",
+            "a@b..example",
+            "a@b.example.",
+            "a@b.",
+            "a@-.-",
+            "a@b.example  [User unknown]",
+            ">>> a@b.example <a@b.example>  ",
+            "a@b.example <a@b.example> x",
+            " *a@b.example",
+            "a@b.example on Thu, 29 Apr 2010",
+            "a@b.example on  _",
+            "a@b.example On Thu",
+            "a@b.example (generated from c@d.example)",
+            "a@b.example...x",
+            "a@b.example: x",
+            "a@b.example:x",
+            "Recipient Address: <a@b.example>",
+            "recipients : rfc822; a@b.example",
+            "Original-Recipient: rfc822;a@b.example",
+            "E-mail addresses: a@b.example>",
+            "email address:a@b.example",
+            "addressS: a@b.example",
+            "recipient address : RFC822;<a@b.example",
+            "a@b.example Invalid Address, ERROR_CODE :550",
+            "a@b.example Unknown, x",
+            "a@b.example Mailbox Full Now, x",
+            "a@b.example INVALID, x",
+            "a@b.example Invalid address, x",
+            "There was an error delivering your mail to <a@b.example>.",
+            "Message to: a@b.example failed",
+            "message to x, sent to a@b.example",
+            "unable to deliver your message to a@b.example",
+            "Unable to deliver to : <a@b.example>",
+            "unable to deliver your message to x@@y unable to deliver to a@b.example",
+            "couldn't be delivered to a@b.example",
+            "DELIVERY FAILED FOR c@d.example",
+            "x@y.z sent to",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            lines.extend(
+                text.lines()
+                    .map(|l| l.trim_start_matches(['>', ' ']).to_string())
+                    .filter(|l| l.contains('@')),
+            );
+        }
+        let summary_re = &old[0];
+        let mut found = 0;
+        for line in &lines {
+            let expected = by_regex(line);
+            assert_eq!(recipient_in_line(line), expected, "{line:?}");
+            assert_eq!(
+                summary(line.as_bytes()).is_some(),
+                summary_re.is_match(line)
+            );
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 1000, "{found} recipient lines");
     }
 }

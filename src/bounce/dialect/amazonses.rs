@@ -17,7 +17,8 @@ pub(crate) const DIALECT: Dialect = Dialect {
     parse,
 };
 
-static START: LazyLock<Start> = LazyLock::new(|| Start::new(r"(?im)^.*the following message to <"));
+pub(super) static START: LazyLock<Start> =
+    LazyLock::new(|| Start::new(r"(?im)^.*the following message to <"));
 
 fn detect(ctx: &Ctx) -> bool {
     let heads = ctx.sender_and_subject();

@@ -13,7 +13,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Start> = LazyLock::new(|| {
+pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     Start::new(
         r"(?im)^.*(?:did not reach the following recipient|delivery has failed to these recipients|your message (?:couldn.t|wasn.t|could not|was not) be(?:en)? delivered|diagnostic information for administrators|the following recipient|original message details)",
     )

@@ -13,7 +13,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Start> = LazyLock::new(|| {
+pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     Start::new(
         r"(?im)^.*(?:address(?:\(es\))?\s+failed|message has not yet been delivered|delivery to the following|could not be delivered to one or more|this message was created automatically)",
     )

@@ -13,7 +13,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Start> = LazyLock::new(|| {
+pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     Start::new(
         r"(?im)^.*(?:delivery to the following recipient|delivery to these recipients|your message wasn.t delivered|message not delivered|delivery incomplete|there was a problem delivering)",
     )

@@ -10,6 +10,7 @@ use regex::Regex;
 use super::message::Ctx;
 use super::scan::{self, Block};
 use super::{BounceKind, Recipient};
+use marker::Markers;
 
 mod amazonses;
 mod arf;
@@ -18,6 +19,7 @@ mod exchange;
 mod exim;
 mod gmail;
 mod mailer_daemon;
+pub(crate) mod marker;
 mod postfix;
 mod qmail;
 mod rfc3464;
@@ -84,45 +86,71 @@ pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Foun
 }
 
 /// Where a dialect's report proper begins: a pattern `(?im)^.*(?:a|b|c)` kept as its
-/// alternatives, each compiled once, so that an earlier alternative wins over a later one even
-/// when the later one occurs first in the text. The `^.*` is not compiled: the earliest line
-/// where `^.*a` matches is the line holding the earliest match of `a`, and a pattern without
-/// the leading `.*` compiles and searches many times faster.
+/// alternatives, so that an earlier alternative wins over a later one even when the later one
+/// occurs first in the text. The `^.*` is not needed: the earliest line where `^.*a` matches is
+/// the line holding the earliest match of `a`. The alternatives are literal phrases with a few
+/// wildcards, found by a [`Markers`] table; one it cannot read is compiled as a regex.
 pub(crate) struct Start {
-    alternatives: Vec<Regex>,
+    /// The pattern as written.
+    #[cfg_attr(not(test), allow(dead_code))]
+    source: &'static str,
+    search: StartSearch,
+}
+
+enum StartSearch {
+    Markers(Markers),
+    Regexes(Vec<Regex>),
 }
 
 impl Start {
-    /// Splits and compiles a built-in pattern (once, from a `LazyLock`).
-    pub(crate) fn new(pattern: &str) -> Start {
+    /// Splits a built-in pattern into its alternatives (once, from a `LazyLock`).
+    pub(crate) fn new(pattern: &'static str) -> Start {
+        Start {
+            source: pattern,
+            search: StartSearch::new(pattern),
+        }
+    }
+
+    /// True when any alternative occurs in `text`.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.first_match(text).is_some()
+    }
+
+    /// Where the first alternative that matches `text` first matches.
+    fn first_match(&self, text: &str) -> Option<usize> {
+        match &self.search {
+            StartSearch::Markers(m) => m.first_match(text),
+            StartSearch::Regexes(res) => res.iter().find_map(|re| Some(re.find(text)?.start())),
+        }
+    }
+
+    /// Where the first line matching the first alternative that matches begins.
+    fn line_start(&self, text: &str) -> Option<usize> {
+        let at = self.first_match(text)?;
+        Some(text[..at].rfind('\n').map_or(0, |nl| nl + 1))
+    }
+}
+
+impl StartSearch {
+    fn new(pattern: &str) -> StartSearch {
         let Some(rest) = pattern.strip_prefix("(?im)^.*") else {
-            return Start {
-                alternatives: vec![re(pattern)],
-            };
+            return StartSearch::Regexes(vec![re(pattern)]);
         };
         let alternatives = rest
             .strip_prefix("(?:")
             .and_then(|p| p.strip_suffix(')'))
             .filter(|inner| balanced(inner))
             .map(split_top_level)
-            .unwrap_or_else(|| vec![rest])
-            .into_iter()
-            .map(|a| re(&format!("(?im)(?:{a})")))
-            .collect();
-        Start { alternatives }
-    }
-
-    /// True when any alternative occurs in `text`.
-    pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.alternatives.iter().any(|re| re.is_match(text))
-    }
-
-    /// Where the first line matching the first alternative that matches begins.
-    fn line_start(&self, text: &str) -> Option<usize> {
-        self.alternatives.iter().find_map(|re| {
-            let at = re.find(text)?.start();
-            Some(text[..at].rfind('\n').map_or(0, |nl| nl + 1))
-        })
+            .unwrap_or_else(|| vec![rest]);
+        match Markers::new(&alternatives) {
+            Some(markers) => StartSearch::Markers(markers),
+            None => StartSearch::Regexes(
+                alternatives
+                    .into_iter()
+                    .map(|a| re(&format!("(?im)(?:{a})")))
+                    .collect(),
+            ),
+        }
     }
 }
 
@@ -386,5 +414,98 @@ mod subject_tests {
             assert_eq!(by_words(s), old.is_match(s), "{s}");
         }
         assert!(matching > 200, "{matching} bounce subjects");
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod corpus_texts {
+    /// Every corpus email as lossy text and as the report body the dialects read.
+    pub(crate) fn texts() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("the corpus") {
+            let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
+            out.push(String::from_utf8_lossy(&bytes).into_owned());
+            out.push(crate::bounce::message::Ctx::from_message(&bytes).body);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod start_tests {
+    use super::*;
+
+    /// Every dialect's start pattern.
+    fn starts() -> Vec<&'static Start> {
+        vec![
+            &amazonses::START,
+            &exchange::START,
+            &exim::START,
+            &gmail::START,
+            &postfix::START,
+            &qmail::START,
+            &sendmail::START,
+            &yahoo::START,
+        ]
+    }
+
+    /// The old search: each alternative compiled as a regex, the first that matches wins.
+    fn by_regexes(source: &str) -> Vec<Regex> {
+        let rest = source.strip_prefix("(?im)^.*").expect("a start pattern");
+        rest.strip_prefix("(?:")
+            .and_then(|p| p.strip_suffix(')'))
+            .filter(|inner| balanced(inner))
+            .map(split_top_level)
+            .unwrap_or_else(|| vec![rest])
+            .into_iter()
+            .map(|a| re(&format!("(?im)(?:{a})")))
+            .collect()
+    }
+
+    /// The marker tables find, per alternative, where the regexes find it, on every corpus
+    /// email (raw and as its report body) and on made-up edge cases.
+    #[test]
+    fn start_markers_find_what_the_regexes_find() {
+        let mut texts = corpus_texts::texts();
+        for edge in [
+            "I\u{2019}m sorry to have to inform you",
+            "I\nm sorry to have to inform you",
+            "your message wasn\nt delivered\nyour message couldn\nt be delivered",
+            "Your message wasn\u{2019}t delivered, your message couldn\u{e9}t be delivered",
+            "I\u{17F}m sorry to have to inform you\nWASN'T ABLE TO DELIVER",
+            "x\u{212A} your message wasn't delivered",
+            "your message wa\u{17F}n't delivered\nyour message wasn't delivered",
+            "Your message couldn\u{2019}t been delivered",
+            "Your message was not be delivered",
+            "address(es)\n\t failed",
+            "address\x0bfailed addressfailed",
+            "address(es) failed",
+            "---- The following addresses had\n-- the following address had",
+            "- the following addresses had",
+            "the following address had ---- transcript of session follows",
+            "\u{e9}wasn\u{e9}t able to deliver",
+            "wasn\u{1F600}t able to deliver",
+            "THE FOLLOWING MESSAGE TO <",
+            "",
+        ] {
+            texts.push(edge.to_string());
+        }
+        let mut hits = 0;
+        for start in starts() {
+            let StartSearch::Markers(markers) = &start.search else {
+                panic!("{} is not read as markers", start.source);
+            };
+            let regexes = by_regexes(start.source);
+            for text in &texts {
+                let old: Vec<Option<usize>> = regexes
+                    .iter()
+                    .map(|r| r.find(text).map(|m| m.start()))
+                    .collect();
+                assert_eq!(markers.first_matches(text), old, "{}\n{text}", start.source);
+                hits += old.iter().flatten().count();
+            }
+        }
+        assert!(hits > 300, "{hits} marker hits");
     }
 }

@@ -13,7 +13,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Start> = LazyLock::new(|| {
+pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     Start::new(
         r"(?im)^.*(?:i.m afraid i wasn.t able to deliver|this is the qmail-send program|wasn.t able to deliver)",
     )

@@ -13,7 +13,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Start> = LazyLock::new(|| {
+pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     Start::new(
         r"(?im)^.*(?:-+ the following addresses? had|-+ transcript of session follows|the original message was received at)",
     )

@@ -13,7 +13,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
 };
 
 /// Where the report proper begins.
-static START: LazyLock<Start> =
+pub(super) static START: LazyLock<Start> =
     LazyLock::new(|| Start::new(r"(?im)^.*sorry, we were unable to deliver your message"));
 
 fn detect(ctx: &Ctx) -> bool {
