@@ -24,41 +24,137 @@ macro_rules! literal {
     }};
 }
 
-/// `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line.
-static REPLY_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?"));
-
-static STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"[245]\.\d{1,3}\.\d{1,3}"));
-
-/// A reply code directly followed by an enhanced status code: the surest form.
+/// A reply code directly followed by an enhanced status code: the surest form. Read by
+/// [`code_with_status_scan`]; the regex (Unicode `\w` and `\d`, costly to compile) only answers
+/// where a non-ASCII character makes the scanner unsure.
 static CODE_WITH_STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[^\w.])([245][0-5]\d)[ -]['\x22]?#?[245]\.\d{1,3}\.\d{1,3}"));
 
-/// A reply code at the start of the text or after a word that introduces a reply:
-/// `(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*CODE`,
-/// as two regexes. The `\bsmtp;` introducer is apart: a Unicode word boundary makes the fast DFA
-/// give up on non-ASCII text, and the rest need not pay for it. No two introducers can match at
-/// the same place, so the earlier of the two matches is the one the single pattern would find.
-static CODE_INTRODUCED: LazyLock<[Regex; 2]> = LazyLock::new(|| {
-    [
-        re(
-            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
-        ),
-        re(r"(?i)\bsmtp;\s*([245][0-5]\d)(?:[ -]|$)"),
-    ]
-});
+/// What a reply code can follow, after blank space, to count as one (ASCII case-insensitive):
+/// `(?:said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')`. The start of the text
+/// and a `smtp;` at a word boundary also introduce a code (see [`introduced_code`]).
+const CODE_INTRODUCERS: [&str; 15] = [
+    "said",
+    "said:",
+    "error",
+    "error:",
+    "reply",
+    "reply:",
+    "response",
+    "response:",
+    "returned",
+    "returned:",
+    "was:",
+    "<<<",
+    "(",
+    "\"",
+    "'",
+];
 
-/// The code of the earliest introduced reply code.
+/// The code of the earliest reply code introduced as one:
+/// `(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*
+/// ([245][0-5]\d)(?:[ -]|$)` (ASCII). No introducer holds a digit, so the introducer of a later
+/// code starts after an earlier code: the first code introduced is the leftmost match.
 fn introduced_code(text: &str) -> Option<u16> {
-    let [plain, smtp] = &*CODE_INTRODUCED;
-    let first = match (plain.find(text), smtp.find(text)) {
-        (Some(a), Some(b)) if b.start() < a.start() => (smtp, b.start()),
-        (Some(a), _) => (plain, a.start()),
-        (None, Some(b)) => (smtp, b.start()),
-        (None, None) => return None,
-    };
-    let (regex, at) = first;
-    regex.captures_at(text, at)?.get(1)?.as_str().parse().ok()
+    let bytes = text.as_bytes();
+    memchr::memchr3_iter(b'2', b'4', b'5', bytes).find_map(|at| {
+        let code = reply_code_at(bytes, at)?;
+        if !bytes.get(at + 3).is_none_or(|&b| b == b' ' || b == b'-') {
+            return None;
+        }
+        let before = &bytes[..at - blank_before(bytes, at)];
+        let introduced = before.is_empty()
+            || CODE_INTRODUCERS.iter().any(|i| ends_with_ci(before, i))
+            || (ends_with_ci(before, "smtp;")
+                && (before.len() == 5 || !is_word(before[before.len() - 6])));
+        introduced.then_some(code)
+    })
+}
+
+/// `[245][0-5]\d` (ASCII) at `at`: the code.
+fn reply_code_at(bytes: &[u8], at: usize) -> Option<u16> {
+    let code = bytes.get(at..at + 3)?;
+    let ok = matches!(code[0], b'2' | b'4' | b'5')
+        && matches!(code[1], b'0'..=b'5')
+        && code[2].is_ascii_digit();
+    ok.then(|| code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
+}
+
+/// The length of the run of blank space (ASCII `\s`) that ends at `at`.
+fn blank_before(bytes: &[u8], at: usize) -> usize {
+    bytes[..at]
+        .iter()
+        .rev()
+        .take_while(|&&b| is_space(b))
+        .count()
+}
+
+/// True when `bytes` ends with `literal`, ignoring ASCII case.
+fn ends_with_ci(bytes: &[u8], literal: &str) -> bool {
+    bytes.len() >= literal.len()
+        && bytes[bytes.len() - literal.len()..].eq_ignore_ascii_case(literal.as_bytes())
+}
+
+/// The length of the run of ASCII digits from `at`, counted up to `max`.
+fn digit_run(bytes: &[u8], at: usize, max: usize) -> usize {
+    bytes[at.min(bytes.len())..]
+        .iter()
+        .take(max)
+        .take_while(|b| b.is_ascii_digit())
+        .count()
+}
+
+/// `\d{1,3}\.` (ASCII) from `at`: the index after the dot.
+fn number_dot(bytes: &[u8], at: usize) -> Option<usize> {
+    let n = digit_run(bytes, at, 4);
+    ((1..=3).contains(&n) && bytes.get(at + n) == Some(&b'.')).then_some(at + n + 1)
+}
+
+/// An enhanced status code `[245]\.\d{1,3}\.\d{1,3}` (ASCII, digits taken greedily) at `at`:
+/// the match's end.
+fn status_at(bytes: &[u8], at: usize) -> Option<usize> {
+    if !(matches!(bytes.get(at), Some(b'2' | b'4' | b'5')) && bytes.get(at + 1) == Some(&b'.')) {
+        return None;
+    }
+    let detail = number_dot(bytes, at + 2)?;
+    let n = digit_run(bytes, detail, 3);
+    (n > 0).then_some(detail + n)
+}
+
+/// The spans of the enhanced status codes in `bytes`, leftmost first and not overlapping, as
+/// `[245]\.\d{1,3}\.\d{1,3}` finds them; each is found by its first dot.
+fn status_spans(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let dot = from + 1 + memchr::memchr(b'.', bytes.get(from + 1..)?)?;
+            let start = dot - 1;
+            if let Some(end) = status_at(bytes, start) {
+                from = end;
+                return Some(start..end);
+            }
+            from = dot;
+        }
+    })
+}
+
+/// The prefix `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line:
+/// `^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?` (ASCII). Gives the span of the
+/// status when the prefix has one, and the prefix's end; the code is the first three bytes.
+fn reply_prefix(line: &[u8]) -> Option<(Option<Range<usize>>, usize)> {
+    let code = line.get(..4)?;
+    let ok = matches!(code[0], b'2' | b'4' | b'5')
+        && code[1].is_ascii_digit()
+        && code[2].is_ascii_digit()
+        && matches!(code[3], b' ' | b'-');
+    if !ok {
+        return None;
+    }
+    let status = status_at(line, 4).filter(|&end| line.get(end).is_none_or(|&b| is_space(b)));
+    Some(match status {
+        Some(end) => (Some(4..end), skip_space(line, end)),
+        None => (None, 4),
+    })
 }
 
 /// What a reply's text says about the server that gave it.
@@ -86,29 +182,19 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             continue;
         }
         let mut body = line;
-        // The prefix starts with its reply code's first digit: most lines are not tried.
-        let may_have_prefix = matches!(line.as_bytes().first(), Some(b'2' | b'4' | b'5'));
-        if let Some(caps) = may_have_prefix
-            .then(|| REPLY_PREFIX.captures(line))
-            .flatten()
-        {
-            let whole = caps.get(0).map_or(0, |m| m.end());
-            if seen_prefix {
-                body = &line[whole..];
-            } else {
+        if let Some((status, whole)) = reply_prefix(line.as_bytes()) {
+            if !seen_prefix {
                 seen_prefix = true;
-                let code = &caps[1];
                 if !out.is_empty() {
                     out.push(' ');
                 }
-                let status = caps.get(2).map(|m| m.as_str().trim());
-                out.push_str(code);
+                out.push_str(&line[..3]);
                 if let Some(status) = status {
                     out.push(' ');
-                    out.push_str(status);
+                    out.push_str(&line[status]);
                 }
-                body = &line[whole..];
             }
+            body = &line[whole..];
         }
         let body = body.trim();
         if body.is_empty() {
@@ -143,10 +229,10 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 pub(crate) fn statuses(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
-    for m in STATUS.find_iter(text) {
-        let before = m.start().checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(m.end()).copied();
-        let after2 = bytes.get(m.end() + 1).copied();
+    for m in status_spans(bytes) {
+        let before = m.start.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(m.end).copied();
+        let after2 = bytes.get(m.end + 1).copied();
         if before.is_some_and(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_alphabetic()) {
             continue;
         }
@@ -156,7 +242,7 @@ pub(crate) fn statuses(text: &str) -> Vec<String> {
         if after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit()) {
             continue;
         }
-        found.push(m.as_str().to_string());
+        found.push(text[m].to_string());
         if found.len() >= 20 {
             break;
         }
@@ -1455,6 +1541,85 @@ mod tests {
             let expected = whole.captures(text).and_then(|c| c[1].parse::<u16>().ok());
             assert_eq!(super::introduced_code(text), expected, "{text}");
         }
+    }
+
+    /// Texts with reply codes, status codes and their introducers, for [`variants`].
+    const REPLY_SEEDS: [&str; 10] = [
+        "550-5.7.26 This mail is blocked",
+        "550 5.1.1\t",
+        "421 4.7.0 try 5.1.10.2 later",
+        "host said: 554 no; smtp; 550 x",
+        "Remote server returned: 550 5.1.10 (<<< 452-4.2.2)",
+        "xsmtp; 550 not; error: 421 later; response:250 ok",
+        "'551 moved' and was: 450; reply 259-x \"553",
+        "v2.1.1.5 and 5.1234.5 and 4.12.345 and 5.0.0.",
+        "Status: 5.1.1 (user unknown) at 25.2.2",
+        "(returned 452 5.2.2 SAID 550",
+    ];
+
+    /// The reply texts of the corpus and variants of [`REPLY_SEEDS`].
+    fn reply_texts() -> Vec<String> {
+        let mut texts = corpus_texts();
+        for seed in REPLY_SEEDS {
+            texts.extend(variants(seed));
+        }
+        texts
+    }
+
+    #[test]
+    fn status_scanner_agrees_with_the_regex() {
+        let regex = super::re(r"[245]\.\d{1,3}\.\d{1,3}");
+        let mut found = 0;
+        for text in reply_texts() {
+            let by_regex: Vec<_> = regex.find_iter(&text).map(|m| m.range()).collect();
+            let by_scanner: Vec<_> = super::status_spans(text.as_bytes()).collect();
+            assert_eq!(by_scanner, by_regex, "{text:?}");
+            found += usize::from(!by_regex.is_empty());
+        }
+        assert!(found > 5_000, "{found} texts hold a status");
+    }
+
+    #[test]
+    fn reply_prefix_scanner_agrees_with_the_regex() {
+        let regex = super::re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?");
+        let mut with_status = 0;
+        let texts = reply_texts();
+        let lines = texts.iter().flat_map(|t| t.lines().map(str::trim));
+        for text in texts.iter().map(String::as_str).chain(lines) {
+            let by_regex = regex.captures(text).map(|c| {
+                let status = c.get(2).map(|m| m.as_str().trim().to_string());
+                (c[1].to_string(), status, c.get(0).expect("a match").end())
+            });
+            let by_scanner = super::reply_prefix(text.as_bytes()).map(|(status, end)| {
+                let status = status.map(|r| text[r].to_string());
+                (text[..3].to_string(), status, end)
+            });
+            assert_eq!(by_scanner, by_regex, "{text:?}");
+            with_status += usize::from(by_regex.is_some_and(|(_, s, _)| s.is_some()));
+        }
+        assert!(with_status > 1_000, "{with_status} prefixes with a status");
+    }
+
+    #[test]
+    fn introduced_code_scanner_agrees_with_the_regexes() {
+        let plain = super::re(
+            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
+        );
+        let smtp = super::re(r"(?i)\bsmtp;\s*([245][0-5]\d)(?:[ -]|$)");
+        let mut found = 0;
+        for text in reply_texts() {
+            let first = match (plain.find(&text), smtp.find(&text)) {
+                (Some(a), Some(b)) if b.start() < a.start() => Some((&smtp, b.start())),
+                (Some(a), _) => Some((&plain, a.start())),
+                (None, Some(b)) => Some((&smtp, b.start())),
+                (None, None) => None,
+            };
+            let expected =
+                first.and_then(|(regex, at)| regex.captures_at(&text, at)?[1].parse::<u16>().ok());
+            assert_eq!(super::introduced_code(&text), expected, "{text:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 5_000, "{found} texts introduce a code");
     }
 
     /// Every text of the corpus a reply is read from or could be: each email whole, each of its
