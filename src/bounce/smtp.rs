@@ -24,41 +24,137 @@ macro_rules! literal {
     }};
 }
 
-/// `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line.
-static REPLY_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?"));
-
-static STATUS: LazyLock<Regex> = LazyLock::new(|| re(r"[245]\.\d{1,3}\.\d{1,3}"));
-
-/// A reply code directly followed by an enhanced status code: the surest form.
+/// A reply code directly followed by an enhanced status code: the surest form. Read by
+/// [`code_with_status_scan`]; the regex (Unicode `\w` and `\d`, costly to compile) only answers
+/// where a non-ASCII character makes the scanner unsure.
 static CODE_WITH_STATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:^|[^\w.])([245][0-5]\d)[ -]['\x22]?#?[245]\.\d{1,3}\.\d{1,3}"));
 
-/// A reply code at the start of the text or after a word that introduces a reply:
-/// `(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*CODE`,
-/// as two regexes. The `\bsmtp;` introducer is apart: a Unicode word boundary makes the fast DFA
-/// give up on non-ASCII text, and the rest need not pay for it. No two introducers can match at
-/// the same place, so the earlier of the two matches is the one the single pattern would find.
-static CODE_INTRODUCED: LazyLock<[Regex; 2]> = LazyLock::new(|| {
-    [
-        re(
-            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
-        ),
-        re(r"(?i)\bsmtp;\s*([245][0-5]\d)(?:[ -]|$)"),
-    ]
-});
+/// What a reply code can follow, after blank space, to count as one (ASCII case-insensitive):
+/// `(?:said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')`. The start of the text
+/// and a `smtp;` at a word boundary also introduce a code (see [`introduced_code`]).
+const CODE_INTRODUCERS: [&str; 15] = [
+    "said",
+    "said:",
+    "error",
+    "error:",
+    "reply",
+    "reply:",
+    "response",
+    "response:",
+    "returned",
+    "returned:",
+    "was:",
+    "<<<",
+    "(",
+    "\"",
+    "'",
+];
 
-/// The code of the earliest introduced reply code.
+/// The code of the earliest reply code introduced as one:
+/// `(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\bsmtp;|\(|\x22|')\s*
+/// ([245][0-5]\d)(?:[ -]|$)` (ASCII). No introducer holds a digit, so the introducer of a later
+/// code starts after an earlier code: the first code introduced is the leftmost match.
 fn introduced_code(text: &str) -> Option<u16> {
-    let [plain, smtp] = &*CODE_INTRODUCED;
-    let first = match (plain.find(text), smtp.find(text)) {
-        (Some(a), Some(b)) if b.start() < a.start() => (smtp, b.start()),
-        (Some(a), _) => (plain, a.start()),
-        (None, Some(b)) => (smtp, b.start()),
-        (None, None) => return None,
-    };
-    let (regex, at) = first;
-    regex.captures_at(text, at)?.get(1)?.as_str().parse().ok()
+    let bytes = text.as_bytes();
+    memchr::memchr3_iter(b'2', b'4', b'5', bytes).find_map(|at| {
+        let code = reply_code_at(bytes, at)?;
+        if !bytes.get(at + 3).is_none_or(|&b| b == b' ' || b == b'-') {
+            return None;
+        }
+        let before = &bytes[..at - blank_before(bytes, at)];
+        let introduced = before.is_empty()
+            || CODE_INTRODUCERS.iter().any(|i| ends_with_ci(before, i))
+            || (ends_with_ci(before, "smtp;")
+                && (before.len() == 5 || !is_word(before[before.len() - 6])));
+        introduced.then_some(code)
+    })
+}
+
+/// `[245][0-5]\d` (ASCII) at `at`: the code.
+fn reply_code_at(bytes: &[u8], at: usize) -> Option<u16> {
+    let code = bytes.get(at..at + 3)?;
+    let ok = matches!(code[0], b'2' | b'4' | b'5')
+        && matches!(code[1], b'0'..=b'5')
+        && code[2].is_ascii_digit();
+    ok.then(|| code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
+}
+
+/// The length of the run of blank space (ASCII `\s`) that ends at `at`.
+fn blank_before(bytes: &[u8], at: usize) -> usize {
+    bytes[..at]
+        .iter()
+        .rev()
+        .take_while(|&&b| is_space(b))
+        .count()
+}
+
+/// True when `bytes` ends with `literal`, ignoring ASCII case.
+fn ends_with_ci(bytes: &[u8], literal: &str) -> bool {
+    bytes.len() >= literal.len()
+        && bytes[bytes.len() - literal.len()..].eq_ignore_ascii_case(literal.as_bytes())
+}
+
+/// The length of the run of ASCII digits from `at`, counted up to `max`.
+fn digit_run(bytes: &[u8], at: usize, max: usize) -> usize {
+    bytes[at.min(bytes.len())..]
+        .iter()
+        .take(max)
+        .take_while(|b| b.is_ascii_digit())
+        .count()
+}
+
+/// `\d{1,3}\.` (ASCII) from `at`: the index after the dot.
+fn number_dot(bytes: &[u8], at: usize) -> Option<usize> {
+    let n = digit_run(bytes, at, 4);
+    ((1..=3).contains(&n) && bytes.get(at + n) == Some(&b'.')).then_some(at + n + 1)
+}
+
+/// An enhanced status code `[245]\.\d{1,3}\.\d{1,3}` (ASCII, digits taken greedily) at `at`:
+/// the match's end.
+fn status_at(bytes: &[u8], at: usize) -> Option<usize> {
+    if !(matches!(bytes.get(at), Some(b'2' | b'4' | b'5')) && bytes.get(at + 1) == Some(&b'.')) {
+        return None;
+    }
+    let detail = number_dot(bytes, at + 2)?;
+    let n = digit_run(bytes, detail, 3);
+    (n > 0).then_some(detail + n)
+}
+
+/// The spans of the enhanced status codes in `bytes`, leftmost first and not overlapping, as
+/// `[245]\.\d{1,3}\.\d{1,3}` finds them; each is found by its first dot.
+fn status_spans(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let dot = from + 1 + memchr::memchr(b'.', bytes.get(from + 1..)?)?;
+            let start = dot - 1;
+            if let Some(end) = status_at(bytes, start) {
+                from = end;
+                return Some(start..end);
+            }
+            from = dot;
+        }
+    })
+}
+
+/// The prefix `550-5.7.26 ` / `550 5.7.26 ` / `550-` at the start of a reply line:
+/// `^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?` (ASCII). Gives the span of the
+/// status when the prefix has one, and the prefix's end; the code is the first three bytes.
+fn reply_prefix(line: &[u8]) -> Option<(Option<Range<usize>>, usize)> {
+    let code = line.get(..4)?;
+    let ok = matches!(code[0], b'2' | b'4' | b'5')
+        && code[1].is_ascii_digit()
+        && code[2].is_ascii_digit()
+        && matches!(code[3], b' ' | b'-');
+    if !ok {
+        return None;
+    }
+    let status = status_at(line, 4).filter(|&end| line.get(end).is_none_or(|&b| is_space(b)));
+    Some(match status {
+        Some(end) => (Some(4..end), skip_space(line, end)),
+        None => (None, 4),
+    })
 }
 
 /// What a reply's text says about the server that gave it.
@@ -86,29 +182,19 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             continue;
         }
         let mut body = line;
-        // The prefix starts with its reply code's first digit: most lines are not tried.
-        let may_have_prefix = matches!(line.as_bytes().first(), Some(b'2' | b'4' | b'5'));
-        if let Some(caps) = may_have_prefix
-            .then(|| REPLY_PREFIX.captures(line))
-            .flatten()
-        {
-            let whole = caps.get(0).map_or(0, |m| m.end());
-            if seen_prefix {
-                body = &line[whole..];
-            } else {
+        if let Some((status, whole)) = reply_prefix(line.as_bytes()) {
+            if !seen_prefix {
                 seen_prefix = true;
-                let code = &caps[1];
                 if !out.is_empty() {
                     out.push(' ');
                 }
-                let status = caps.get(2).map(|m| m.as_str().trim());
-                out.push_str(code);
+                out.push_str(&line[..3]);
                 if let Some(status) = status {
                     out.push(' ');
-                    out.push_str(status);
+                    out.push_str(&line[status]);
                 }
-                body = &line[whole..];
             }
+            body = &line[whole..];
         }
         let body = body.trim();
         if body.is_empty() {
@@ -143,10 +229,10 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 pub(crate) fn statuses(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
-    for m in STATUS.find_iter(text) {
-        let before = m.start().checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(m.end()).copied();
-        let after2 = bytes.get(m.end() + 1).copied();
+    for m in status_spans(bytes) {
+        let before = m.start.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(m.end).copied();
+        let after2 = bytes.get(m.end + 1).copied();
         if before.is_some_and(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_alphabetic()) {
             continue;
         }
@@ -156,7 +242,7 @@ pub(crate) fn statuses(text: &str) -> Vec<String> {
         if after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit()) {
             continue;
         }
-        found.push(m.as_str().to_string());
+        found.push(text[m].to_string());
         if found.len() >= 20 {
             break;
         }
@@ -181,36 +267,47 @@ pub(crate) fn reply_code(text: &str) -> Option<u16> {
     introduced_code(text)
 }
 
-/// The code of the first [`CODE_WITH_STATUS`] match, when it parses. An ASCII text is read by
-/// [`code_with_status_ascii`] (the regex's Unicode `\w` is costly to compile and rarely needed);
-/// other text by the regex.
+/// The code of the first [`CODE_WITH_STATUS`] match, when it parses: read by
+/// [`code_with_status_scan`], by the regex only where the scanner is unsure.
 fn code_with_status(text: &str) -> Option<u16> {
-    if text.is_ascii() {
-        return code_with_status_ascii(text.as_bytes());
+    match code_with_status_scan(text) {
+        Ok(code) => code,
+        Err(Unsure) => CODE_WITH_STATUS.captures(text)?[1].parse().ok(),
     }
-    CODE_WITH_STATUS.captures(text)?[1].parse().ok()
 }
 
-/// [`CODE_WITH_STATUS`] on ASCII text, by hand: the first reply code at the start or after a
-/// byte that is neither a word byte nor a dot, followed by `[ -]['"]?#?` and a status code.
-fn code_with_status_ascii(bytes: &[u8]) -> Option<u16> {
-    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
-    let class = |i: usize| matches!(bytes.get(i), Some(b'2' | b'4' | b'5'));
-    // `\d{1,3}\.` from `i`: the index after the dot.
-    let number_dot = |i: usize| {
-        let n = bytes[i.min(bytes.len())..]
-            .iter()
-            .take(4)
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        ((1..=3).contains(&n) && bytes.get(i + n) == Some(&b'.')).then_some(i + n + 1)
+/// A scanner cannot tell without the regex: a non-ASCII character stands where the pattern's
+/// Unicode `\w` or `\d` looks.
+#[derive(Debug, PartialEq, Eq)]
+struct Unsure;
+
+/// [`CODE_WITH_STATUS`] by hand: the code of the first reply code at the start or after a
+/// character that is neither a word character nor a dot, followed by `[ -]['"]?#?` and a status
+/// code. Unsure when a non-ASCII character precedes a code that fits, or when a numeric one
+/// stands where a digit could.
+fn code_with_status_scan(text: &str) -> Result<Option<u16>, Unsure> {
+    let bytes = text.as_bytes();
+    // `\d` at `i`, which follows an ASCII byte (so starts a character).
+    let digit = |i: usize| match bytes.get(i) {
+        Some(b) if b.is_ascii() => Ok(b.is_ascii_digit()),
+        Some(_) if text[i..].chars().next().is_some_and(char::is_numeric) => Err(Unsure),
+        _ => Ok(false),
     };
-    let tail = |q: usize| -> bool {
-        if !(class(q) && matches!(bytes.get(q + 1), Some(b'0'..=b'5')) && digit(q + 2)) {
-            return false;
+    // `\d{1,3}\.` from `i`: the index after the dot. A digit run cut by a non-ASCII digit
+    // might still fit.
+    let number_then_dot = |i: usize| {
+        let n = digit_run(bytes, i, 4);
+        if n < 4 {
+            digit(i + n)?;
+        }
+        Ok(number_dot(bytes, i))
+    };
+    let fits = |q: usize| -> Result<bool, Unsure> {
+        if !(matches!(bytes.get(q + 1), Some(b'0'..=b'5')) && digit(q + 2)?) {
+            return Ok(false);
         }
         if !matches!(bytes.get(q + 3), Some(b' ' | b'-')) {
-            return false;
+            return Ok(false);
         }
         let mut i = q + 4;
         if matches!(bytes.get(i), Some(b'\'' | b'"')) {
@@ -219,18 +316,28 @@ fn code_with_status_ascii(bytes: &[u8]) -> Option<u16> {
         if bytes.get(i) == Some(&b'#') {
             i += 1;
         }
-        if !(class(i) && bytes.get(i + 1) == Some(&b'.')) {
-            return false;
+        if !(matches!(bytes.get(i), Some(b'2' | b'4' | b'5')) && bytes.get(i + 1) == Some(&b'.')) {
+            return Ok(false);
         }
-        number_dot(i + 2).is_some_and(digit)
+        match number_then_dot(i + 2)? {
+            Some(j) => digit(j),
+            None => Ok(false),
+        }
     };
-    let q = (0..bytes.len()).find(|&q| {
-        let after_boundary = q == 0
-            || !(bytes[q - 1].is_ascii_alphanumeric() || matches!(bytes[q - 1], b'_' | b'.'));
-        after_boundary && tail(q)
-    })?;
-    let code = &bytes[q..q + 3];
-    Some(code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
+    for q in memchr::memchr3_iter(b'2', b'4', b'5', bytes) {
+        if !fits(q)? {
+            continue;
+        }
+        let after_boundary = match q.checked_sub(1).map(|p| bytes[p]) {
+            None => true,
+            Some(b) if b.is_ascii() => !(is_word(b) || b == b'.'),
+            Some(_) => return Err(Unsure),
+        };
+        if after_boundary {
+            return Ok(reply_code_at(bytes, q));
+        }
+    }
+    Ok(None)
 }
 
 /// Where a reply names the server that gave it: the spans of its name and of its address, each
@@ -1457,6 +1564,85 @@ mod tests {
         }
     }
 
+    /// Texts with reply codes, status codes and their introducers, for [`variants`].
+    const REPLY_SEEDS: [&str; 10] = [
+        "550-5.7.26 This mail is blocked",
+        "550 5.1.1\t",
+        "421 4.7.0 try 5.1.10.2 later",
+        "host said: 554 no; smtp; 550 x",
+        "Remote server returned: 550 5.1.10 (<<< 452-4.2.2)",
+        "xsmtp; 550 not; error: 421 later; response:250 ok",
+        "'551 moved' and was: 450; reply 259-x \"553",
+        "v2.1.1.5 and 5.1234.5 and 4.12.345 and 5.0.0.",
+        "Status: 5.1.1 (user unknown) at 25.2.2",
+        "(returned 452 5.2.2 SAID 550",
+    ];
+
+    /// The reply texts of the corpus and variants of [`REPLY_SEEDS`].
+    fn reply_texts() -> Vec<String> {
+        let mut texts = corpus_texts();
+        for seed in REPLY_SEEDS {
+            texts.extend(variants(seed));
+        }
+        texts
+    }
+
+    #[test]
+    fn status_scanner_agrees_with_the_regex() {
+        let regex = super::re(r"[245]\.\d{1,3}\.\d{1,3}");
+        let mut found = 0;
+        for text in reply_texts() {
+            let by_regex: Vec<_> = regex.find_iter(&text).map(|m| m.range()).collect();
+            let by_scanner: Vec<_> = super::status_spans(text.as_bytes()).collect();
+            assert_eq!(by_scanner, by_regex, "{text:?}");
+            found += usize::from(!by_regex.is_empty());
+        }
+        assert!(found > 5_000, "{found} texts hold a status");
+    }
+
+    #[test]
+    fn reply_prefix_scanner_agrees_with_the_regex() {
+        let regex = super::re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?");
+        let mut with_status = 0;
+        let texts = reply_texts();
+        let lines = texts.iter().flat_map(|t| t.lines().map(str::trim));
+        for text in texts.iter().map(String::as_str).chain(lines) {
+            let by_regex = regex.captures(text).map(|c| {
+                let status = c.get(2).map(|m| m.as_str().trim().to_string());
+                (c[1].to_string(), status, c.get(0).expect("a match").end())
+            });
+            let by_scanner = super::reply_prefix(text.as_bytes()).map(|(status, end)| {
+                let status = status.map(|r| text[r].to_string());
+                (text[..3].to_string(), status, end)
+            });
+            assert_eq!(by_scanner, by_regex, "{text:?}");
+            with_status += usize::from(by_regex.is_some_and(|(_, s, _)| s.is_some()));
+        }
+        assert!(with_status > 1_000, "{with_status} prefixes with a status");
+    }
+
+    #[test]
+    fn introduced_code_scanner_agrees_with_the_regexes() {
+        let plain = super::re(
+            r"(?i)(?:^|said:?|error:?|reply:?|response:?|returned:?|was:|<<<|\(|\x22|')\s*([245][0-5]\d)(?:[ -]|$)",
+        );
+        let smtp = super::re(r"(?i)\bsmtp;\s*([245][0-5]\d)(?:[ -]|$)");
+        let mut found = 0;
+        for text in reply_texts() {
+            let first = match (plain.find(&text), smtp.find(&text)) {
+                (Some(a), Some(b)) if b.start() < a.start() => Some((&smtp, b.start())),
+                (Some(a), _) => Some((&plain, a.start())),
+                (None, Some(b)) => Some((&smtp, b.start())),
+                (None, None) => None,
+            };
+            let expected =
+                first.and_then(|(regex, at)| regex.captures_at(&text, at)?[1].parse::<u16>().ok());
+            assert_eq!(super::introduced_code(&text), expected, "{text:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 5_000, "{found} texts introduce a code");
+    }
+
     /// Every text of the corpus a reply is read from or could be: each email whole, each of its
     /// lines and paragraphs, and each paragraph unfolded as the readers unfold it.
     pub(super) fn corpus_texts() -> Vec<String> {
@@ -1847,27 +2033,49 @@ mod tests {
             let by_regex = CODE_WITH_STATUS
                 .captures(text)
                 .and_then(|c| c[1].parse::<u16>().ok());
-            assert_eq!(code_with_status_ascii(text.as_bytes()), by_regex, "{text}");
+            assert_eq!(code_with_status_scan(text), Ok(by_regex), "{text}");
         }
     }
 
+    /// Non-ASCII texts where the Unicode `\w` and `\d` of [`CODE_WITH_STATUS`] matter.
+    const UNICODE_CODE_SEEDS: [&str; 8] = [
+        "エラー550 5.1.1 宛先不明",
+        "エラー：550 5.1.1 宛先不明",
+        "é550 5.1.1 then 550 5.1.1",
+        "55٣ 5.1.1 and 550 5.1.1",
+        "550 5.١.1 and 550 5.1.1",
+        "550 5.1.١ and 421 4.1.12",
+        "550 5.1١.1 then 550 ５.1.1",
+        "550 5.12٣.1 then ½550 5.1.1 then (550 5.1.1",
+    ];
+
     #[test]
     fn code_with_status_scanner_agrees_with_the_regex_on_the_corpus() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
-        let mut lines = 0;
-        for entry in std::fs::read_dir(dir).expect("the corpus") {
-            let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
-            let text = String::from_utf8_lossy(&bytes);
-            let paragraphs = text.split("\n\n");
-            for line in text.lines().chain(paragraphs).filter(|l| l.is_ascii()) {
-                let by_regex = CODE_WITH_STATUS
-                    .captures(line)
-                    .and_then(|c| c[1].parse::<u16>().ok());
-                assert_eq!(code_with_status_ascii(line.as_bytes()), by_regex, "{line}");
-                lines += 1;
+        let mut texts = corpus_texts();
+        for seed in REPLY_SEEDS.iter().chain(&UNICODE_CODE_SEEDS) {
+            texts.extend(variants(seed));
+        }
+        let (mut sure, mut unsure) = (0, 0);
+        for text in &texts {
+            let by_regex = CODE_WITH_STATUS
+                .captures(text)
+                .and_then(|c| c[1].parse::<u16>().ok());
+            assert_eq!(code_with_status(text), by_regex, "{text:?}");
+            match code_with_status_scan(text) {
+                Ok(code) => {
+                    assert_eq!(code, by_regex, "{text:?}");
+                    sure += usize::from(!text.is_ascii());
+                }
+                Err(Unsure) => {
+                    assert!(!text.is_ascii(), "{text:?}");
+                    unsure += 1;
+                }
             }
         }
-        assert!(lines > 10_000, "{lines} lines read");
+        assert!(
+            sure > 1_000 && unsure > 100,
+            "{sure} read by hand, {unsure} by the regex"
+        );
     }
 
     #[test]
