@@ -504,7 +504,14 @@ pub(crate) mod corpus_texts {
         for entry in std::fs::read_dir(dir).expect("the corpus") {
             let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
             out.push(String::from_utf8_lossy(&bytes).into_owned());
-            out.push(crate::bounce::message::Ctx::from_message(&bytes).body);
+            out.push(
+                crate::bounce::message::Ctx::from_message(
+                    &bytes,
+                    &crate::bounce::lossy(&bytes),
+                    None,
+                )
+                .body,
+            );
         }
         out
     }
