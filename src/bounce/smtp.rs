@@ -168,9 +168,19 @@ pub(crate) struct Reply {
 }
 
 /// Unfolds a reply spread over lines: strips `>` quoting, drops the repeated `550-5.7.26 `
-/// prefixes of a multi-line reply (keeping the first), and joins everything with single spaces.
+/// prefixes of a multi-line reply (keeping the first), and joins everything with single spaces,
+/// blank space within lines collapsed too. Reading stops after the line that takes the lines
+/// joined (blank space within them not yet collapsed) past [`MAX_DIAGNOSTIC`] bytes.
 pub(crate) fn clean_diagnostic(text: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len().min(MAX_DIAGNOSTIC + 1));
+    let push_word = |out: &mut String, word: &str| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    };
+    // The length of the lines joined by single spaces, before blank space is collapsed.
+    let mut joined_len = 0;
     let mut seen_prefix = false;
     for line in text.lines() {
         let mut line = line.trim_start();
@@ -185,13 +195,9 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
         if let Some((status, whole)) = reply_prefix(line.as_bytes()) {
             if !seen_prefix {
                 seen_prefix = true;
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&line[..3]);
-                if let Some(status) = status {
-                    out.push(' ');
-                    out.push_str(&line[status]);
+                for word in std::iter::once(0..3).chain(status) {
+                    joined_len += usize::from(joined_len > 0) + word.len();
+                    push_word(&mut out, &line[word]);
                 }
             }
             body = &line[whole..];
@@ -200,16 +206,64 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
         if body.is_empty() {
             continue;
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(body);
-        if out.len() > MAX_DIAGNOSTIC {
+        joined_len += usize::from(joined_len > 0) + body.len();
+        push_words(&mut out, body);
+        if joined_len > MAX_DIAGNOSTIC {
             break;
         }
     }
-    let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate(&collapsed, MAX_DIAGNOSTIC)
+    if out.len() > MAX_DIAGNOSTIC {
+        let end = (0..=MAX_DIAGNOSTIC)
+            .rev()
+            .find(|&end| out.is_char_boundary(end))
+            .unwrap_or(0);
+        out.truncate(end);
+    }
+    out
+}
+
+/// Appends the words of `body`, text without blank space at its ends, to `out`, each after a
+/// single space (none before the first of `out`): blank space collapsed. Most lines are ASCII
+/// with single spaces between words, copied whole.
+fn push_words(out: &mut String, body: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    // No branch in the loop, so it runs over many bytes at a time.
+    let unusual = body.bytes().fold(false, |any, b| {
+        any | (b >= 0x80) | (b.wrapping_sub(b'\t') < 5)
+    });
+    if !unusual && !has(body, literal!("  ")) {
+        out.push_str(body);
+    } else if body.is_ascii() {
+        push_ascii_words(out, body);
+    } else {
+        let mut words = body.split_whitespace();
+        out.push_str(words.next().unwrap_or_default());
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+}
+
+/// [`push_words`] for ASCII text: blank space (ASCII `\s`, which is all the ASCII white space)
+/// collapsed, by bytes.
+fn push_ascii_words(out: &mut String, body: &str) {
+    let bytes = body.as_bytes();
+    let mut word_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_space(bytes[i]) {
+            out.push_str(&body[word_start..i]);
+            out.push(' ');
+            i = skip_space(bytes, i);
+            word_start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&body[word_start..]);
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.
@@ -1992,6 +2046,90 @@ mod tests {
             clean_diagnostic(text),
             "550 5.7.26 This mail is blocked because the sender is not verified. More text - gsmtp"
         );
+    }
+
+    /// [`clean_diagnostic`] as it was written first: the lines joined, then blank space
+    /// collapsed by a second pass, the prefix read by its regex.
+    fn clean_diagnostic_in_two_passes(prefix: &Regex, text: &str) -> String {
+        let mut out = String::new();
+        let mut seen_prefix = false;
+        for line in text.lines() {
+            let mut line = line.trim_start();
+            while let Some(rest) = line.strip_prefix('>') {
+                line = rest.trim_start();
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            let mut body = line;
+            if let Some(caps) = prefix.captures(line) {
+                let whole = caps.get(0).map_or(0, |m| m.end());
+                if !seen_prefix {
+                    seen_prefix = true;
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(&caps[1]);
+                    if let Some(status) = caps.get(2) {
+                        out.push(' ');
+                        out.push_str(status.as_str().trim());
+                    }
+                }
+                body = &line[whole..];
+            }
+            let body = body.trim();
+            if body.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(body);
+            if out.len() > MAX_DIAGNOSTIC {
+                break;
+            }
+        }
+        let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        truncate(&collapsed, MAX_DIAGNOSTIC)
+    }
+
+    #[test]
+    fn clean_diagnostic_agrees_with_the_two_passes() {
+        let prefix = super::re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?");
+        let mut texts = reply_texts();
+        let seeds = [
+            "> 550-5.7.1 a\n>> 550-5.7.1  b \t c\n\n 550 5.7.1 d\u{3000}e\r\n",
+            "x\n550 \n550-5.1.1\n421 4.4.1 later",
+            "a\x0c\x0cb \x1c c\u{85}d\x0b \u{2028}e  f\u{1680}",
+        ];
+        for seed in seeds {
+            texts.extend(variants(seed));
+        }
+        // Long texts: blank space that collapses, and characters of several bytes at the cut.
+        for (n, filler) in [
+            "word   \t ",
+            "é",
+            "日本",
+            "a\u{a0}\u{a0}b",
+            ">  550-5.1.1  x  ",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for lines in [1, 150, 700] {
+                let line = filler.repeat(n + 3);
+                texts.push(vec![line; lines].join("\n"));
+                texts.push(format!("{}{}", "x".repeat(n), filler.repeat(900)));
+            }
+        }
+        for text in &texts {
+            assert_eq!(
+                clean_diagnostic(text),
+                clean_diagnostic_in_two_passes(&prefix, text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
