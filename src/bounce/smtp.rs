@@ -1442,16 +1442,32 @@ fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> 
     })
 }
 
+/// A receiver's text with its ASCII-lower-cased copy, in which the readers search their
+/// literals: the copy is made once for all of them.
+pub(crate) struct ReceiverText<'a> {
+    text: &'a str,
+    lower: String,
+}
+
+impl<'a> ReceiverText<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        ReceiverText {
+            text,
+            lower: text.to_ascii_lowercase(),
+        }
+    }
+}
+
 /// The sender's domain and the sending IP as the receiver's text names them, each when found:
 /// each pattern's first five matches, in order, until both are found.
-pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
+pub(crate) fn sender_in_text(receiver: &ReceiverText) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    let lower = text.to_ascii_lowercase();
+    let (text, lower) = (receiver.text, &receiver.lower);
     let folds = needs_unicode_regex(text);
     for pattern in &SENDER_PATTERNS {
         let by_regex = folds && pattern.unicode;
-        if !by_regex && pattern.scanner.is_none() && !(pattern.needed)(&lower) {
+        if !by_regex && pattern.scanner.is_none() && !(pattern.needed)(lower) {
             continue;
         }
         let mut take = |d: Option<&str>, i: Option<&str>| {
@@ -1470,7 +1486,7 @@ pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
             Some(scan) if !by_regex => {
                 let mut from = 0;
                 for _ in 0..5 {
-                    let Some(m) = scan(text, &lower, from) else {
+                    let Some(m) = scan(text, lower, from) else {
                         break;
                     };
                     take(m.domain.map(|r| &text[r]), m.ip.map(|r| &text[r]));
@@ -1586,11 +1602,11 @@ const HELO_SCANNERS: [HeloScanner; 3] = [
 ];
 
 /// The HELO name a receiver's text names, when it names one.
-pub(crate) fn helo_in_text(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let words = helo_words(&lower);
+pub(crate) fn helo_in_text(receiver: &ReceiverText) -> Option<String> {
+    let (text, lower) = (receiver.text, &receiver.lower);
+    let words = helo_words(lower);
     HELO_SCANNERS.iter().find_map(|scan| {
-        scan(text.as_bytes(), &lower, &words)
+        scan(text.as_bytes(), lower, &words)
             .map(|r| text[r].to_ascii_lowercase())
             .filter(|h| h.contains('.') || h.len() > 2)
     })
@@ -2238,24 +2254,26 @@ mod tests {
     #[test]
     fn gmail_spf_check_for() {
         let t = "DKIM checks did not pass and SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best";
-        let (d, ip) = sender_in_text(t);
+        let (d, ip) = sender_in_text(&ReceiverText::new(t));
         assert_eq!(d.as_deref(), Some("example.com"));
         assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
     }
 
     #[test]
     fn sender_named_by_receiver() {
-        let (d, ip) = sender_in_text("SPF [example.com] with ip : [203.0.113.5] = failed");
+        let (d, ip) = sender_in_text(&ReceiverText::new(
+            "SPF [example.com] with ip : [203.0.113.5] = failed",
+        ));
         assert_eq!(d.as_deref(), Some("example.com"));
         assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
-        let (d, ip) = sender_in_text(
+        let (d, ip) = sender_in_text(&ReceiverText::new(
             "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
-        );
+        ));
         assert_eq!(d.as_deref(), Some("example.com"));
         assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
-        let (_, ip) = sender_in_text("Client host [10.0.0.1] blocked");
+        let (_, ip) = sender_in_text(&ReceiverText::new("Client host [10.0.0.1] blocked"));
         assert_eq!(ip, None);
-        let (_, ip) = sender_in_text("banned sending IP [2001:db8::5]");
+        let (_, ip) = sender_in_text(&ReceiverText::new("banned sending IP [2001:db8::5]"));
         assert_eq!(ip, Some("2001:db8::5".parse().unwrap()));
     }
 }
