@@ -301,10 +301,11 @@ fn complete(ctx: &Ctx, dialect: &str, kind: BounceKind, found: dialect::Found) -
     let mut text_ip = None;
     let mut helo = None;
     for t in texts.iter().take(scan::MAX_RECIPIENTS + 1) {
-        let (d, ip) = smtp::sender_in_text(t);
+        let t = smtp::ReceiverText::new(t);
+        let (d, ip) = smtp::sender_in_text(&t);
         text_domain = text_domain.or(d);
         text_ip = text_ip.or(ip);
-        helo = helo.or_else(|| smtp::helo_in_text(t));
+        helo = helo.or_else(|| smtp::helo_in_text(&t));
         if text_domain.is_some() && text_ip.is_some() && helo.is_some() {
             break;
         }

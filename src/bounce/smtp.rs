@@ -168,9 +168,19 @@ pub(crate) struct Reply {
 }
 
 /// Unfolds a reply spread over lines: strips `>` quoting, drops the repeated `550-5.7.26 `
-/// prefixes of a multi-line reply (keeping the first), and joins everything with single spaces.
+/// prefixes of a multi-line reply (keeping the first), and joins everything with single spaces,
+/// blank space within lines collapsed too. Reading stops after the line that takes the lines
+/// joined (blank space within them not yet collapsed) past [`MAX_DIAGNOSTIC`] bytes.
 pub(crate) fn clean_diagnostic(text: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len().min(MAX_DIAGNOSTIC + 1));
+    let push_word = |out: &mut String, word: &str| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    };
+    // The length of the lines joined by single spaces, before blank space is collapsed.
+    let mut joined_len = 0;
     let mut seen_prefix = false;
     for line in text.lines() {
         let mut line = line.trim_start();
@@ -185,13 +195,9 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
         if let Some((status, whole)) = reply_prefix(line.as_bytes()) {
             if !seen_prefix {
                 seen_prefix = true;
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&line[..3]);
-                if let Some(status) = status {
-                    out.push(' ');
-                    out.push_str(&line[status]);
+                for word in std::iter::once(0..3).chain(status) {
+                    joined_len += usize::from(joined_len > 0) + word.len();
+                    push_word(&mut out, &line[word]);
                 }
             }
             body = &line[whole..];
@@ -200,16 +206,64 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
         if body.is_empty() {
             continue;
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(body);
-        if out.len() > MAX_DIAGNOSTIC {
+        joined_len += usize::from(joined_len > 0) + body.len();
+        push_words(&mut out, body);
+        if joined_len > MAX_DIAGNOSTIC {
             break;
         }
     }
-    let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate(&collapsed, MAX_DIAGNOSTIC)
+    if out.len() > MAX_DIAGNOSTIC {
+        let end = (0..=MAX_DIAGNOSTIC)
+            .rev()
+            .find(|&end| out.is_char_boundary(end))
+            .unwrap_or(0);
+        out.truncate(end);
+    }
+    out
+}
+
+/// Appends the words of `body`, text without blank space at its ends, to `out`, each after a
+/// single space (none before the first of `out`): blank space collapsed. Most lines are ASCII
+/// with single spaces between words, copied whole.
+fn push_words(out: &mut String, body: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    // No branch in the loop, so it runs over many bytes at a time.
+    let unusual = body.bytes().fold(false, |any, b| {
+        any | (b >= 0x80) | (b.wrapping_sub(b'\t') < 5)
+    });
+    if !unusual && !has(body, literal!("  ")) {
+        out.push_str(body);
+    } else if body.is_ascii() {
+        push_ascii_words(out, body);
+    } else {
+        let mut words = body.split_whitespace();
+        out.push_str(words.next().unwrap_or_default());
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+}
+
+/// [`push_words`] for ASCII text: blank space (ASCII `\s`, which is all the ASCII white space)
+/// collapsed, by bytes.
+fn push_ascii_words(out: &mut String, body: &str) {
+    let bytes = body.as_bytes();
+    let mut word_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_space(bytes[i]) {
+            out.push_str(&body[word_start..i]);
+            out.push(' ');
+            i = skip_space(bytes, i);
+            word_start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&body[word_start..]);
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.
@@ -1388,16 +1442,32 @@ fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> 
     })
 }
 
+/// A receiver's text with its ASCII-lower-cased copy, in which the readers search their
+/// literals: the copy is made once for all of them.
+pub(crate) struct ReceiverText<'a> {
+    text: &'a str,
+    lower: String,
+}
+
+impl<'a> ReceiverText<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        ReceiverText {
+            text,
+            lower: text.to_ascii_lowercase(),
+        }
+    }
+}
+
 /// The sender's domain and the sending IP as the receiver's text names them, each when found:
 /// each pattern's first five matches, in order, until both are found.
-pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
+pub(crate) fn sender_in_text(receiver: &ReceiverText) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    let lower = text.to_ascii_lowercase();
+    let (text, lower) = (receiver.text, &receiver.lower);
     let folds = needs_unicode_regex(text);
     for pattern in &SENDER_PATTERNS {
         let by_regex = folds && pattern.unicode;
-        if !by_regex && pattern.scanner.is_none() && !(pattern.needed)(&lower) {
+        if !by_regex && pattern.scanner.is_none() && !(pattern.needed)(lower) {
             continue;
         }
         let mut take = |d: Option<&str>, i: Option<&str>| {
@@ -1416,7 +1486,7 @@ pub(crate) fn sender_in_text(text: &str) -> (Option<String>, Option<IpAddr>) {
             Some(scan) if !by_regex => {
                 let mut from = 0;
                 for _ in 0..5 {
-                    let Some(m) = scan(text, &lower, from) else {
+                    let Some(m) = scan(text, lower, from) else {
                         break;
                     };
                     take(m.domain.map(|r| &text[r]), m.ip.map(|r| &text[r]));
@@ -1532,11 +1602,11 @@ const HELO_SCANNERS: [HeloScanner; 3] = [
 ];
 
 /// The HELO name a receiver's text names, when it names one.
-pub(crate) fn helo_in_text(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let words = helo_words(&lower);
+pub(crate) fn helo_in_text(receiver: &ReceiverText) -> Option<String> {
+    let (text, lower) = (receiver.text, &receiver.lower);
+    let words = helo_words(lower);
     HELO_SCANNERS.iter().find_map(|scan| {
-        scan(text.as_bytes(), &lower, &words)
+        scan(text.as_bytes(), lower, &words)
             .map(|r| text[r].to_ascii_lowercase())
             .filter(|h| h.contains('.') || h.len() > 2)
     })
@@ -1994,6 +2064,90 @@ mod tests {
         );
     }
 
+    /// [`clean_diagnostic`] as it was written first: the lines joined, then blank space
+    /// collapsed by a second pass, the prefix read by its regex.
+    fn clean_diagnostic_in_two_passes(prefix: &Regex, text: &str) -> String {
+        let mut out = String::new();
+        let mut seen_prefix = false;
+        for line in text.lines() {
+            let mut line = line.trim_start();
+            while let Some(rest) = line.strip_prefix('>') {
+                line = rest.trim_start();
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            let mut body = line;
+            if let Some(caps) = prefix.captures(line) {
+                let whole = caps.get(0).map_or(0, |m| m.end());
+                if !seen_prefix {
+                    seen_prefix = true;
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(&caps[1]);
+                    if let Some(status) = caps.get(2) {
+                        out.push(' ');
+                        out.push_str(status.as_str().trim());
+                    }
+                }
+                body = &line[whole..];
+            }
+            let body = body.trim();
+            if body.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(body);
+            if out.len() > MAX_DIAGNOSTIC {
+                break;
+            }
+        }
+        let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        truncate(&collapsed, MAX_DIAGNOSTIC)
+    }
+
+    #[test]
+    fn clean_diagnostic_agrees_with_the_two_passes() {
+        let prefix = super::re(r"^([245]\d\d)[ -]((?:[245]\.\d{1,3}\.\d{1,3})(?:\s+|$))?");
+        let mut texts = reply_texts();
+        let seeds = [
+            "> 550-5.7.1 a\n>> 550-5.7.1  b \t c\n\n 550 5.7.1 d\u{3000}e\r\n",
+            "x\n550 \n550-5.1.1\n421 4.4.1 later",
+            "a\x0c\x0cb \x1c c\u{85}d\x0b \u{2028}e  f\u{1680}",
+        ];
+        for seed in seeds {
+            texts.extend(variants(seed));
+        }
+        // Long texts: blank space that collapses, and characters of several bytes at the cut.
+        for (n, filler) in [
+            "word   \t ",
+            "é",
+            "日本",
+            "a\u{a0}\u{a0}b",
+            ">  550-5.1.1  x  ",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for lines in [1, 150, 700] {
+                let line = filler.repeat(n + 3);
+                texts.push(vec![line; lines].join("\n"));
+                texts.push(format!("{}{}", "x".repeat(n), filler.repeat(900)));
+            }
+        }
+        for text in &texts {
+            assert_eq!(
+                clean_diagnostic(text),
+                clean_diagnostic_in_two_passes(&prefix, text),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn reply_code_after_text_stays_a_word() {
         assert_eq!(
@@ -2100,24 +2254,26 @@ mod tests {
     #[test]
     fn gmail_spf_check_for() {
         let t = "DKIM checks did not pass and SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best";
-        let (d, ip) = sender_in_text(t);
+        let (d, ip) = sender_in_text(&ReceiverText::new(t));
         assert_eq!(d.as_deref(), Some("example.com"));
         assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
     }
 
     #[test]
     fn sender_named_by_receiver() {
-        let (d, ip) = sender_in_text("SPF [example.com] with ip : [203.0.113.5] = failed");
+        let (d, ip) = sender_in_text(&ReceiverText::new(
+            "SPF [example.com] with ip : [203.0.113.5] = failed",
+        ));
         assert_eq!(d.as_deref(), Some("example.com"));
         assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
-        let (d, ip) = sender_in_text(
+        let (d, ip) = sender_in_text(&ReceiverText::new(
             "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
-        );
+        ));
         assert_eq!(d.as_deref(), Some("example.com"));
         assert_eq!(ip, Some("203.0.113.5".parse().unwrap()));
-        let (_, ip) = sender_in_text("Client host [10.0.0.1] blocked");
+        let (_, ip) = sender_in_text(&ReceiverText::new("Client host [10.0.0.1] blocked"));
         assert_eq!(ip, None);
-        let (_, ip) = sender_in_text("banned sending IP [2001:db8::5]");
+        let (_, ip) = sender_in_text(&ReceiverText::new("banned sending IP [2001:db8::5]"));
         assert_eq!(ip, Some("2001:db8::5".parse().unwrap()));
     }
 }
