@@ -272,10 +272,8 @@ mod tests {
                 .unicode(false)
                 .build()
                 .expect("an ASCII pattern");
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
         let mut found = 0;
-        for entry in std::fs::read_dir(dir).expect("the corpus") {
-            let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
+        for bytes in crate::bounce::corpus_emails() {
             let text = String::from_utf8_lossy(&bytes);
             let by_lower = super::RETURNED_MARKER
                 .find(&text.to_ascii_lowercase())

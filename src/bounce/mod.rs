@@ -202,6 +202,22 @@ pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Every email of the bundled Sisimai corpus, in file-name order: what the tests that hold a
+/// rewritten reader to the pattern it replaced run over.
+#[cfg(test)]
+pub(crate) fn corpus_emails() -> Vec<Vec<u8>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("the corpus")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).expect("an email"))
+        .collect()
+}
+
 fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
     let text = lossy(bytes);
     if let Some(headers) = headers::sniff_message(&text) {

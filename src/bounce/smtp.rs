@@ -891,6 +891,26 @@ struct SenderMatch {
     ip: Option<Range<usize>>,
 }
 
+impl SenderMatch {
+    /// A match naming only the sender's domain.
+    fn domain(end: usize, domain: Range<usize>) -> SenderMatch {
+        SenderMatch {
+            end,
+            domain: Some(domain),
+            ip: None,
+        }
+    }
+
+    /// A match naming only the sending IP.
+    fn ip(end: usize, ip: Range<usize>) -> SenderMatch {
+        SenderMatch {
+            end,
+            domain: None,
+            ip: Some(ip),
+        }
+    }
+}
+
 /// A scanner reading a sender pattern by hand: the leftmost match at or after `from` in
 /// `text`, given `lower`, the text ASCII-lower-cased.
 type SenderScanner = fn(text: &str, lower: &str, from: usize) -> Option<SenderMatch>;
@@ -976,13 +996,8 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("mail from domain [")),
         unicode: true,
         scanner: Some(|text, lower, from| {
-            bracketed_after(text, lower, from, literal!("mail from domain [")).map(|(end, span)| {
-                SenderMatch {
-                    end,
-                    domain: Some(span),
-                    ip: None,
-                }
-            })
+            bracketed_after(text, lower, from, literal!("mail from domain ["))
+                .map(|(end, span)| SenderMatch::domain(end, span))
         }),
     },
     // "sender domain example.com ... SPF", "SPF check for example.com failed"
@@ -1004,13 +1019,8 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("client host [")),
         unicode: true,
         scanner: Some(|text, lower, from| {
-            bracketed_after(text, lower, from, literal!("client host [")).map(|(end, span)| {
-                SenderMatch {
-                    end,
-                    domain: None,
-                    ip: Some(span),
-                }
-            })
+            bracketed_after(text, lower, from, literal!("client host ["))
+                .map(|(end, span)| SenderMatch::ip(end, span))
         }),
     },
     // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
@@ -1032,13 +1042,8 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("messages from [")),
         unicode: true,
         scanner: Some(|text, lower, from| {
-            bracketed_after(text, lower, from, literal!("messages from [")).map(|(end, span)| {
-                SenderMatch {
-                    end,
-                    domain: None,
-                    ip: Some(span),
-                }
-            })
+            bracketed_after(text, lower, from, literal!("messages from ["))
+                .map(|(end, span)| SenderMatch::ip(end, span))
         }),
     },
     // "your IP 203.0.113.5", "Your IP address [..] is listed"
@@ -1289,11 +1294,7 @@ fn send_from(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             return None;
         }
         let domain = run_until(text, p + "from <".len(), b'>')?;
-        Some(SenderMatch {
-            end: domain.end + 1,
-            domain: Some(domain),
-            ip: None,
-        })
+        Some(SenderMatch::domain(domain.end + 1, domain))
     })
 }
 
@@ -1333,11 +1334,10 @@ fn spf_for_domain(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             .rev()
             .find(|&d| bytes[d] == b'.' && letters(d + 1) >= 2)?;
         let end = dot + 1 + letters(dot + 1);
-        Some(SenderMatch {
-            end: end + usize::from(bytes.get(end) == Some(&b'>')),
-            domain: Some(start..end),
-            ip: None,
-        })
+        Some(SenderMatch::domain(
+            end + usize::from(bytes.get(end) == Some(&b'>')),
+            start..end,
+        ))
     })
 }
 
@@ -1347,11 +1347,7 @@ fn sending_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
     occurrences(lower, from, literal!("sending ip")).find_map(|at| {
         maybe_address(bytes, at + "sending ip".len())
             .find_map(|p| introduced_ip(bytes, p, &[":"]))
-            .map(|(ip, end)| SenderMatch {
-                end,
-                domain: None,
-                ip: Some(ip),
-            })
+            .map(|(ip, end)| SenderMatch::ip(end, ip))
     })
 }
 
@@ -1365,11 +1361,7 @@ fn your_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             .iter()
             .filter(|w| starts_with_ci(bytes, p, w))
             .find_map(|w| introduced_ip(bytes, p + w.len(), &["(", ":"]))
-            .map(|(ip, end)| SenderMatch {
-                end,
-                domain: None,
-                ip: Some(ip),
-            })
+            .map(|(ip, end)| SenderMatch::ip(end, ip))
     })
 }
 
@@ -1406,11 +1398,7 @@ fn ip_is_listed(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
                 let with_colon = (bytes.get(p) == Some(&b':')).then(|| skip_space(bytes, p + 1));
                 with_colon.into_iter().chain([p]).find_map(rest)
             })
-            .map(|(ip, end)| SenderMatch {
-                end,
-                domain: None,
-                ip: Some(ip),
-            })
+            .map(|(ip, end)| SenderMatch::ip(end, ip))
     })
 }
 
@@ -1434,11 +1422,7 @@ fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> 
         }
         maybe_address(bytes, at + 2)
             .find_map(|p| introduced_ip(bytes, p, &["is", ":", "="]))
-            .map(|(ip, end)| SenderMatch {
-                end,
-                domain: None,
-                ip: Some(ip),
-            })
+            .map(|(ip, end)| SenderMatch::ip(end, ip))
     })
 }
 
@@ -1716,15 +1700,8 @@ mod tests {
     /// Every text of the corpus a reply is read from or could be: each email whole, each of its
     /// lines and paragraphs, and each paragraph unfolded as the readers unfold it.
     pub(super) fn corpus_texts() -> Vec<String> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
         let mut texts = Vec::new();
-        let mut paths: Vec<_> = std::fs::read_dir(dir)
-            .expect("the corpus")
-            .map(|e| e.expect("an entry").path())
-            .collect();
-        paths.sort();
-        for path in paths {
-            let bytes = std::fs::read(path).expect("an email");
+        for bytes in crate::bounce::corpus_emails() {
             let text = String::from_utf8_lossy(&bytes).into_owned();
             texts.extend(text.lines().map(str::to_string));
             for paragraph in text.split("\n\n") {

@@ -477,9 +477,7 @@ mod subject_tests {
             "non_delivery".to_string(),
             "Hello".to_string(),
         ];
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
-        for entry in std::fs::read_dir(dir).expect("the corpus") {
-            let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
+        for bytes in crate::bounce::corpus_emails() {
             let text = String::from_utf8_lossy(&bytes);
             subjects.extend(
                 text.lines()
@@ -499,10 +497,8 @@ mod subject_tests {
 pub(crate) mod corpus_texts {
     /// Every corpus email as lossy text and as the report body the dialects read.
     pub(crate) fn texts() -> Vec<String> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus/sisimai/eml");
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(dir).expect("the corpus") {
-            let bytes = std::fs::read(entry.expect("an entry").path()).expect("an email");
+        for bytes in crate::bounce::corpus_emails() {
             out.push(String::from_utf8_lossy(&bytes).into_owned());
             out.push(
                 crate::bounce::message::Ctx::from_message(
