@@ -662,12 +662,24 @@ fn without_notices(text: &str) -> String {
     out
 }
 
-/// A reply code at the start of the SMTP reply within a cleaned text.
-static REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
-    crate::bounce::pattern(
-        r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)",
-    )
-});
+/// Where the SMTP reply starts within a cleaned text: the first reply code `[245][0-5]\d`
+/// followed by a space or `-` that opens the text or follows blank space (ASCII `\s`), `:`,
+/// a quote, `(` or `[`. This is where group 1 of
+/// `(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)` (ASCII)
+/// starts: its optional tail never decides whether or where it matches.
+fn reply_start(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr::memchr3_iter(b'2', b'4', b'5', b).find(|&at| {
+        let code = matches!(b.get(at + 1), Some(b'0'..=b'5'))
+            && b.get(at + 2).is_some_and(u8::is_ascii_digit)
+            && matches!(b.get(at + 3), Some(b' ' | b'-'));
+        code && (at == 0
+            || matches!(
+                b[at - 1],
+                b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | b':' | b'\'' | b'"' | b'(' | b'['
+            ))
+    })
+}
 
 /// Builds a recipient from a block of text: reply code, status, remote server, command, and
 /// the diagnostic (the paragraph with the reply, starting at its reply code).
@@ -726,8 +738,7 @@ pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
         .filter(|p| !p.is_empty())
         .collect();
     for (i, p) in paragraphs.iter().enumerate() {
-        if let Some(c) = REPLY_START.captures(p) {
-            let start = c.get(1).map_or(0, |m| m.start());
+        if let Some(start) = reply_start(p) {
             let mut d = p[start..].to_string();
             // A reply announced at the end of a paragraph continues in the next one.
             if d.len() < 12
@@ -997,5 +1008,35 @@ mod tests {
             found += usize::from(expected.is_some());
         }
         assert!(found > 1000, "{found} recipient lines");
+    }
+
+    #[test]
+    fn reply_start_is_the_old_pattern() {
+        let old = crate::bounce::pattern(
+            r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)",
+        );
+        let mut texts = crate::bounce::smtp::tests::corpus_texts();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            for paragraph in without_notices(&text).split("\n\n") {
+                texts.push(smtp::clean_diagnostic(paragraph));
+            }
+        }
+        for seed in [
+            "550 5.1.1 user unknown",
+            "said: 550-5.7.1 '#5.7.1 no",
+            "x(421 4.4.2 timeout) [554 x] \"250 ok\" 5500 x552 \u{b}452-y",
+            "host said:\t559 1.2.3 and 5.1.1 then\r\n450 busy",
+        ] {
+            texts.extend(crate::bounce::smtp::tests::variants(seed));
+        }
+        let mut found = 0;
+        for text in &texts {
+            let expected = old
+                .captures(text)
+                .map(|c| c.get(1).map_or(0, |m| m.start()));
+            assert_eq!(reply_start(text), expected, "{text:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 5_000, "{found} texts with a reply");
     }
 }

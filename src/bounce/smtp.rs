@@ -1597,7 +1597,7 @@ pub(crate) fn helo_in_text(receiver: &ReceiverText) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #[test]
     fn introduced_codes_split_in_two_read_as_one_pattern() {
         let whole = super::re(
@@ -1699,7 +1699,7 @@ mod tests {
 
     /// Every text of the corpus a reply is read from or could be: each email whole, each of its
     /// lines and paragraphs, and each paragraph unfolded as the readers unfold it.
-    pub(super) fn corpus_texts() -> Vec<String> {
+    pub(crate) fn corpus_texts() -> Vec<String> {
         let mut texts = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
             let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -1833,7 +1833,7 @@ mod tests {
 
     /// `seed` and its near variants: cut at each character, each character dropped, replaced by
     /// or preceded by each of a few characters that patterns care about.
-    pub(super) fn variants(seed: &str) -> Vec<String> {
+    pub(crate) fn variants(seed: &str) -> Vec<String> {
         const SWAPS: [&str; 22] = [
             " ", "[", "]", "<", ">", ".", ":", "a", "Z", "1", "\n", "é", "\u{3000}", "\u{17f}",
             "-", "(", "_", "f", "=", "\u{b}", "\u{a0}", "\u{212a}",

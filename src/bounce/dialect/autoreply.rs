@@ -1,12 +1,10 @@
 //! RFC 3834 auto-replies (vacation, out-of-office): not bounces, but often mistaken for them.
 
-use super::{Dialect, Found, from_daemon, re};
+use super::{Dialect, Found, from_daemon};
 use crate::bounce::message::Ctx;
 use crate::bounce::returned::first_address;
 use crate::bounce::smtp::{clean_diagnostic, truncate};
 use crate::bounce::{BounceKind, Recipient};
-use regex::Regex;
-use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
     name: "rfc3834",
@@ -15,11 +13,46 @@ pub(crate) const DIALECT: Dialect = Dialect {
     parse,
 };
 
-static SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\s*(?:auto(?:matic)?[ -]?(?:reply|response)|auto:|out of (?:the )?office|vacation|away from|abwesenheit|absence|autoreply|réponse automatique|自動)",
-    )
-});
+/// Beginnings of an auto-reply's subject (after ASCII blank space, ASCII case ignored):
+/// `(?i)^\s*(?:auto(?:matic)?[ -]?(?:reply|response)|auto:|out of (?:the )?office|vacation|
+/// away from|abwesenheit|absence|autoreply|réponse automatique|自動)` in ASCII mode, spelled out.
+const SUBJECT_STARTS: &[&str] = &[
+    "autoreply",
+    "auto reply",
+    "auto-reply",
+    "autoresponse",
+    "auto response",
+    "auto-response",
+    "automaticreply",
+    "automatic reply",
+    "automatic-reply",
+    "automaticresponse",
+    "automatic response",
+    "automatic-response",
+    "auto:",
+    "out of office",
+    "out of the office",
+    "vacation",
+    "away from",
+    "abwesenheit",
+    "absence",
+    "réponse automatique",
+    "自動",
+];
+
+/// True when a subject starts like an auto-reply's (see [`SUBJECT_STARTS`]).
+fn autoreply_subject(subject: &str) -> bool {
+    let b = subject.as_bytes();
+    let blank = b
+        .iter()
+        .take_while(|&&c| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '))
+        .count();
+    let s = &b[blank..];
+    SUBJECT_STARTS.iter().any(|w| {
+        s.get(..w.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(w.as_bytes()))
+    })
+}
 
 fn detect(ctx: &Ctx) -> bool {
     // Auto-replies are often sent with a null Return-Path (RFC 3834 §3.3), so only a daemon's
@@ -37,7 +70,7 @@ fn detect(ctx: &Ctx) -> bool {
         || ctx
             .header("precedence")
             .is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"))
-        || ctx.header("subject").is_some_and(|s| SUBJECT.is_match(s))
+        || ctx.header("subject").is_some_and(autoreply_subject)
 }
 
 /// True when the only daemon-like trait of the message is its null Return-Path.
@@ -78,4 +111,43 @@ fn parse(ctx: &Ctx) -> Option<Found> {
         }],
         ..Found::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_starts_are_the_old_pattern() {
+        let old = crate::bounce::pattern(
+            r"(?i)^\s*(?:auto(?:matic)?[ -]?(?:reply|response)|auto:|out of (?:the )?office|vacation|away from|abwesenheit|absence|autoreply|réponse automatique|自動)",
+        );
+        let mut texts = Vec::new();
+        for text in crate::bounce::smtp::tests::corpus_texts() {
+            if let Some(at) = text.to_ascii_lowercase().find("subject:") {
+                texts.push(text[at + 8..].to_string());
+            }
+            texts.push(text);
+        }
+        for seed in [
+            " Automatic-Reply: away",
+            "\u{b}AUTO:x",
+            "\t\r\nout of the Office",
+            "Réponse automatique",
+            "RÉPONSE AUTOMATIQUE",
+            "自動応答",
+            "auto response",
+            "VACATION absence Abwesenheit away from",
+            "AutoMatic Reply",
+        ] {
+            texts.extend(crate::bounce::smtp::tests::variants(seed));
+        }
+        let mut found = 0;
+        for text in &texts {
+            let expected = old.is_match(text);
+            assert_eq!(autoreply_subject(text), expected, "{text:?}");
+            found += usize::from(expected);
+        }
+        assert!(found > 500, "{found} auto-reply subjects");
+    }
 }
