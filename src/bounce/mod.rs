@@ -202,6 +202,11 @@ pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The corpus texts (emails, lines, paragraphs) and near variants of a seed text, for the
+/// same tests outside this module.
+#[cfg(test)]
+pub(crate) use smtp::tests::{corpus_texts, variants};
+
 /// Every email of the bundled Sisimai corpus, in file-name order: what the tests that hold a
 /// rewritten reader to the pattern it replaced run over.
 #[cfg(test)]
