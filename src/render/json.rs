@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use crate::bounce::{DkimSignatureRef, Sender, Source, Sourced};
 use crate::classify::{AuthCheck, Evidence, Reason};
+use crate::diagnose::Finding;
 
 use super::Report;
 
@@ -23,7 +24,7 @@ struct JsonReport<'a> {
     checks: Option<Sorted<'a, crate::check::Checks>>,
     dialect: Option<&'a str>,
     dkim_signatures: Vec<JsonDkim<'a>>,
-    findings: Sorted<'a, [crate::diagnose::Finding]>,
+    findings: Vec<JsonFinding<'a>>,
     from_domain: Option<&'a str>,
     helo: Option<JsonHelo<'a>>,
     input: &'a str,
@@ -44,6 +45,25 @@ impl<T: Serialize + ?Sized> Serialize for Sorted<'_, T> {
             .map_err(serde::ser::Error::custom)?
             .serialize(serializer)
     }
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    cause: &'a str,
+    evidence: &'a [String],
+    fix: Option<JsonFix<'a>>,
+    summary: &'a str,
+    verification: Option<Sorted<'a, crate::diagnose::Verification>>,
+    verified: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    name: Option<&'a str>,
+    steps: &'a [String],
+    #[serde(rename = "type")]
+    rtype: Option<&'a str>,
+    value: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -131,7 +151,7 @@ fn json_report(report: &Report) -> JsonReport<'_> {
         checks: report.checks.as_ref().map(Sorted),
         dialect: bounce.dialect.as_deref(),
         dkim_signatures: bounce.dkim_signatures.iter().map(dkim).collect(),
-        findings: Sorted(report.findings.as_slice()),
+        findings: report.findings.iter().map(finding).collect(),
         from_domain: bounce.from_domain.as_deref(),
         helo: bounce
             .helo
@@ -150,6 +170,22 @@ fn json_report(report: &Report) -> JsonReport<'_> {
             source: s.source,
         }),
         warnings: &bounce.warnings,
+    }
+}
+
+fn finding(f: &Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        cause: &f.cause,
+        evidence: &f.evidence,
+        fix: f.fix.as_ref().map(|x| JsonFix {
+            name: x.name.as_deref(),
+            steps: &x.steps,
+            rtype: x.rtype.as_deref(),
+            value: x.value.as_deref(),
+        }),
+        summary: &f.summary,
+        verification: f.verification.as_ref().map(Sorted),
+        verified: f.verified,
     }
 }
 
@@ -242,6 +278,9 @@ mod tests {
                 assert_eq!(value(&mta), value(&r.remote_mta));
                 let ev: Vec<_> = c.evidence.iter().map(evidence).collect();
                 assert_eq!(value(&ev), value(&c.evidence));
+            }
+            for f in &report.findings {
+                assert_eq!(value(&finding(f)), value(f));
             }
             let mut written = Vec::new();
             write_report(&mut written, &report).expect("written");
