@@ -25,6 +25,9 @@ pub enum InputError {
     Io(#[from] std::io::Error),
 }
 
+/// The buffer a read starts with: most bounces fit.
+const READ_AHEAD: usize = 16 * 1024;
+
 /// One input, read and normalised.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -37,7 +40,11 @@ pub struct Input {
 impl Input {
     /// Reads at most `max_size` bytes from `reader`; one byte more is an error, not a truncation.
     pub fn read(name: &str, reader: impl Read, max_size: u64) -> Result<Input, InputError> {
-        let mut bytes = Vec::new();
+        // Room for a typical bounce up front, so that reading it does not grow the buffer (and
+        // copy it) a dozen times.
+        let initial =
+            usize::try_from(max_size.saturating_add(1)).map_or(READ_AHEAD, |m| m.min(READ_AHEAD));
+        let mut bytes = Vec::with_capacity(initial);
         reader
             .take(max_size.saturating_add(1))
             .read_to_end(&mut bytes)?;
