@@ -231,7 +231,8 @@ fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
 /// already read): a forwarded bounce inside it first, then the dialects.
 fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usize) -> Bounce {
     let ctx = Ctx::from_message(bytes, text, headers);
-    if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&ctx) {
+    let msg = dialect::Msg::new(&ctx);
+    if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&msg) {
         if let Some(inner) = forward::inline(&ctx.full_body) {
             let mut b = parse_bytes(inner.as_bytes(), depth + 1);
             if is_bounce(&b) {
@@ -253,17 +254,17 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
             }
         }
     }
-    if let Some((d, found)) = dialect::run(&ctx, false) {
+    if let Some((d, found)) = dialect::run(&msg, false) {
         return complete(&ctx, d.name, found.kind.unwrap_or(d.kind), found);
     }
     // No dialect claims it; a reply code or status in the text still makes it a report.
     let body = &ctx.body;
     let reads_as_failure = smtp::reply_code(body).is_some()
         || !smtp::statuses(body).is_empty()
-        || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&ctx));
+        || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&msg));
     if depth == 0
         && reads_as_failure
-        && let Some(found) = (dialect::text::DIALECT.parse)(&ctx)
+        && let Some(found) = (dialect::text::DIALECT.parse)(&msg)
     {
         return complete(&ctx, "text", BounceKind::Ndr, found);
     }
@@ -284,7 +285,7 @@ fn parse_text(text: &str, depth: usize) -> Bounce {
         }
     }
     let ctx = Ctx::from_text(&unquoted);
-    if let Some((d, found)) = dialect::run(&ctx, true) {
+    if let Some((d, found)) = dialect::run(&dialect::Msg::new(&ctx), true) {
         return complete(&ctx, d.name, BounceKind::Text, found);
     }
     Bounce::new(BounceKind::NotBounce)

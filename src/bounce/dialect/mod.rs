@@ -3,7 +3,8 @@
 //! whether a message is its own (`detect`) and reads it (`parse`); the first one that finds
 //! recipients wins.
 
-use std::ops::Range;
+use std::cell::OnceCell;
+use std::ops::{Deref, Range};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -28,6 +29,65 @@ mod sendmail;
 pub(crate) mod text;
 mod yahoo;
 
+/// A fixed phrase's searcher, built once where it is named (a `str::contains` builds its
+/// searcher on every call).
+macro_rules! literal {
+    ($text:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($text));
+        &*FINDER
+    }};
+}
+pub(crate) use literal;
+
+/// True when `text` holds the phrase `literal` finds.
+pub(crate) fn has(text: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
+    literal.find(text.as_bytes()).is_some()
+}
+
+/// A bounce as the dialects see it: its layout, and what several of them look at worked out
+/// once for all (each dialect used to lower-case the From and Subject again).
+pub(crate) struct Msg<'a> {
+    ctx: &'a Ctx,
+    /// From, a line feed, Subject, ASCII lower-cased; made when first asked for.
+    heads: OnceCell<String>,
+}
+
+impl Deref for Msg<'_> {
+    type Target = Ctx;
+
+    fn deref(&self) -> &Ctx {
+        self.ctx
+    }
+}
+
+impl<'a> Msg<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Msg<'a> {
+        Msg {
+            ctx,
+            heads: OnceCell::new(),
+        }
+    }
+
+    /// The bounce's From and Subject joined by a line feed, ASCII lower-cased: what most
+    /// dialects detect on.
+    pub(crate) fn sender_and_subject(&self) -> &str {
+        self.heads.get_or_init(|| self.ctx.sender_and_subject())
+    }
+
+    /// The From header, ASCII lower-cased (empty when there is none).
+    pub(super) fn sender_lower(&self) -> &str {
+        let from = self.ctx.header("from").unwrap_or("");
+        &self.sender_and_subject()[..from.len()]
+    }
+
+    /// The Subject header, ASCII lower-cased (empty when there is none).
+    fn subject_lower(&self) -> &str {
+        let from = self.ctx.header("from").unwrap_or("");
+        &self.sender_and_subject()[from.len() + 1..]
+    }
+}
+
 /// What a dialect read from a bounce.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
@@ -45,8 +105,8 @@ pub(crate) struct Dialect {
     /// The name recorded in [`super::Bounce::dialect`].
     pub name: &'static str,
     pub kind: BounceKind,
-    pub detect: fn(&Ctx) -> bool,
-    pub parse: fn(&Ctx) -> Option<Found>,
+    pub detect: fn(&Msg) -> bool,
+    pub parse: fn(&Msg) -> Option<Found>,
 }
 
 /// Every dialect, in the order they are tried. RFC 3464 first: most MTAs write DSNs, and the
@@ -69,7 +129,7 @@ pub(crate) static DIALECTS: &[Dialect] = &[
 
 /// Runs the dialects in order (skipping free text unless `allow_text`), returning the first
 /// that recognises the message and finds something.
-pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Found)> {
+pub(crate) fn run(ctx: &Msg, allow_text: bool) -> Option<(&'static Dialect, Found)> {
     for dialect in DIALECTS {
         if dialect.name == text::DIALECT.name && !allow_text {
             continue;
@@ -387,8 +447,8 @@ fn sendmail_host(body: &str, lower: &[u8]) -> Option<Range<usize>> {
 }
 
 /// True when the bounce comes from a mail system rather than a person.
-pub(crate) fn from_daemon(ctx: &Ctx) -> bool {
-    let from = ctx.header("from").unwrap_or("").to_ascii_lowercase();
+pub(crate) fn from_daemon(ctx: &Msg) -> bool {
+    let from = ctx.sender_lower();
     [
         "mailer-daemon",
         "postmaster",
@@ -440,11 +500,9 @@ const BOUNCE_SUBJECT_WORDS: &[&str] = &[
 ];
 
 /// True when the subject reads like a bounce's.
-pub(crate) fn bounce_subject(ctx: &Ctx) -> bool {
-    ctx.header("subject").is_some_and(|s| {
-        let lower = s.to_ascii_lowercase();
-        BOUNCE_SUBJECT_WORDS.iter().any(|w| lower.contains(w))
-    })
+pub(crate) fn bounce_subject(ctx: &Msg) -> bool {
+    let lower = ctx.subject_lower();
+    BOUNCE_SUBJECT_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Compiles a built-in pattern.

@@ -4,9 +4,8 @@
 
 use std::cell::OnceCell;
 
-use super::{Dialect, Found, reporting_mta_in};
+use super::{Dialect, Found, Msg, reporting_mta_in};
 use crate::bounce::headers::Headers;
-use crate::bounce::message::Ctx;
 use crate::bounce::returned::first_address;
 use crate::bounce::scan::{self, MAX_RECIPIENTS};
 use crate::bounce::smtp::{self, clean_diagnostic, parse_ip};
@@ -19,7 +18,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
     parse,
 };
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     ctx.dsn.iter().any(|d| !d.trim().is_empty())
 }
 
@@ -31,7 +30,7 @@ fn strip_type(v: &str) -> &str {
     }
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     let mut found = Found::default();
     let body_blocks = scan::blocks(&ctx.body, &[]);
     // What the prose says is read once, however many recipients consult it.

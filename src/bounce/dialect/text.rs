@@ -6,8 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Dialect, Found, re};
-use crate::bounce::message::Ctx;
+use super::{Dialect, Found, Msg, re};
 use crate::bounce::scan;
 use crate::bounce::{BounceKind, smtp};
 
@@ -25,14 +24,14 @@ static FAILURE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     let body = &ctx.body;
     !smtp::statuses(body).is_empty()
         || smtp::reply_code(body).is_some()
         || FAILURE_WORDS.is_match(body)
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     let blocks = scan::blocks(&ctx.body, &[]);
     let mut recipients: Vec<_> = blocks
         .iter()
