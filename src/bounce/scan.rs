@@ -669,28 +669,70 @@ static REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A text read as one reply: unfolded, and what the unfolded text says (status, code, server,
+/// command). The part of [`recipient_from_text`] that a reader wanting only the server or the
+/// command needs.
+pub(crate) struct TextReply {
+    cleaned: String,
+    reply: smtp::Reply,
+}
+
+impl TextReply {
+    pub(crate) fn new(text: &str) -> TextReply {
+        let cleaned = clean_diagnostic(text);
+        let reply = smtp::read_reply(&cleaned);
+        TextReply { cleaned, reply }
+    }
+
+    /// The SMTP command the text names, as [`recipient_from_text`] gives it.
+    pub(crate) fn command(&self) -> Option<String> {
+        self.reply.command.clone()
+    }
+
+    /// The server that answered, as [`recipient_from_text`] gives it.
+    pub(crate) fn remote_mta(&self) -> Option<RemoteMta> {
+        let reply = &self.reply;
+        (reply.remote_host.is_some() || reply.remote_ip.is_some()).then(|| RemoteMta {
+            host: reply.remote_host.clone(),
+            ip: reply.remote_ip,
+        })
+    }
+}
+
 /// Builds a recipient from a block of text: reply code, status, remote server, command, and
 /// the diagnostic (the paragraph with the reply, starting at its reply code).
 pub(crate) fn recipient_from_text(address: Option<String>, text: &str) -> Recipient {
-    let cleaned_all = clean_diagnostic(text);
-    let reply = smtp::read_reply(&cleaned_all);
+    recipient_from_reply(address, text, &TextReply::new(text))
+}
+
+/// [`recipient_from_text`] given the text's [`TextReply`], when it was read already.
+pub(crate) fn recipient_from_reply(
+    address: Option<String>,
+    text: &str,
+    whole: &TextReply,
+) -> Recipient {
+    let reply = &whole.reply;
     let diagnostic = diagnostic_of(text);
     // Status and code come from the reply itself when there is one, else from the whole block.
+    let read;
     let from_diag = match diagnostic.as_deref() {
         // The whole block is the reply paragraph: it was just read.
-        Some(d) if d == cleaned_all => reply.clone(),
-        Some(d) => smtp::read_reply(d),
-        None => smtp::Reply::default(),
+        Some(d) if d == whole.cleaned => reply,
+        Some(d) => {
+            read = smtp::read_reply(d);
+            &read
+        }
+        None => {
+            read = smtp::Reply::default();
+            &read
+        }
     };
     Recipient {
         address,
-        status: from_diag.status.or(reply.status),
+        status: from_diag.status.clone().or_else(|| reply.status.clone()),
         reply_code: from_diag.reply_code.or(reply.reply_code),
-        remote_mta: (reply.remote_host.is_some() || reply.remote_ip.is_some()).then(|| RemoteMta {
-            host: reply.remote_host.clone(),
-            ip: reply.remote_ip,
-        }),
-        command: reply.command,
+        remote_mta: whole.remote_mta(),
+        command: whole.command(),
         diagnostic,
         ..Recipient::default()
     }

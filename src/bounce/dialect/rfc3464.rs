@@ -32,11 +32,12 @@ fn strip_type(v: &str) -> &str {
 
 fn parse(ctx: &Msg) -> Option<Found> {
     let mut found = Found::default();
-    let body_blocks = scan::blocks(&ctx.body, &[]);
-    // What the prose says is read once, however many recipients consult it.
+    // What the prose says is read once, however many recipients consult it, and only when
+    // one does.
     let readings = Readings {
-        blocks: body_blocks.iter().map(|_| OnceCell::new()).collect(),
-        body: OnceCell::new(),
+        body: &ctx.body,
+        blocks: OnceCell::new(),
+        whole: OnceCell::new(),
     };
     for dsn in &ctx.dsn {
         for block in dsn.split("\n\n").take(MAX_RECIPIENTS + 1) {
@@ -50,9 +51,7 @@ fn parse(ctx: &Msg) -> Option<Found> {
                     if found.recipients.len() >= MAX_RECIPIENTS {
                         break;
                     }
-                    found
-                        .recipients
-                        .push(recipient(&fields, &body_blocks, &ctx.body, &readings));
+                    found.recipients.push(recipient(&fields, &readings));
                 }
                 if found.reporting_mta.is_none() {
                     found.reporting_mta = fields
@@ -81,18 +80,77 @@ fn parse(ctx: &Msg) -> Option<Found> {
 }
 
 /// The prose part read as a recipient's text, per block and whole, each when first needed.
-struct Readings {
-    blocks: Vec<OnceCell<Recipient>>,
-    body: OnceCell<Recipient>,
+struct Readings<'a> {
+    body: &'a str,
+    blocks: OnceCell<Vec<ProseBlock>>,
+    whole: OnceCell<Recipient>,
+}
+
+/// One recipient's block of the prose: read as one reply (for the server and the command) and
+/// as the recipient's text, each when first needed.
+struct ProseBlock {
+    block: scan::Block,
+    reply: OnceCell<scan::TextReply>,
+    reading: OnceCell<Recipient>,
+}
+
+impl Readings<'_> {
+    /// The prose split into recipient blocks.
+    fn blocks(&self) -> &[ProseBlock] {
+        self.blocks.get_or_init(|| {
+            scan::blocks(self.body, &[])
+                .into_iter()
+                .map(|block| ProseBlock {
+                    block,
+                    reply: OnceCell::new(),
+                    reading: OnceCell::new(),
+                })
+                .collect()
+        })
+    }
+
+    /// The block about `address` (compared ignoring ASCII case), or the only block.
+    fn block_about(&self, address: Option<&str>) -> Option<&ProseBlock> {
+        let blocks = self.blocks();
+        blocks
+            .iter()
+            .find(|b| {
+                address.is_some_and(|a| {
+                    b.block
+                        .address
+                        .as_deref()
+                        .is_some_and(|own| own.eq_ignore_ascii_case(a))
+                })
+            })
+            .or(if blocks.len() == 1 {
+                blocks.first()
+            } else {
+                None
+            })
+    }
+
+    /// The prose read whole (its notices stripped).
+    fn whole(&self) -> &Recipient {
+        self.whole
+            .get_or_init(|| scan::recipient_from_text(None, self.body))
+    }
+}
+
+impl ProseBlock {
+    fn reply(&self) -> &scan::TextReply {
+        self.reply
+            .get_or_init(|| scan::TextReply::new(&self.block.text))
+    }
+
+    fn reading(&self) -> &Recipient {
+        self.reading.get_or_init(|| {
+            scan::recipient_from_reply(self.block.address.clone(), &self.block.text, self.reply())
+        })
+    }
 }
 
 /// One recipient's fields, completed from the prose part when the fields say little.
-fn recipient(
-    fields: &Headers,
-    body_blocks: &[scan::Block],
-    body: &str,
-    readings: &Readings,
-) -> Recipient {
+fn recipient(fields: &Headers, readings: &Readings) -> Recipient {
     let final_rcpt = fields
         .get("final-recipient")
         .and_then(|v| first_address(strip_type(v)));
@@ -136,72 +194,53 @@ fn recipient(
         diagnostic,
         ..Recipient::default()
     };
-    // The prose block about this recipient (or the only one) fills what the fields lack.
-    let prose = body_blocks
-        .iter()
-        .position(|b| {
-            b.address.is_some()
-                && b.address.as_deref().map(str::to_ascii_lowercase)
-                    == address.as_deref().map(str::to_ascii_lowercase)
-        })
-        .or(if body_blocks.len() == 1 {
-            Some(0)
-        } else {
-            None
-        })
-        .and_then(|i| {
-            let b = body_blocks.get(i)?;
-            let reading = readings.blocks.get(i)?;
-            Some(
-                reading
-                    .get_or_init(|| scan::recipient_from_text(b.address.clone(), &b.text))
-                    .clone(),
-            )
-        });
-    let prose_command = prose.as_ref().and_then(|p| p.command.clone());
-    let prose_remote = prose.as_ref().and_then(|p| p.remote_mta.clone());
-    let from_text = match (&r.diagnostic, prose) {
-        (Some(d), _) => {
+    // The prose block about this recipient (or the only one) fills what the fields lack: its
+    // server and command always, its reply when the fields have none.
+    let prose = OnceCell::new();
+    let prose = || *prose.get_or_init(|| readings.block_about(address.as_deref()));
+    let t = match &r.diagnostic {
+        Some(d) => {
             let mut t = scan::recipient_from_text(None, d);
             t.diagnostic = None;
-            Some(t)
+            if t.command.is_none() {
+                t.command = prose().and_then(|p| p.reply().command());
+            }
+            // The prose's server counts where the fields name none, or name one without
+            // its address.
+            if t.remote_mta.is_none() && r.remote_mta.as_ref().is_none_or(|m| m.ip.is_none()) {
+                t.remote_mta = prose().and_then(|p| p.reply().remote_mta());
+            }
+            t
         }
-        (None, Some(p)) => {
-            r.diagnostic = p.diagnostic.clone();
-            Some(p)
-        }
-        (None, None) => {
-            // No reply anywhere: the report's prose (its notices stripped) still says what
-            // happened ("mailbox is full: retry timeout exceeded").
-            let p = readings
-                .body
-                .get_or_init(|| scan::recipient_from_text(None, body))
-                .clone();
-            r.diagnostic = p.diagnostic.clone();
-            Some(p)
+        None => {
+            let t = match prose() {
+                Some(p) => p.reading().clone(),
+                // No reply anywhere: the report's prose (its notices stripped) still says
+                // what happened ("mailbox is full: retry timeout exceeded").
+                None => readings.whole().clone(),
+            };
+            r.diagnostic = t.diagnostic.clone();
+            t
         }
     };
-    if let Some(t) = from_text {
-        r.reply_code = t.reply_code;
-        r.command = t.command.or(prose_command);
-        let t_remote = t.remote_mta.or(prose_remote);
-        // Sendmail and others put a generic code (`5.0.0`, `4.4.7` for a timeout) in the
-        // Status field while the reply names the precise one: the receiver's own code wins,
-        // as long as it is of the same class.
-        if t.status
-            .as_ref()
-            .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
-        {
-            r.status = t.status;
-        }
-        if r.remote_mta.is_none() {
-            r.remote_mta = t_remote;
-        } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t_remote)
-            && m.ip.is_none()
-            && (m.host == tm.host || tm.host.is_none())
-        {
-            m.ip = tm.ip;
-        }
+    r.reply_code = t.reply_code;
+    r.command = t.command;
+    // Sendmail and others put a generic code (`5.0.0`, `4.4.7` for a timeout) in the Status
+    // field while the reply names the precise one: the receiver's own code wins, as long as
+    // it is of the same class.
+    if t.status
+        .as_ref()
+        .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
+    {
+        r.status = t.status;
+    }
+    if r.remote_mta.is_none() {
+        r.remote_mta = t.remote_mta;
+    } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t.remote_mta)
+        && m.ip.is_none()
+        && (m.host == tm.host || tm.host.is_none())
+    {
+        m.ip = tm.ip;
     }
     r
 }
