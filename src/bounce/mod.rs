@@ -255,7 +255,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
         }
     }
     if let Some((d, found)) = dialect::run(&msg, false) {
-        return complete(&ctx, d.name, found.kind.unwrap_or(d.kind), found);
+        return complete(&msg, d.name, found.kind.unwrap_or(d.kind), found);
     }
     // No dialect claims it; a reply code or status in the text still makes it a report.
     let body = &ctx.body;
@@ -266,7 +266,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
         && reads_as_failure
         && let Some(found) = (dialect::text::DIALECT.parse)(&msg)
     {
-        return complete(&ctx, "text", BounceKind::Ndr, found);
+        return complete(&msg, "text", BounceKind::Ndr, found);
     }
     let mut b = Bounce::new(BounceKind::NotBounce);
     b.warnings = ctx.warnings;
@@ -285,8 +285,9 @@ fn parse_text(text: &str, depth: usize) -> Bounce {
         }
     }
     let ctx = Ctx::from_text(&unquoted);
-    if let Some((d, found)) = dialect::run(&dialect::Msg::new(&ctx), true) {
-        return complete(&ctx, d.name, BounceKind::Text, found);
+    let msg = dialect::Msg::new(&ctx);
+    if let Some((d, found)) = dialect::run(&msg, true) {
+        return complete(&msg, d.name, BounceKind::Text, found);
     }
     Bounce::new(BounceKind::NotBounce)
 }
@@ -297,7 +298,7 @@ fn is_bounce(b: &Bounce) -> bool {
 
 /// Fills in the per-message facts every dialect shares: sender, sending IP, HELO, the
 /// returned message's From domain and DKIM signatures.
-fn complete(ctx: &Ctx, dialect: &str, kind: BounceKind, found: dialect::Found) -> Bounce {
+fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect::Found) -> Bounce {
     let mut b = Bounce::new(kind);
     b.dialect = Some(dialect.to_string());
     b.gateway = gateway::detect(ctx).map(str::to_string);
@@ -307,18 +308,19 @@ fn complete(ctx: &Ctx, dialect: &str, kind: BounceKind, found: dialect::Found) -
     b.recipients.truncate(scan::MAX_RECIPIENTS);
     b.warnings = ctx.warnings.clone();
 
-    // The receiver's own words first: its replies, then the report's prose.
-    let mut texts: Vec<&str> = b
+    // The receiver's own words first: its replies, then the report's prose (whose lower-cased
+    // copy the dialects may have made already).
+    let replies = b
         .recipients
         .iter()
         .filter_map(|r| r.diagnostic.as_deref())
-        .collect();
-    texts.push(&ctx.body);
+        .map(smtp::ReceiverText::new);
+    let prose =
+        std::iter::once_with(|| smtp::ReceiverText::with_lower(&ctx.body, ctx.body_lower()));
     let mut text_domain = None;
     let mut text_ip = None;
     let mut helo = None;
-    for t in texts.iter().take(scan::MAX_RECIPIENTS + 1) {
-        let t = smtp::ReceiverText::new(t);
+    for t in replies.chain(prose).take(scan::MAX_RECIPIENTS + 1) {
         let (d, ip) = smtp::sender_in_text(&t);
         text_domain = text_domain.or(d);
         text_ip = text_ip.or(ip);

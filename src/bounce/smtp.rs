@@ -1430,14 +1430,23 @@ fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> 
 /// literals: the copy is made once for all of them.
 pub(crate) struct ReceiverText<'a> {
     text: &'a str,
-    lower: String,
+    lower: std::borrow::Cow<'a, str>,
 }
 
 impl<'a> ReceiverText<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         ReceiverText {
             text,
-            lower: text.to_ascii_lowercase(),
+            lower: text.to_ascii_lowercase().into(),
+        }
+    }
+
+    /// A text whose ASCII-lower-cased copy was made already.
+    pub(crate) fn with_lower(text: &'a str, lower: &'a str) -> Self {
+        debug_assert_eq!(lower, text.to_ascii_lowercase());
+        ReceiverText {
+            text,
+            lower: lower.into(),
         }
     }
 }
@@ -1447,7 +1456,7 @@ impl<'a> ReceiverText<'a> {
 pub(crate) fn sender_in_text(receiver: &ReceiverText) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    let (text, lower) = (receiver.text, &receiver.lower);
+    let (text, lower) = (receiver.text, &*receiver.lower);
     let folds = needs_unicode_regex(text);
     for pattern in &SENDER_PATTERNS {
         let by_regex = folds && pattern.unicode;
@@ -1587,7 +1596,7 @@ const HELO_SCANNERS: [HeloScanner; 3] = [
 
 /// The HELO name a receiver's text names, when it names one.
 pub(crate) fn helo_in_text(receiver: &ReceiverText) -> Option<String> {
-    let (text, lower) = (receiver.text, &receiver.lower);
+    let (text, lower) = (receiver.text, &*receiver.lower);
     let words = helo_words(lower);
     HELO_SCANNERS.iter().find_map(|scan| {
         scan(text.as_bytes(), lower, &words)

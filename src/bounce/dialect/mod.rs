@@ -51,6 +51,8 @@ pub(crate) struct Msg<'a> {
     ctx: &'a Ctx,
     /// From, a line feed, Subject, ASCII lower-cased; made when first asked for.
     heads: OnceCell<String>,
+    /// The report body, ASCII lower-cased (same offsets); made when first asked for.
+    body_lower: OnceCell<String>,
 }
 
 impl Deref for Msg<'_> {
@@ -66,7 +68,15 @@ impl<'a> Msg<'a> {
         Msg {
             ctx,
             heads: OnceCell::new(),
+            body_lower: OnceCell::new(),
         }
+    }
+
+    /// The report body ASCII lower-cased, byte for byte at the same offsets: the prose
+    /// readers of the reporting MTA and of the sender search their phrases in it.
+    pub(crate) fn body_lower(&self) -> &str {
+        self.body_lower
+            .get_or_init(|| self.ctx.body.to_ascii_lowercase())
     }
 
     /// The bounce's From and Subject joined by a line feed, ASCII lower-cased: what most
@@ -269,7 +279,7 @@ fn split_top_level(p: &str) -> Vec<&str> {
 
 /// The common reading of a non-standard report: one block per named recipient, else one
 /// recipient (from `X-Failed-Recipients` or the returned message's `To:`) holding the reply.
-pub(crate) fn read_report(ctx: &Ctx, report: &str, extra: &[&Regex]) -> Option<Found> {
+pub(crate) fn read_report(ctx: &Msg, report: &str, extra: &[&Regex]) -> Option<Found> {
     let blocks = scan::blocks(report, extra);
     // Some reports give the reason first and list the recipients after it ("Could not be
     // delivered because of 550 5.1.1 User unknown. The following recipients were affected:").
@@ -335,7 +345,7 @@ pub(crate) fn read_report(ctx: &Ctx, report: &str, extra: &[&Regex]) -> Option<F
     }
     Some(Found {
         recipients,
-        reporting_mta: reporting_mta_in(&ctx.body),
+        reporting_mta: reporting_mta_in(ctx),
         ..Found::default()
     })
 }
@@ -353,11 +363,15 @@ pub(crate) fn failed_recipients(ctx: &Ctx) -> Vec<String> {
 /// "This is the mail system at host HOST", "The original message was received at DATE from
 /// SENDER" followed by a line with "Reporting-MTA: dns; HOST". Phrases compare ignoring ASCII
 /// case, in an ASCII lower-cased copy of the body (same offsets).
-pub(crate) fn reporting_mta_in(body: &str) -> Option<String> {
-    let lower = body.as_bytes().to_ascii_lowercase();
-    let host = qmail_host(&lower)
-        .or_else(|| mail_system_host(&lower))
-        .or_else(|| sendmail_host(body, &lower))?;
+pub(crate) fn reporting_mta_in(ctx: &Msg) -> Option<String> {
+    reporting_mta_in_text(&ctx.body, ctx.body_lower().as_bytes())
+}
+
+/// [`reporting_mta_in`] for `body`, given its ASCII lower-cased copy.
+fn reporting_mta_in_text(body: &str, lower: &[u8]) -> Option<String> {
+    let host = qmail_host(lower)
+        .or_else(|| mail_system_host(lower))
+        .or_else(|| sendmail_host(body, lower))?;
     Some(body[host].trim_end_matches('.').to_ascii_lowercase())
 }
 
@@ -371,18 +385,20 @@ fn host_len(s: &[u8]) -> usize {
 /// "This is the qmail-send program at HOST".
 fn qmail_host(lower: &[u8]) -> Option<Range<usize>> {
     const PHRASE: &[u8] = b"this is the qmail-send program at ";
-    memchr::memmem::find_iter(lower, PHRASE).find_map(|at| {
-        let start = at + PHRASE.len();
-        let len = host_len(&lower[start..]);
-        (len > 0).then_some(start..start + len)
-    })
+    literal!(b"this is the qmail-send program at ")
+        .find_iter(lower)
+        .find_map(|at| {
+            let start = at + PHRASE.len();
+            let len = host_len(&lower[start..]);
+            (len > 0).then_some(start..start + len)
+        })
 }
 
 /// "This is the mail system at host HOST" (also "mail delivery agent", "DragonFly Mail Agent
 /// v1.2"); "host " is optional.
 fn mail_system_host(lower: &[u8]) -> Option<Range<usize>> {
     const PHRASE: &[u8] = b"this is the ";
-    memchr::memmem::find_iter(lower, PHRASE).find_map(|at| {
+    literal!(b"this is the ").find_iter(lower).find_map(|at| {
         let s = &lower[at + PHRASE.len()..];
         let agent = if let Some(rest) = s.strip_prefix(b"dragonfly mail agent v") {
             let version = rest
@@ -426,24 +442,28 @@ fn sendmail_host(body: &str, lower: &[u8]) -> Option<Range<usize>> {
     const RECEIVED: &[u8] = b"the original message was received at ";
     const FIELD: &[u8] = b"reporting-mta: dns;";
     let line_end = |from: usize| memchr::memchr(b'\n', &lower[from..]).map(|n| from + n);
-    memchr::memmem::find_iter(lower, RECEIVED).find_map(|at| {
-        let from = at + RECEIVED.len();
-        let end = line_end(from)?;
-        memchr::memmem::find(&lower[from..end], b" from ")?;
-        let next = end + 1;
-        let next_end = line_end(next).unwrap_or(lower.len());
-        memchr::memmem::find_iter(&lower[next..next_end], FIELD).find_map(|f| {
-            let after = next + f + FIELD.len();
-            let spaces: usize = body[after..]
-                .chars()
-                .take_while(|c| c.is_whitespace())
-                .map(char::len_utf8)
-                .sum();
-            let start = after + spaces;
-            let len = host_len(&lower[start..]);
-            (len > 0).then_some(start..start + len)
+    literal!(b"the original message was received at ")
+        .find_iter(lower)
+        .find_map(|at| {
+            let from = at + RECEIVED.len();
+            let end = line_end(from)?;
+            literal!(b" from ").find(&lower[from..end])?;
+            let next = end + 1;
+            let next_end = line_end(next).unwrap_or(lower.len());
+            literal!(b"reporting-mta: dns;")
+                .find_iter(&lower[next..next_end])
+                .find_map(|f| {
+                    let after = next + f + FIELD.len();
+                    let spaces: usize = body[after..]
+                        .chars()
+                        .take_while(|c| c.is_whitespace())
+                        .map(char::len_utf8)
+                        .sum();
+                    let start = after + spaces;
+                    let len = host_len(&lower[start..]);
+                    (len > 0).then_some(start..start + len)
+                })
         })
-    })
 }
 
 /// True when the bounce comes from a mail system rather than a person.
@@ -694,7 +714,12 @@ mod reporting_mta_tests {
         let mut found = 0;
         for text in &texts {
             let expected = by_regex(text);
-            assert_eq!(super::reporting_mta_in(text), expected, "{text}");
+            let lower = text.to_ascii_lowercase();
+            assert_eq!(
+                super::reporting_mta_in_text(text, lower.as_bytes()),
+                expected,
+                "{text}"
+            );
             found += usize::from(expected.is_some());
         }
         assert!(found > 100, "{found} hosts");

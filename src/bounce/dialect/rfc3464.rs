@@ -74,7 +74,7 @@ fn parse(ctx: &Msg) -> Option<Found> {
         return None;
     }
     if found.reporting_mta.is_none() {
-        found.reporting_mta = reporting_mta_in(&ctx.body);
+        found.reporting_mta = reporting_mta_in(ctx);
     }
     Some(found)
 }

@@ -50,7 +50,7 @@ fn parse(ctx: &Msg) -> Option<Found> {
     }
     Some(Found {
         recipients,
-        reporting_mta: super::reporting_mta_in(&ctx.body),
+        reporting_mta: super::reporting_mta_in(ctx),
         ..Found::default()
     })
 }
