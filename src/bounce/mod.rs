@@ -260,7 +260,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
     // No dialect claims it; a reply code or status in the text still makes it a report.
     let body = &ctx.body;
     let reads_as_failure = smtp::reply_code(body).is_some()
-        || !smtp::statuses(body).is_empty()
+        || smtp::has_status(body)
         || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&msg));
     if depth == 0
         && reads_as_failure

@@ -662,12 +662,22 @@ fn without_notices(text: &str) -> String {
     out
 }
 
-/// A reply code at the start of the SMTP reply within a cleaned text.
-static REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
-    crate::bounce::pattern(
-        r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)",
-    )
-});
+/// Where the SMTP reply within a cleaned text starts: the first reply code (`[245][0-5]\d`
+/// then a space or a hyphen) at the start or after ASCII white space, `:`, a quote, `(` or
+/// `[`. What the pattern `(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]...)` found, by bytes.
+fn reply_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memchr3_iter(b'2', b'4', b'5', bytes).find(|&q| {
+        let code = matches!(bytes.get(q + 1), Some(b'0'..=b'5'))
+            && bytes.get(q + 2).is_some_and(u8::is_ascii_digit)
+            && matches!(bytes.get(q + 3), Some(b' ' | b'-'));
+        code && (q == 0
+            || matches!(
+                bytes[q - 1],
+                b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | b':' | b'\'' | b'"' | b'(' | b'['
+            ))
+    })
+}
 
 /// A text read as one reply: unfolded, and what the unfolded text says (status, code, server,
 /// command). The part of [`recipient_from_text`] that a reader wanting only the server or the
@@ -761,30 +771,34 @@ pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
 /// non-empty paragraph.
 pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
     let text = without_notices(text);
-    let paragraphs: Vec<String> = text
+    // Paragraphs are unfolded one by one, as far as the one with the reply (and the next).
+    let mut paragraphs = text
         .split("\n\n")
         .take(200)
         .map(clean_diagnostic)
-        .filter(|p| !p.is_empty())
-        .collect();
-    for (i, p) in paragraphs.iter().enumerate() {
-        if let Some(c) = REPLY_START.captures(p) {
-            let start = c.get(1).map_or(0, |m| m.start());
-            let mut d = p[start..].to_string();
+        .filter(|p| !p.is_empty());
+    let mut first = None;
+    while let Some(p) = paragraphs.next() {
+        if let Some(start) = reply_start(&p) {
+            let mut d = match start {
+                0 => p,
+                _ => p[start..].to_string(),
+            };
             // A reply announced at the end of a paragraph continues in the next one.
             if d.len() < 12
-                && let Some(next) = paragraphs.get(i + 1)
+                && let Some(next) = paragraphs.next()
             {
                 d.push(' ');
-                d.push_str(next);
+                d.push_str(&next);
             }
             return Some(d);
         }
-        if !smtp::statuses(p).is_empty() {
-            return Some(p.clone());
+        if smtp::has_status(&p) {
+            return Some(p);
         }
+        first.get_or_insert(p);
     }
-    paragraphs.into_iter().next()
+    first
 }
 
 #[cfg(test)]
@@ -838,6 +852,139 @@ mod tests {
         let r = recipient_from_text(b[0].address.clone(), &b[0].text);
         assert_eq!(r.reply_code, Some(550));
         assert_eq!(r.diagnostic.as_deref(), Some("550 no such user"));
+    }
+
+    /// The pattern [`reply_start`] replaced.
+    static OLD_REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
+        crate::bounce::pattern(
+            r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)",
+        )
+    });
+
+    /// [`diagnostic_of`] as it was: every paragraph unfolded first, the reply found by the
+    /// pattern.
+    fn old_diagnostic_of(text: &str) -> Option<String> {
+        let text = without_notices(text);
+        let paragraphs: Vec<String> = text
+            .split("\n\n")
+            .take(200)
+            .map(clean_diagnostic)
+            .filter(|p| !p.is_empty())
+            .collect();
+        for (i, p) in paragraphs.iter().enumerate() {
+            if let Some(c) = OLD_REPLY_START.captures(p) {
+                let start = c.get(1).map_or(0, |m| m.start());
+                let mut d = p[start..].to_string();
+                if d.len() < 12
+                    && let Some(next) = paragraphs.get(i + 1)
+                {
+                    d.push(' ');
+                    d.push_str(next);
+                }
+                return Some(d);
+            }
+            if !smtp::statuses(p).is_empty() {
+                return Some(p.clone());
+            }
+        }
+        paragraphs.into_iter().next()
+    }
+
+    /// `text` and variants of it: upper case, CRLF line ends, odd white space, non-ASCII
+    /// before its characters, cut at a few places.
+    fn text_variants(text: &str) -> Vec<String> {
+        let mut out = vec![
+            text.to_string(),
+            text.to_ascii_uppercase(),
+            text.replace('\n', "\r\n"),
+            text.replace(' ', "\t"),
+            text.replace(' ', "\u{b}"),
+            text.replace(' ', "\u{a0}"),
+            text.replace(' ', "\u{3000}"),
+            text.replace(' ', "\u{e9}"),
+            text.replace("\n\n", "\n \n"),
+            text.replace('(', "\u{e9}("),
+            text.replace(':', "\u{e9}"),
+            text.replace('5', "\u{e9}5"),
+            text.replace('-', ""),
+        ];
+        let cuts = text.len().min(1200) / 400 + 1;
+        for n in 1..cuts {
+            let mut at = text.len() * n / cuts;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            out.push(text[..at].to_string());
+            out.push(text[at..].to_string());
+        }
+        out
+    }
+
+    /// The byte scanner finds the reply where the pattern did, and the diagnostic read
+    /// paragraph by paragraph is the one read from all paragraphs, on every corpus text, its
+    /// recipient blocks, their lines and paragraphs, variants of them and made-up texts.
+    #[test]
+    fn reply_start_and_diagnostic_are_the_old_ones() {
+        let mut texts: Vec<String> = [
+            "550 x",
+            "550-x",
+            "550",
+            " 550 5.1.1 x",
+            "x:550 x",
+            "'550 x",
+            "\"450-4.2.2\"",
+            "(550 x)",
+            "[550] x",
+            "x550 x",
+            "\u{e9}550 x",
+            "\u{b}550 x",
+            "\u{c}250 ok",
+            "560 x 550 y",
+            "5.1.1 user unknown",
+            "1.2.3.4 said 550",
+            "Reason:\n\n550 5.1.1 no\n\nnext",
+            "error:\n\n550 y\n\nThe reply went on here",
+            "x\n\n\n\n y\n\n550",
+            "Error:\n\n550 5.1.1 x\n\nnext part",
+            "Error:\n\n550 5.1.1 xy\n\nnext part",
+            "Error:\n\n550 5.1.1\n\n\n\nnext part",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut whole = Vec::new();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            for b in blocks(&text, &[]) {
+                texts.push(b.text);
+            }
+            whole.push(text);
+        }
+        // Whole emails are long: a few variants of them, all of the blocks and made-up texts.
+        let whole = whole
+            .into_iter()
+            .flat_map(|t| [t.to_ascii_uppercase(), t.replace('\n', "\r\n"), t]);
+        let (mut starts, mut diagnostics) = (0, 0);
+        for v in texts.iter().flat_map(|t| text_variants(t)).chain(whole) {
+            let expected = old_diagnostic_of(&v);
+            assert_eq!(diagnostic_of(&v), expected, "{v:?}");
+            diagnostics += usize::from(expected.is_some());
+            let pieces = v
+                .lines()
+                .map(str::to_string)
+                .chain(v.split("\n\n").map(clean_diagnostic));
+            for p in pieces {
+                let old = OLD_REPLY_START
+                    .captures(&p)
+                    .map(|c| c.get(1).map_or(0, |m| m.start()));
+                assert_eq!(reply_start(&p), old, "{p:?}");
+                assert_eq!(smtp::has_status(&p), !smtp::statuses(&p).is_empty());
+                starts += usize::from(old.is_some());
+            }
+        }
+        assert!(
+            starts > 5000 && diagnostics > 5000,
+            "{starts} reply starts, {diagnostics} diagnostics"
+        );
     }
 
     /// The notice, received-at and end-of-report tables say what the regexes they replaced

@@ -281,27 +281,27 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 /// The enhanced status codes of `text` (RFC 3463 `class.subject.detail`), in order, skipping
 /// ones that are part of a longer dotted number such as an IP address or a version.
 pub(crate) fn statuses(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    for m in status_spans(bytes) {
+    status_matches(text.as_bytes())
+        .take(20)
+        .map(|m| text[m].to_string())
+        .collect()
+}
+
+/// True when `text` holds an enhanced status code (one [`statuses`] would list).
+pub(crate) fn has_status(text: &str) -> bool {
+    status_matches(text.as_bytes()).next().is_some()
+}
+
+/// The spans of the enhanced status codes [`statuses`] lists, in order.
+fn status_matches(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    status_spans(bytes).filter(|m| {
         let before = m.start.checked_sub(1).map(|i| bytes[i]);
         let after = bytes.get(m.end).copied();
         let after2 = bytes.get(m.end + 1).copied();
-        if before.is_some_and(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_alphabetic()) {
-            continue;
-        }
-        if after.is_some_and(|b| b.is_ascii_digit() || b.is_ascii_alphabetic()) {
-            continue;
-        }
-        if after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        found.push(text[m].to_string());
-        if found.len() >= 20 {
-            break;
-        }
-    }
-    found
+        !(before.is_some_and(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_alphabetic())
+            || after.is_some_and(|b| b.is_ascii_digit() || b.is_ascii_alphabetic())
+            || (after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit())))
+    })
 }
 
 /// The best status of `text`: the first specific one, else the first `x.0.0`.

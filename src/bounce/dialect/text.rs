@@ -26,9 +26,7 @@ static FAILURE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 
 fn detect(ctx: &Msg) -> bool {
     let body = &ctx.body;
-    !smtp::statuses(body).is_empty()
-        || smtp::reply_code(body).is_some()
-        || FAILURE_WORDS.is_match(body)
+    smtp::has_status(body) || smtp::reply_code(body).is_some() || FAILURE_WORDS.is_match(body)
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {
