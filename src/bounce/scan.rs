@@ -35,6 +35,19 @@ const INTRODUCERS: &[&str] = &[
     "unable to deliver to",
 ];
 
+/// The bytes an introducer begins with, either case: most bytes of a line begin none.
+static INTRODUCER_FIRST: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < INTRODUCERS.len() {
+        let b = INTRODUCERS[i].as_bytes()[0];
+        table[b as usize] = true;
+        table[b.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Labels of a recipient field ("Recipient address: user@example.org"), lower case, in the
 /// order they are tried; an `s` may follow each.
 const LABELS: &[&str] = &[
@@ -372,10 +385,10 @@ fn address_then_words(s: &[u8]) -> Option<Named> {
 /// line (the leftmost place that reads so).
 fn introduced(s: &[u8]) -> Option<Named> {
     (0..s.len()).find_map(|start| {
-        let first = s[start].to_ascii_lowercase();
-        if !b"dmcnuswf".contains(&first) {
+        if !INTRODUCER_FIRST[usize::from(s[start])] {
             return None;
         }
+        let first = s[start].to_ascii_lowercase();
         INTRODUCERS.iter().find_map(|intro| {
             let mut c = Cursor { s, at: start };
             if intro.as_bytes()[0] != first || !c.eat_ignore_case(intro.as_bytes()) {

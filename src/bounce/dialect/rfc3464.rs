@@ -248,6 +248,9 @@ fn recipient(fields: &Headers, readings: &Readings) -> Recipient {
 /// Splits a block where a recipient's fields start again without the blank line RFC 3464
 /// requires (seen from AOL): a second `Final-Recipient` opens a new group.
 fn split_recipients(all: Headers) -> Vec<Headers> {
+    if !splits(&all) {
+        return vec![all];
+    }
     let mut groups: Vec<Headers> = vec![Headers::default()];
     for (name, value) in all.fields() {
         let lower = name.to_ascii_lowercase();
@@ -265,4 +268,95 @@ fn split_recipients(all: Headers) -> Vec<Headers> {
         groups.last_mut().expect("never empty").push(name, value);
     }
     groups
+}
+
+/// True when [`split_recipients`] would open a second group: a `Final-Recipient` after one,
+/// or an `Original-Recipient` after one or after a `Status`, in the same group. Most blocks
+/// hold one recipient and are kept whole.
+fn splits(all: &Headers) -> bool {
+    let (mut final_rcpt, mut original, mut status) = (false, false, false);
+    for (name, _) in all.fields() {
+        if name.eq_ignore_ascii_case("final-recipient") {
+            if final_rcpt {
+                return true;
+            }
+            final_rcpt = true;
+        } else if name.eq_ignore_ascii_case("original-recipient") {
+            if original || status {
+                return true;
+            }
+            original = true;
+        } else if name.eq_ignore_ascii_case("status") {
+            status = true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounce::message::Ctx;
+
+    /// The groups as they were made before whole blocks were kept: every field copied.
+    fn split_by_copying(all: &Headers) -> Vec<Vec<(String, String)>> {
+        let mut groups: Vec<Headers> = vec![Headers::default()];
+        for (name, value) in all.fields() {
+            let lower = name.to_ascii_lowercase();
+            let current = groups.last_mut().expect("never empty");
+            let repeats = match lower.as_str() {
+                "final-recipient" => current.get("final-recipient").is_some(),
+                "original-recipient" => {
+                    current.get("original-recipient").is_some() || current.get("status").is_some()
+                }
+                _ => false,
+            };
+            if repeats && groups.len() <= MAX_RECIPIENTS {
+                groups.push(Headers::default());
+            }
+            groups.last_mut().expect("never empty").push(name, value);
+        }
+        groups.iter().map(fields_of).collect()
+    }
+
+    fn fields_of(h: &Headers) -> Vec<(String, String)> {
+        h.fields()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Kept whole or split, the groups hold the fields copying made, on every DSN block of the
+    /// corpus and on made-up blocks.
+    #[test]
+    fn groups_are_the_copied_ones() {
+        let mut blocks: Vec<String> = [
+            "Final-Recipient: rfc822; a@x\nStatus: 5.0.0\nFinal-Recipient: rfc822; b@x\n",
+            "Original-Recipient: rfc822; a@x\nSTATUS: 5.0.0\nORIGINAL-recipient: rfc822; b@x\n",
+            "Original-Recipient: a\nOriginal-Recipient: b\nFinal-Recipient: c\n",
+            "Status: 5.0.0\nFinal-Recipient: a\nAction: failed\n",
+            "Action: failed\n",
+            "Final-Recipient: a\nStatus: 5.0.0\nOriginal-Recipient: b\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for bytes in crate::bounce::corpus_emails() {
+            let ctx = Ctx::from_message(&bytes, &crate::bounce::lossy(&bytes), None);
+            for dsn in &ctx.dsn {
+                blocks.extend(
+                    dsn.split("\n\n")
+                        .map(|b| b.trim_start_matches('\n').to_string()),
+                );
+            }
+        }
+        let mut split = 0;
+        for block in &blocks {
+            let (all, _) = Headers::parse(block);
+            let old = split_by_copying(&all);
+            let new: Vec<_> = split_recipients(all).iter().map(fields_of).collect();
+            assert_eq!(new, old, "{block}");
+            split += usize::from(old.len() > 1);
+        }
+        assert!(split >= 3, "{split} blocks split");
+    }
 }
