@@ -742,7 +742,7 @@ pub(crate) fn recipient_from_reply(
         // The whole block is the reply paragraph: it was just read.
         Some(d) if d == whole.cleaned => reply,
         Some(d) => {
-            read = smtp::read_reply(d);
+            read = smtp::read_codes(d);
             &read
         }
         None => {

@@ -804,13 +804,19 @@ fn command_in(text: &str) -> Option<&'static str> {
     best.map(|(_, _, name)| name)
 }
 
-/// Reads status, reply code, remote server and command from a reply's text.
-pub(crate) fn read_reply(text: &str) -> Reply {
-    let mut reply = Reply {
+/// Reads status and reply code from a reply's text: the part of [`read_reply`] that needs no
+/// search for the server or the command.
+pub(crate) fn read_codes(text: &str) -> Reply {
+    Reply {
         status: best_status(text),
         reply_code: reply_code(text),
         ..Reply::default()
-    };
+    }
+}
+
+/// Reads status, reply code, remote server and command from a reply's text.
+pub(crate) fn read_reply(text: &str) -> Reply {
+    let mut reply = read_codes(text);
     let lower = text.to_ascii_lowercase();
     for scan in REMOTE_SCANNERS {
         let Some(found) = scan(text, &lower) else {
