@@ -182,7 +182,7 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
     // The length of the lines joined by single spaces, before blank space is collapsed.
     let mut joined_len = 0;
     let mut seen_prefix = false;
-    for line in text.lines() {
+    for line in super::scan::lines(text) {
         let mut line = line.trim_start();
         while let Some(rest) = line.strip_prefix('>') {
             line = rest.trim_start();
