@@ -45,9 +45,9 @@ fn parse(ctx: &Msg) -> Option<Found> {
             let block = block.trim_start_matches('\n');
             let (all, _) = Headers::parse(block);
             for fields in split_recipients(all) {
-                if fields.has_any(&["final-recipient", "original-recipient", "action", "status"])
-                    && fields.has_any(&["final-recipient", "original-recipient", "status"])
-                {
+                // A recipient's group names the recipient or its status (an `Action` alone is
+                // not one).
+                if fields.has_any(&["final-recipient", "original-recipient", "status"]) {
                     if found.recipients.len() >= MAX_RECIPIENTS {
                         break;
                     }
