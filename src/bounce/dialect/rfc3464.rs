@@ -44,10 +44,14 @@ fn parse(ctx: &Msg) -> Option<Found> {
             // Fields may be indented by careless generators; RFC 3464 fields are headers.
             let block = block.trim_start_matches('\n');
             let (all, _) = Headers::parse(block);
-            for fields in split_recipients(all) {
+            for group in split_recipients(all) {
+                let fields = Fields::read(&group);
                 // A recipient's group names the recipient or its status (an `Action` alone is
                 // not one).
-                if fields.has_any(&["final-recipient", "original-recipient", "status"]) {
+                if fields.final_recipient.is_some()
+                    || fields.original_recipient.is_some()
+                    || fields.status.is_some()
+                {
                     if found.recipients.len() >= MAX_RECIPIENTS {
                         break;
                     }
@@ -55,16 +59,16 @@ fn parse(ctx: &Msg) -> Option<Found> {
                 }
                 if found.reporting_mta.is_none() {
                     found.reporting_mta = fields
-                        .get("reporting-mta")
+                        .reporting_mta
                         .map(|v| strip_type(v).trim_end_matches('.').to_ascii_lowercase());
                 }
                 if found.arrival_date.is_none() {
-                    found.arrival_date = fields.get("arrival-date").map(str::to_string);
+                    found.arrival_date = fields.arrival_date.map(str::to_string);
                 }
                 if found.sender.is_none() {
                     found.sender = fields
-                        .get("x-postfix-sender")
-                        .or(fields.get("x-original-sender"))
+                        .postfix_sender
+                        .or(fields.original_sender)
                         .and_then(|v| first_address(strip_type(v)));
                 }
             }
@@ -149,18 +153,81 @@ impl ProseBlock {
     }
 }
 
+/// The fields of one group that are read: each one's first value.
+struct Fields<'a> {
+    final_recipient: Option<&'a str>,
+    original_recipient: Option<&'a str>,
+    action: Option<&'a str>,
+    status: Option<&'a str>,
+    diagnostic_code: Option<&'a str>,
+    remote_mta: Option<&'a str>,
+    reporting_mta: Option<&'a str>,
+    arrival_date: Option<&'a str>,
+    postfix_sender: Option<&'a str>,
+    original_sender: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads a group in one pass (names compared ignoring ASCII case, as [`Headers::get`]
+    /// does) instead of looking up each field in turn.
+    fn read(group: &'a Headers) -> Fields<'a> {
+        const NAMES: [&str; 10] = [
+            "final-recipient",
+            "original-recipient",
+            "action",
+            "status",
+            "diagnostic-code",
+            "remote-mta",
+            "reporting-mta",
+            "arrival-date",
+            "x-postfix-sender",
+            "x-original-sender",
+        ];
+        let mut values: [Option<&str>; NAMES.len()] = [None; NAMES.len()];
+        for (name, value) in group.fields() {
+            if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) {
+                values[i].get_or_insert(value);
+            }
+        }
+        let [
+            final_recipient,
+            original_recipient,
+            action,
+            status,
+            diagnostic_code,
+            remote_mta,
+            reporting_mta,
+            arrival_date,
+            postfix_sender,
+            original_sender,
+        ] = values;
+        Fields {
+            final_recipient,
+            original_recipient,
+            action,
+            status,
+            diagnostic_code,
+            remote_mta,
+            reporting_mta,
+            arrival_date,
+            postfix_sender,
+            original_sender,
+        }
+    }
+}
+
 /// One recipient's fields, completed from the prose part when the fields say little.
-fn recipient(fields: &Headers, readings: &Readings) -> Recipient {
+fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
     let final_rcpt = fields
-        .get("final-recipient")
+        .final_recipient
         .and_then(|v| first_address(strip_type(v)));
     let original = fields
-        .get("original-recipient")
+        .original_recipient
         .and_then(|v| first_address(strip_type(v)));
     let address = final_rcpt.clone().or(original.clone());
     // A local delivery program's exit status ("X-Unix; 255") is only meaningful with its type.
     let diagnostic = fields
-        .get("diagnostic-code")
+        .diagnostic_code
         .map(|v| {
             if v.trim_start().to_ascii_lowercase().starts_with("x-unix;") {
                 clean_diagnostic(v)
@@ -169,7 +236,7 @@ fn recipient(fields: &Headers, readings: &Readings) -> Recipient {
             }
         })
         .filter(|d| !d.is_empty());
-    let remote = fields.get("remote-mta").map(strip_type).map(|v| {
+    let remote = fields.remote_mta.map(strip_type).map(|v| {
         let v = v.trim_end_matches('.');
         match parse_ip(v) {
             Some(ip) => RemoteMta {
@@ -183,12 +250,12 @@ fn recipient(fields: &Headers, readings: &Readings) -> Recipient {
         }
     });
     let field_status = fields
-        .get("status")
+        .status
         .and_then(|s| smtp::statuses(s).into_iter().next());
     let mut r = Recipient {
         address: address.clone(),
         original_recipient: original.filter(|o| Some(o) != final_rcpt.as_ref()),
-        action: fields.get("action").map(|a| a.trim().to_ascii_lowercase()),
+        action: fields.action.map(|a| a.trim().to_ascii_lowercase()),
         status: field_status.clone(),
         remote_mta: remote,
         diagnostic,
@@ -335,6 +402,7 @@ mod tests {
             "Original-Recipient: a\nOriginal-Recipient: b\nFinal-Recipient: c\n",
             "Status: 5.0.0\nFinal-Recipient: a\nAction: failed\n",
             "Action: failed\n",
+            "STATUS: 5.1.1\nstatus: 4.0.0\nX-Postfix-Sender: rfc822; a@x\nDiagnostic-CODE: smtp; 550\n",
             "Final-Recipient: a\nStatus: 5.0.0\nOriginal-Recipient: b\n",
         ]
         .iter()
@@ -353,8 +421,39 @@ mod tests {
         for block in &blocks {
             let (all, _) = Headers::parse(block);
             let old = split_by_copying(&all);
-            let new: Vec<_> = split_recipients(all).iter().map(fields_of).collect();
+            let groups = split_recipients(all);
+            let new: Vec<_> = groups.iter().map(fields_of).collect();
             assert_eq!(new, old, "{block}");
+            // Read in one pass, a group's fields are the ones looked up one by one.
+            for g in &groups {
+                let f = Fields::read(g);
+                let read = [
+                    f.final_recipient,
+                    f.original_recipient,
+                    f.action,
+                    f.status,
+                    f.diagnostic_code,
+                    f.remote_mta,
+                    f.reporting_mta,
+                    f.arrival_date,
+                    f.postfix_sender,
+                    f.original_sender,
+                ];
+                let looked_up = [
+                    "final-recipient",
+                    "original-recipient",
+                    "action",
+                    "status",
+                    "diagnostic-code",
+                    "remote-mta",
+                    "reporting-mta",
+                    "arrival-date",
+                    "x-postfix-sender",
+                    "x-original-sender",
+                ]
+                .map(|n| g.get(n));
+                assert_eq!(read, looked_up, "{block}");
+            }
             split += usize::from(old.len() > 1);
         }
         assert!(split >= 3, "{split} blocks split");
