@@ -236,7 +236,8 @@ fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
 /// already read): a forwarded bounce inside it first, then the dialects.
 fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usize) -> Bounce {
     let ctx = Ctx::from_message(bytes, text, headers);
-    if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&ctx) {
+    let msg = dialect::Msg::new(&ctx);
+    if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&msg) {
         if let Some(inner) = forward::inline(&ctx.full_body) {
             let mut b = parse_bytes(inner.as_bytes(), depth + 1);
             if is_bounce(&b) {
@@ -258,19 +259,19 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
             }
         }
     }
-    if let Some((d, found)) = dialect::run(&ctx, false) {
-        return complete(&ctx, d.name, found.kind.unwrap_or(d.kind), found);
+    if let Some((d, found)) = dialect::run(&msg, false) {
+        return complete(&msg, d.name, found.kind.unwrap_or(d.kind), found);
     }
     // No dialect claims it; a reply code or status in the text still makes it a report.
     let body = &ctx.body;
     let reads_as_failure = smtp::reply_code(body).is_some()
-        || !smtp::statuses(body).is_empty()
-        || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&ctx));
+        || smtp::has_status(body)
+        || (ctx.returned_headers.is_some() && (dialect::text::DIALECT.detect)(&msg));
     if depth == 0
         && reads_as_failure
-        && let Some(found) = (dialect::text::DIALECT.parse)(&ctx)
+        && let Some(found) = (dialect::text::DIALECT.parse)(&msg)
     {
-        return complete(&ctx, "text", BounceKind::Ndr, found);
+        return complete(&msg, "text", BounceKind::Ndr, found);
     }
     let mut b = Bounce::new(BounceKind::NotBounce);
     b.warnings = ctx.warnings;
@@ -289,8 +290,9 @@ fn parse_text(text: &str, depth: usize) -> Bounce {
         }
     }
     let ctx = Ctx::from_text(&unquoted);
-    if let Some((d, found)) = dialect::run(&ctx, true) {
-        return complete(&ctx, d.name, BounceKind::Text, found);
+    let msg = dialect::Msg::new(&ctx);
+    if let Some((d, found)) = dialect::run(&msg, true) {
+        return complete(&msg, d.name, BounceKind::Text, found);
     }
     Bounce::new(BounceKind::NotBounce)
 }
@@ -301,7 +303,7 @@ fn is_bounce(b: &Bounce) -> bool {
 
 /// Fills in the per-message facts every dialect shares: sender, sending IP, HELO, the
 /// returned message's From domain and DKIM signatures.
-fn complete(ctx: &Ctx, dialect: &str, kind: BounceKind, found: dialect::Found) -> Bounce {
+fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect::Found) -> Bounce {
     let mut b = Bounce::new(kind);
     b.dialect = Some(dialect.to_string());
     b.gateway = gateway::detect(ctx).map(str::to_string);
@@ -311,18 +313,19 @@ fn complete(ctx: &Ctx, dialect: &str, kind: BounceKind, found: dialect::Found) -
     b.recipients.truncate(scan::MAX_RECIPIENTS);
     b.warnings = ctx.warnings.clone();
 
-    // The receiver's own words first: its replies, then the report's prose.
-    let mut texts: Vec<&str> = b
+    // The receiver's own words first: its replies, then the report's prose (whose lower-cased
+    // copy the dialects may have made already).
+    let replies = b
         .recipients
         .iter()
         .filter_map(|r| r.diagnostic.as_deref())
-        .collect();
-    texts.push(&ctx.body);
+        .map(smtp::ReceiverText::new);
+    let prose =
+        std::iter::once_with(|| smtp::ReceiverText::with_lower(&ctx.body, ctx.body_lower()));
     let mut text_domain = None;
     let mut text_ip = None;
     let mut helo = None;
-    for t in texts.iter().take(scan::MAX_RECIPIENTS + 1) {
-        let t = smtp::ReceiverText::new(t);
+    for t in replies.chain(prose).take(scan::MAX_RECIPIENTS + 1) {
         let (d, ip) = smtp::sender_in_text(&t);
         text_domain = text_domain.or(d);
         text_ip = text_ip.or(ip);

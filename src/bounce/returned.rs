@@ -231,12 +231,16 @@ pub(crate) fn dkim_tags(value: &str) -> Option<DkimSignatureRef> {
         let Some((name, val)) = tag.split_once('=') else {
             continue;
         };
+        // Only the three tags read are copied (not the long `b=` and `bh=` hashes).
+        let name = name.trim();
+        if !matches!(name, "d" | "s" | "a") {
+            continue;
+        }
         let val: String = val.chars().filter(|c| !c.is_whitespace()).collect();
-        match name.trim() {
+        match name {
             "d" => domain = Some(val.trim_end_matches('.').to_ascii_lowercase()),
             "s" => selector = Some(val),
-            "a" => algorithm = Some(val.to_ascii_lowercase()),
-            _ => {}
+            _ => algorithm = Some(val.to_ascii_lowercase()),
         }
     }
     Some(DkimSignatureRef {

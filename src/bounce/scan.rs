@@ -35,6 +35,20 @@ const INTRODUCERS: &[&str] = &[
     "unable to deliver to",
 ];
 
+/// The introducers by the byte they begin with (either case), in the order of
+/// [`INTRODUCERS`]: most bytes of a line begin none, the others one to three.
+static INTRODUCERS_BY_FIRST: LazyLock<Vec<Vec<&'static [u8]>>> = LazyLock::new(|| {
+    (0..=255u8)
+        .map(|b| {
+            INTRODUCERS
+                .iter()
+                .map(|i| i.as_bytes())
+                .filter(|i| i[0] == b.to_ascii_lowercase())
+                .collect()
+        })
+        .collect()
+});
+
 /// Labels of a recipient field ("Recipient address: user@example.org"), lower case, in the
 /// order they are tried; an `s` may follow each.
 const LABELS: &[&str] = &[
@@ -371,14 +385,11 @@ fn address_then_words(s: &[u8]) -> Option<Named> {
 /// Prose: "There was an error delivering your mail to <user@example.org>.", anywhere in the
 /// line (the leftmost place that reads so).
 fn introduced(s: &[u8]) -> Option<Named> {
+    let by_first = &*INTRODUCERS_BY_FIRST;
     (0..s.len()).find_map(|start| {
-        let first = s[start].to_ascii_lowercase();
-        if !b"dmcnuswf".contains(&first) {
-            return None;
-        }
-        INTRODUCERS.iter().find_map(|intro| {
+        by_first[usize::from(s[start])].iter().find_map(|intro| {
             let mut c = Cursor { s, at: start };
-            if intro.as_bytes()[0] != first || !c.eat_ignore_case(intro.as_bytes()) {
+            if !c.eat_ignore_case(intro) {
                 return None;
             }
             c.spaces();
@@ -389,6 +400,27 @@ fn introduced(s: &[u8]) -> Option<Named> {
             c.eat(b'>');
             Some((address, c.at))
         })
+    })
+}
+
+/// The lines of `text` as [`str::lines`] gives them (split at line feeds, a carriage return
+/// before one dropped), each line end found by `memchr`: faster than the standard library's
+/// search on the short lines of reports.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, after) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(nl) => {
+                let line = &rest[..nl];
+                (line.strip_suffix('\r').unwrap_or(line), &rest[nl + 1..])
+            }
+            None => (rest, ""),
+        };
+        rest = after;
+        Some(line)
     })
 }
 
@@ -404,7 +436,7 @@ pub(crate) struct Block {
 pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<usize> = None;
-    for line in report.lines().take(MAX_LINES) {
+    for line in lines(report).take(MAX_LINES) {
         let unquoted = line.trim_start_matches(['>', ' ']);
         // Every built-in recipient pattern names an address, so a line without an `@` is
         // only tried against the dialect's own patterns.
@@ -643,7 +675,7 @@ fn is_ascii_space(b: u8) -> bool {
 fn without_notices(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut after_received_at = false;
-    for line in text.lines().take(MAX_LINES) {
+    for line in lines(text).take(MAX_LINES) {
         let t = line.trim();
         if is_end_of_report(t) {
             break;
@@ -662,47 +694,87 @@ fn without_notices(text: &str) -> String {
     out
 }
 
-/// Where the SMTP reply starts within a cleaned text: the first reply code `[245][0-5]\d`
-/// followed by a space or `-` that opens the text or follows blank space (ASCII `\s`), `:`,
-/// a quote, `(` or `[`. This is where group 1 of
-/// `(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)` (ASCII)
-/// starts: its optional tail never decides whether or where it matches.
+/// Where the SMTP reply within a cleaned text starts: the first reply code (`[245][0-5]\d`
+/// then a space or a hyphen) at the start or after ASCII white space, `:`, a quote, `(` or
+/// `[`. What the pattern `(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]...)` found, by bytes.
 fn reply_start(text: &str) -> Option<usize> {
-    let b = text.as_bytes();
-    memchr::memchr3_iter(b'2', b'4', b'5', b).find(|&at| {
-        let code = matches!(b.get(at + 1), Some(b'0'..=b'5'))
-            && b.get(at + 2).is_some_and(u8::is_ascii_digit)
-            && matches!(b.get(at + 3), Some(b' ' | b'-'));
-        code && (at == 0
+    let bytes = text.as_bytes();
+    memchr::memchr3_iter(b'2', b'4', b'5', bytes).find(|&q| {
+        let code = matches!(bytes.get(q + 1), Some(b'0'..=b'5'))
+            && bytes.get(q + 2).is_some_and(u8::is_ascii_digit)
+            && matches!(bytes.get(q + 3), Some(b' ' | b'-'));
+        code && (q == 0
             || matches!(
-                b[at - 1],
+                bytes[q - 1],
                 b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | b':' | b'\'' | b'"' | b'(' | b'['
             ))
     })
 }
 
+/// A text read as one reply: unfolded, and what the unfolded text says (status, code, server,
+/// command). The part of [`recipient_from_text`] that a reader wanting only the server or the
+/// command needs.
+pub(crate) struct TextReply {
+    cleaned: String,
+    reply: smtp::Reply,
+}
+
+impl TextReply {
+    pub(crate) fn new(text: &str) -> TextReply {
+        let cleaned = clean_diagnostic(text);
+        let reply = smtp::read_reply(&cleaned);
+        TextReply { cleaned, reply }
+    }
+
+    /// The SMTP command the text names, as [`recipient_from_text`] gives it.
+    pub(crate) fn command(&self) -> Option<String> {
+        self.reply.command.clone()
+    }
+
+    /// The server that answered, as [`recipient_from_text`] gives it.
+    pub(crate) fn remote_mta(&self) -> Option<RemoteMta> {
+        let reply = &self.reply;
+        (reply.remote_host.is_some() || reply.remote_ip.is_some()).then(|| RemoteMta {
+            host: reply.remote_host.clone(),
+            ip: reply.remote_ip,
+        })
+    }
+}
+
 /// Builds a recipient from a block of text: reply code, status, remote server, command, and
 /// the diagnostic (the paragraph with the reply, starting at its reply code).
 pub(crate) fn recipient_from_text(address: Option<String>, text: &str) -> Recipient {
-    let cleaned_all = clean_diagnostic(text);
-    let reply = smtp::read_reply(&cleaned_all);
+    recipient_from_reply(address, text, &TextReply::new(text))
+}
+
+/// [`recipient_from_text`] given the text's [`TextReply`], when it was read already.
+pub(crate) fn recipient_from_reply(
+    address: Option<String>,
+    text: &str,
+    whole: &TextReply,
+) -> Recipient {
+    let reply = &whole.reply;
     let diagnostic = diagnostic_of(text);
     // Status and code come from the reply itself when there is one, else from the whole block.
+    let read;
     let from_diag = match diagnostic.as_deref() {
         // The whole block is the reply paragraph: it was just read.
-        Some(d) if d == cleaned_all => reply.clone(),
-        Some(d) => smtp::read_reply(d),
-        None => smtp::Reply::default(),
+        Some(d) if d == whole.cleaned => reply,
+        Some(d) => {
+            read = smtp::read_codes(d);
+            &read
+        }
+        None => {
+            read = smtp::Reply::default();
+            &read
+        }
     };
     Recipient {
         address,
-        status: from_diag.status.or(reply.status),
+        status: from_diag.status.clone().or_else(|| reply.status.clone()),
         reply_code: from_diag.reply_code.or(reply.reply_code),
-        remote_mta: (reply.remote_host.is_some() || reply.remote_ip.is_some()).then(|| RemoteMta {
-            host: reply.remote_host.clone(),
-            ip: reply.remote_ip,
-        }),
-        command: reply.command,
+        remote_mta: whole.remote_mta(),
+        command: whole.command(),
         diagnostic,
         ..Recipient::default()
     }
@@ -731,29 +803,34 @@ pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
 /// non-empty paragraph.
 pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
     let text = without_notices(text);
-    let paragraphs: Vec<String> = text
+    // Paragraphs are unfolded one by one, as far as the one with the reply (and the next).
+    let mut paragraphs = text
         .split("\n\n")
         .take(200)
         .map(clean_diagnostic)
-        .filter(|p| !p.is_empty())
-        .collect();
-    for (i, p) in paragraphs.iter().enumerate() {
-        if let Some(start) = reply_start(p) {
-            let mut d = p[start..].to_string();
+        .filter(|p| !p.is_empty());
+    let mut first = None;
+    while let Some(p) = paragraphs.next() {
+        if let Some(start) = reply_start(&p) {
+            let mut d = match start {
+                0 => p,
+                _ => p[start..].to_string(),
+            };
             // A reply announced at the end of a paragraph continues in the next one.
             if d.len() < 12
-                && let Some(next) = paragraphs.get(i + 1)
+                && let Some(next) = paragraphs.next()
             {
                 d.push(' ');
-                d.push_str(next);
+                d.push_str(&next);
             }
             return Some(d);
         }
-        if !smtp::statuses(p).is_empty() {
-            return Some(p.clone());
+        if smtp::has_status(&p) {
+            return Some(p);
         }
+        first.get_or_insert(p);
     }
-    paragraphs.into_iter().next()
+    first
 }
 
 #[cfg(test)]
@@ -807,6 +884,175 @@ mod tests {
         let r = recipient_from_text(b[0].address.clone(), &b[0].text);
         assert_eq!(r.reply_code, Some(550));
         assert_eq!(r.diagnostic.as_deref(), Some("550 no such user"));
+    }
+
+    /// [`lines`] splits as `str::lines` does, on every corpus text, its variants and edge cases.
+    #[test]
+    fn lines_are_str_lines() {
+        let mut texts: Vec<String> = [
+            "",
+            "\n",
+            "\r",
+            "\r\n",
+            "\n\n",
+            "a",
+            "a\n",
+            "a\r",
+            "a\r\n",
+            "a\r\r\n",
+            "\ra\n\rb",
+            "a\n\r\nb\r",
+            "\u{e9}\r\n\u{e9}",
+            "a\n\nb\n\n\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            texts.push(text.replace('\n', "\r\n"));
+            texts.push(text.replace('\n', "\r"));
+            texts.push(text);
+        }
+        for text in &texts {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// The pattern [`reply_start`] replaced.
+    static OLD_REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
+        crate::bounce::pattern(
+            r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)",
+        )
+    });
+
+    /// [`diagnostic_of`] as it was: every paragraph unfolded first, the reply found by the
+    /// pattern.
+    fn old_diagnostic_of(text: &str) -> Option<String> {
+        let text = without_notices(text);
+        let paragraphs: Vec<String> = text
+            .split("\n\n")
+            .take(200)
+            .map(clean_diagnostic)
+            .filter(|p| !p.is_empty())
+            .collect();
+        for (i, p) in paragraphs.iter().enumerate() {
+            if let Some(c) = OLD_REPLY_START.captures(p) {
+                let start = c.get(1).map_or(0, |m| m.start());
+                let mut d = p[start..].to_string();
+                if d.len() < 12
+                    && let Some(next) = paragraphs.get(i + 1)
+                {
+                    d.push(' ');
+                    d.push_str(next);
+                }
+                return Some(d);
+            }
+            if !smtp::statuses(p).is_empty() {
+                return Some(p.clone());
+            }
+        }
+        paragraphs.into_iter().next()
+    }
+
+    /// `text` and variants of it: upper case, CRLF line ends, odd white space, non-ASCII
+    /// before its characters, cut at a few places.
+    fn text_variants(text: &str) -> Vec<String> {
+        let mut out = vec![
+            text.to_string(),
+            text.to_ascii_uppercase(),
+            text.replace('\n', "\r\n"),
+            text.replace(' ', "\t"),
+            text.replace(' ', "\u{b}"),
+            text.replace(' ', "\u{a0}"),
+            text.replace(' ', "\u{3000}"),
+            text.replace(' ', "\u{e9}"),
+            text.replace("\n\n", "\n \n"),
+            text.replace('(', "\u{e9}("),
+            text.replace(':', "\u{e9}"),
+            text.replace('5', "\u{e9}5"),
+            text.replace('-', ""),
+        ];
+        let cuts = text.len().min(1200) / 400 + 1;
+        for n in 1..cuts {
+            let mut at = text.len() * n / cuts;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            out.push(text[..at].to_string());
+            out.push(text[at..].to_string());
+        }
+        out
+    }
+
+    /// The byte scanner finds the reply where the pattern did, and the diagnostic read
+    /// paragraph by paragraph is the one read from all paragraphs, on every corpus text, its
+    /// recipient blocks, their lines and paragraphs, variants of them and made-up texts.
+    #[test]
+    fn reply_start_and_diagnostic_are_the_old_ones() {
+        let mut texts: Vec<String> = [
+            "550 x",
+            "550-x",
+            "550",
+            " 550 5.1.1 x",
+            "x:550 x",
+            "'550 x",
+            "\"450-4.2.2\"",
+            "(550 x)",
+            "[550] x",
+            "x550 x",
+            "\u{e9}550 x",
+            "\u{b}550 x",
+            "\u{c}250 ok",
+            "560 x 550 y",
+            "5.1.1 user unknown",
+            "1.2.3.4 said 550",
+            "Reason:\n\n550 5.1.1 no\n\nnext",
+            "error:\n\n550 y\n\nThe reply went on here",
+            "x\n\n\n\n y\n\n550",
+            "Error:\n\n550 5.1.1 x\n\nnext part",
+            "Error:\n\n550 5.1.1 xy\n\nnext part",
+            "Error:\n\n550 5.1.1\n\n\n\nnext part",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut whole = Vec::new();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            for b in blocks(&text, &[]) {
+                texts.push(b.text);
+            }
+            whole.push(text);
+        }
+        // Whole emails are long: a few variants of them, all of the blocks and made-up texts.
+        let whole = whole
+            .into_iter()
+            .flat_map(|t| [t.to_ascii_uppercase(), t.replace('\n', "\r\n"), t]);
+        let (mut starts, mut diagnostics) = (0, 0);
+        for v in texts.iter().flat_map(|t| text_variants(t)).chain(whole) {
+            let expected = old_diagnostic_of(&v);
+            assert_eq!(diagnostic_of(&v), expected, "{v:?}");
+            diagnostics += usize::from(expected.is_some());
+            let pieces = v
+                .lines()
+                .map(str::to_string)
+                .chain(v.split("\n\n").map(clean_diagnostic));
+            for p in pieces {
+                let old = OLD_REPLY_START
+                    .captures(&p)
+                    .map(|c| c.get(1).map_or(0, |m| m.start()));
+                assert_eq!(reply_start(&p), old, "{p:?}");
+                assert_eq!(smtp::has_status(&p), !smtp::statuses(&p).is_empty());
+                starts += usize::from(old.is_some());
+            }
+        }
+        assert!(
+            starts > 5000 && diagnostics > 5000,
+            "{starts} reply starts, {diagnostics} diagnostics"
+        );
     }
 
     /// The notice, received-at and end-of-report tables say what the regexes they replaced

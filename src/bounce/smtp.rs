@@ -182,7 +182,7 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
     // The length of the lines joined by single spaces, before blank space is collapsed.
     let mut joined_len = 0;
     let mut seen_prefix = false;
-    for line in text.lines() {
+    for line in super::scan::lines(text) {
         let mut line = line.trim_start();
         while let Some(rest) = line.strip_prefix('>') {
             line = rest.trim_start();
@@ -281,27 +281,27 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 /// The enhanced status codes of `text` (RFC 3463 `class.subject.detail`), in order, skipping
 /// ones that are part of a longer dotted number such as an IP address or a version.
 pub(crate) fn statuses(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    for m in status_spans(bytes) {
+    status_matches(text.as_bytes())
+        .take(20)
+        .map(|m| text[m].to_string())
+        .collect()
+}
+
+/// True when `text` holds an enhanced status code (one [`statuses`] would list).
+pub(crate) fn has_status(text: &str) -> bool {
+    status_matches(text.as_bytes()).next().is_some()
+}
+
+/// The spans of the enhanced status codes [`statuses`] lists, in order.
+fn status_matches(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    status_spans(bytes).filter(|m| {
         let before = m.start.checked_sub(1).map(|i| bytes[i]);
         let after = bytes.get(m.end).copied();
         let after2 = bytes.get(m.end + 1).copied();
-        if before.is_some_and(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_alphabetic()) {
-            continue;
-        }
-        if after.is_some_and(|b| b.is_ascii_digit() || b.is_ascii_alphabetic()) {
-            continue;
-        }
-        if after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        found.push(text[m].to_string());
-        if found.len() >= 20 {
-            break;
-        }
-    }
-    found
+        !(before.is_some_and(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_alphabetic())
+            || after.is_some_and(|b| b.is_ascii_digit() || b.is_ascii_alphabetic())
+            || (after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit())))
+    })
 }
 
 /// The best status of `text`: the first specific one, else the first `x.0.0`.
@@ -804,13 +804,19 @@ fn command_in(text: &str) -> Option<&'static str> {
     best.map(|(_, _, name)| name)
 }
 
-/// Reads status, reply code, remote server and command from a reply's text.
-pub(crate) fn read_reply(text: &str) -> Reply {
-    let mut reply = Reply {
+/// Reads status and reply code from a reply's text: the part of [`read_reply`] that needs no
+/// search for the server or the command.
+pub(crate) fn read_codes(text: &str) -> Reply {
+    Reply {
         status: best_status(text),
         reply_code: reply_code(text),
         ..Reply::default()
-    };
+    }
+}
+
+/// Reads status, reply code, remote server and command from a reply's text.
+pub(crate) fn read_reply(text: &str) -> Reply {
+    let mut reply = read_codes(text);
     let lower = text.to_ascii_lowercase();
     for scan in REMOTE_SCANNERS {
         let Some(found) = scan(text, &lower) else {
@@ -1430,14 +1436,23 @@ fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> 
 /// literals: the copy is made once for all of them.
 pub(crate) struct ReceiverText<'a> {
     text: &'a str,
-    lower: String,
+    lower: std::borrow::Cow<'a, str>,
 }
 
 impl<'a> ReceiverText<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         ReceiverText {
             text,
-            lower: text.to_ascii_lowercase(),
+            lower: text.to_ascii_lowercase().into(),
+        }
+    }
+
+    /// A text whose ASCII-lower-cased copy was made already.
+    pub(crate) fn with_lower(text: &'a str, lower: &'a str) -> Self {
+        debug_assert_eq!(lower, text.to_ascii_lowercase());
+        ReceiverText {
+            text,
+            lower: lower.into(),
         }
     }
 }
@@ -1447,7 +1462,7 @@ impl<'a> ReceiverText<'a> {
 pub(crate) fn sender_in_text(receiver: &ReceiverText) -> (Option<String>, Option<IpAddr>) {
     let mut domain = None;
     let mut ip = None;
-    let (text, lower) = (receiver.text, &receiver.lower);
+    let (text, lower) = (receiver.text, &*receiver.lower);
     let folds = needs_unicode_regex(text);
     for pattern in &SENDER_PATTERNS {
         let by_regex = folds && pattern.unicode;
@@ -1587,7 +1602,7 @@ const HELO_SCANNERS: [HeloScanner; 3] = [
 
 /// The HELO name a receiver's text names, when it names one.
 pub(crate) fn helo_in_text(receiver: &ReceiverText) -> Option<String> {
-    let (text, lower) = (receiver.text, &receiver.lower);
+    let (text, lower) = (receiver.text, &*receiver.lower);
     let words = helo_words(lower);
     HELO_SCANNERS.iter().find_map(|scan| {
         scan(text.as_bytes(), lower, &words)

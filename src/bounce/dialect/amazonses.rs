@@ -4,8 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Dialect, Found, Start, read_report};
-use crate::bounce::message::Ctx;
+use super::{Dialect, Found, Msg, Start, has, literal, read_report};
 use crate::bounce::scan::{self, MAX_RECIPIENTS};
 use crate::bounce::{BounceKind, Recipient};
 use std::sync::LazyLock;
@@ -20,18 +19,18 @@ pub(crate) const DIALECT: Dialect = Dialect {
 pub(super) static START: LazyLock<Start> =
     LazyLock::new(|| Start::new(r"(?im)^.*the following message to <"));
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     let heads = ctx.sender_and_subject();
     heads.contains("amazonses")
         || heads.contains("amazon ses")
-        || ctx.body.contains("\"notificationType\"")
+        || has(&ctx.body, literal!("\"notificationType\""))
         || ctx
             .headers
             .has_any(&["x-ses-outgoing", "x-amz-sns-message-id"])
         || START.is_match(&ctx.body)
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     if let Some(found) = parse_json(&ctx.body) {
         return Some(found);
     }

@@ -1,8 +1,7 @@
 //! RFC 5965 feedback reports (ARF): a complaint about a message, not a bounce. One record,
 //! holding the reported recipient when the report names it.
 
-use super::{Dialect, Found};
-use crate::bounce::message::Ctx;
+use super::{Dialect, Found, Msg};
 use crate::bounce::returned::first_address;
 use crate::bounce::{BounceKind, Recipient};
 
@@ -13,7 +12,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
     parse,
 };
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     ctx.feedback.is_some()
         || ctx.report_type.as_deref() == Some("feedback-report")
         // Hotmail's JMRP complaints: a message/rfc822 part under "complaint about message from".
@@ -21,7 +20,7 @@ fn detect(ctx: &Ctx) -> bool {
             && ctx.header("subject").is_some_and(|s| s.to_ascii_lowercase().contains("complaint about message from")))
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     let (fields, _) = crate::bounce::headers::Headers::parse(ctx.feedback.as_deref().unwrap_or(""));
     // RFC 5965 §3.2: Original-Rcpt-To names the complaining recipient, one field per recipient.
     let mut recipients: Vec<Recipient> = fields

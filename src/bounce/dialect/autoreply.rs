@@ -1,7 +1,6 @@
 //! RFC 3834 auto-replies (vacation, out-of-office): not bounces, but often mistaken for them.
 
-use super::{Dialect, Found, from_daemon};
-use crate::bounce::message::Ctx;
+use super::{Dialect, Found, Msg, from_daemon};
 use crate::bounce::returned::first_address;
 use crate::bounce::smtp::{clean_diagnostic, truncate};
 use crate::bounce::{BounceKind, Recipient};
@@ -54,7 +53,7 @@ fn autoreply_subject(subject: &str) -> bool {
     })
 }
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     // Auto-replies are often sent with a null Return-Path (RFC 3834 §3.3), so only a daemon's
     // From counts against them here.
     if !ctx.dsn.is_empty() || (from_daemon(ctx) && !null_path_only(ctx)) {
@@ -74,8 +73,8 @@ fn detect(ctx: &Ctx) -> bool {
 }
 
 /// True when the only daemon-like trait of the message is its null Return-Path.
-fn null_path_only(ctx: &Ctx) -> bool {
-    let from = ctx.header("from").unwrap_or("").to_ascii_lowercase();
+fn null_path_only(ctx: &Msg) -> bool {
+    let from = ctx.sender_lower();
     !from.is_empty()
         && !["mailer-daemon", "postmaster", "mail delivery", "<>"]
             .iter()
@@ -84,7 +83,7 @@ fn null_path_only(ctx: &Ctx) -> bool {
 
 /// A mail client's one-click unsubscribe (RFC 2369 `List-Unsubscribe: <mailto:...>`) sends an
 /// automatic message too; it is the recipient's complaint, not an absence.
-fn unsubscribe_request(ctx: &Ctx) -> bool {
+fn unsubscribe_request(ctx: &Msg) -> bool {
     ctx.header("x-apple-unsubscribe")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
         || ctx
@@ -93,13 +92,13 @@ fn unsubscribe_request(ctx: &Ctx) -> bool {
 }
 
 /// The subject and the start of the reply: it may say the mailbox is gone rather than away.
-fn reply_text(ctx: &Ctx) -> String {
+fn reply_text(ctx: &Msg) -> String {
     let subject = ctx.header("subject").unwrap_or("");
     let body = clean_diagnostic(truncate(&ctx.body, 1000).as_str());
     format!("{subject} {body}").trim().to_string()
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     // The auto-reply comes from the recipient the original message was sent to.
     let address = ctx.header("from").and_then(first_address);
     Some(Found {

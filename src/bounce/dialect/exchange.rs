@@ -1,8 +1,7 @@
 //! Microsoft Exchange and Office 365 non-delivery reports: "did not reach the following recipient(s)", "Delivery has failed to these recipients or groups", "Remote Server returned '550 5.7.1 ...'".
 
-use super::{Dialect, Found, Start, read_report, report_from};
+use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -19,18 +18,21 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     )
 });
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
     h.contains("undeliverable")
         || h.contains("microsoftexchange")
         || h.contains("non remis")
-        || ctx.body.contains("did not reach the following recipient")
-        || ctx.body.contains("Delivery has failed to these recipients")
-        || ctx.body.contains("Remote Server returned")
-        || ctx.body.contains("Your message couldn't be delivered")
-        || ctx.body.contains("Your message wasn't delivered")
+        || has(&ctx.body, literal!("did not reach the following recipient"))
+        || has(
+            &ctx.body,
+            literal!("Delivery has failed to these recipients"),
+        )
+        || has(&ctx.body, literal!("Remote Server returned"))
+        || has(&ctx.body, literal!("Your message couldn't be delivered"))
+        || has(&ctx.body, literal!("Your message wasn't delivered"))
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, report_from(ctx, Some(&START)), &[])
 }

@@ -1,8 +1,7 @@
 //! Exim: "This message was created automatically by mail delivery software ... The following address(es) failed:" and indented address blocks with the "SMTP error from remote mail server after RCPT TO:" reply.
 
-use super::{Dialect, Found, Start, read_report, report_from};
+use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -19,13 +18,13 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     )
 });
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     ctx.headers.has_any(&["x-failed-recipients"])
-        || ctx.body.contains("by mail delivery software")
-        || ctx.body.contains("address(es) failed")
+        || has(&ctx.body, literal!("by mail delivery software"))
+        || has(&ctx.body, literal!("address(es) failed"))
         || ctx.sender_and_subject().contains("mail delivery failed")
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, report_from(ctx, Some(&START)), &[])
 }

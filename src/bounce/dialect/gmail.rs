@@ -1,8 +1,7 @@
 //! Gmail's own bounces: "Delivery to the following recipient failed permanently:", the address indented alone, "Technical details ... by mx.example.jp. [ip]" and "The response from the remote server was:" / "The error that the other server returned was:".
 
-use super::{Dialect, Found, Start, read_report, report_from};
+use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -19,17 +18,19 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     )
 });
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
     (h.contains("googlemail.com") || h.contains("@google.com"))
-        || ctx
-            .body
-            .contains("The response from the remote server was:")
-        || ctx
-            .body
-            .contains("The error that the other server returned was:")
+        || has(
+            &ctx.body,
+            literal!("The response from the remote server was:"),
+        )
+        || has(
+            &ctx.body,
+            literal!("The error that the other server returned was:"),
+        )
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, report_from(ctx, Some(&START)), &[])
 }

@@ -1,9 +1,8 @@
 //! Any other mail system's bounce (from a mailer-daemon, or with a bounce subject): the shared
 //! reading of recipient blocks and replies, over the whole report.
 
-use super::{Dialect, Found, read_report};
+use super::{Dialect, Found, Msg, read_report};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 
 pub(crate) const DIALECT: Dialect = Dialect {
     name: "mailer_daemon",
@@ -12,10 +11,10 @@ pub(crate) const DIALECT: Dialect = Dialect {
     parse,
 };
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     super::from_daemon(ctx) || super::bounce_subject(ctx)
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, &ctx.body, &[])
 }

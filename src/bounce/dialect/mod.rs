@@ -3,7 +3,8 @@
 //! whether a message is its own (`detect`) and reads it (`parse`); the first one that finds
 //! recipients wins.
 
-use std::ops::Range;
+use std::cell::OnceCell;
+use std::ops::{Deref, Range};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -28,6 +29,75 @@ mod sendmail;
 pub(crate) mod text;
 mod yahoo;
 
+/// A fixed phrase's searcher, built once where it is named (a `str::contains` builds its
+/// searcher on every call).
+macro_rules! literal {
+    ($text:literal) => {{
+        static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($text));
+        &*FINDER
+    }};
+}
+pub(crate) use literal;
+
+/// True when `text` holds the phrase `literal` finds.
+pub(crate) fn has(text: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
+    literal.find(text.as_bytes()).is_some()
+}
+
+/// A bounce as the dialects see it: its layout, and what several of them look at worked out
+/// once for all (each dialect used to lower-case the From and Subject again).
+pub(crate) struct Msg<'a> {
+    ctx: &'a Ctx,
+    /// From, a line feed, Subject, ASCII lower-cased; made when first asked for.
+    heads: OnceCell<String>,
+    /// The report body, ASCII lower-cased (same offsets); made when first asked for.
+    body_lower: OnceCell<String>,
+}
+
+impl Deref for Msg<'_> {
+    type Target = Ctx;
+
+    fn deref(&self) -> &Ctx {
+        self.ctx
+    }
+}
+
+impl<'a> Msg<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> Msg<'a> {
+        Msg {
+            ctx,
+            heads: OnceCell::new(),
+            body_lower: OnceCell::new(),
+        }
+    }
+
+    /// The report body ASCII lower-cased, byte for byte at the same offsets: the prose
+    /// readers of the reporting MTA and of the sender search their phrases in it.
+    pub(crate) fn body_lower(&self) -> &str {
+        self.body_lower
+            .get_or_init(|| self.ctx.body.to_ascii_lowercase())
+    }
+
+    /// The bounce's From and Subject joined by a line feed, ASCII lower-cased: what most
+    /// dialects detect on.
+    pub(crate) fn sender_and_subject(&self) -> &str {
+        self.heads.get_or_init(|| self.ctx.sender_and_subject())
+    }
+
+    /// The From header, ASCII lower-cased (empty when there is none).
+    pub(super) fn sender_lower(&self) -> &str {
+        let from = self.ctx.header("from").unwrap_or("");
+        &self.sender_and_subject()[..from.len()]
+    }
+
+    /// The Subject header, ASCII lower-cased (empty when there is none).
+    fn subject_lower(&self) -> &str {
+        let from = self.ctx.header("from").unwrap_or("");
+        &self.sender_and_subject()[from.len() + 1..]
+    }
+}
+
 /// What a dialect read from a bounce.
 #[derive(Debug, Default)]
 pub(crate) struct Found {
@@ -45,8 +115,8 @@ pub(crate) struct Dialect {
     /// The name recorded in [`super::Bounce::dialect`].
     pub name: &'static str,
     pub kind: BounceKind,
-    pub detect: fn(&Ctx) -> bool,
-    pub parse: fn(&Ctx) -> Option<Found>,
+    pub detect: fn(&Msg) -> bool,
+    pub parse: fn(&Msg) -> Option<Found>,
 }
 
 /// Every dialect, in the order they are tried. RFC 3464 first: most MTAs write DSNs, and the
@@ -69,7 +139,7 @@ pub(crate) static DIALECTS: &[Dialect] = &[
 
 /// Runs the dialects in order (skipping free text unless `allow_text`), returning the first
 /// that recognises the message and finds something.
-pub(crate) fn run(ctx: &Ctx, allow_text: bool) -> Option<(&'static Dialect, Found)> {
+pub(crate) fn run(ctx: &Msg, allow_text: bool) -> Option<(&'static Dialect, Found)> {
     for dialect in DIALECTS {
         if dialect.name == text::DIALECT.name && !allow_text {
             continue;
@@ -209,7 +279,7 @@ fn split_top_level(p: &str) -> Vec<&str> {
 
 /// The common reading of a non-standard report: one block per named recipient, else one
 /// recipient (from `X-Failed-Recipients` or the returned message's `To:`) holding the reply.
-pub(crate) fn read_report(ctx: &Ctx, report: &str, extra: &[&Regex]) -> Option<Found> {
+pub(crate) fn read_report(ctx: &Msg, report: &str, extra: &[&Regex]) -> Option<Found> {
     let blocks = scan::blocks(report, extra);
     // Some reports give the reason first and list the recipients after it ("Could not be
     // delivered because of 550 5.1.1 User unknown. The following recipients were affected:").
@@ -275,7 +345,7 @@ pub(crate) fn read_report(ctx: &Ctx, report: &str, extra: &[&Regex]) -> Option<F
     }
     Some(Found {
         recipients,
-        reporting_mta: reporting_mta_in(&ctx.body),
+        reporting_mta: reporting_mta_in(ctx),
         ..Found::default()
     })
 }
@@ -293,11 +363,15 @@ pub(crate) fn failed_recipients(ctx: &Ctx) -> Vec<String> {
 /// "This is the mail system at host HOST", "The original message was received at DATE from
 /// SENDER" followed by a line with "Reporting-MTA: dns; HOST". Phrases compare ignoring ASCII
 /// case, in an ASCII lower-cased copy of the body (same offsets).
-pub(crate) fn reporting_mta_in(body: &str) -> Option<String> {
-    let lower = body.as_bytes().to_ascii_lowercase();
-    let host = qmail_host(&lower)
-        .or_else(|| mail_system_host(&lower))
-        .or_else(|| sendmail_host(body, &lower))?;
+pub(crate) fn reporting_mta_in(ctx: &Msg) -> Option<String> {
+    reporting_mta_in_text(&ctx.body, ctx.body_lower().as_bytes())
+}
+
+/// [`reporting_mta_in`] for `body`, given its ASCII lower-cased copy.
+fn reporting_mta_in_text(body: &str, lower: &[u8]) -> Option<String> {
+    let host = qmail_host(lower)
+        .or_else(|| mail_system_host(lower))
+        .or_else(|| sendmail_host(body, lower))?;
     Some(body[host].trim_end_matches('.').to_ascii_lowercase())
 }
 
@@ -311,18 +385,20 @@ fn host_len(s: &[u8]) -> usize {
 /// "This is the qmail-send program at HOST".
 fn qmail_host(lower: &[u8]) -> Option<Range<usize>> {
     const PHRASE: &[u8] = b"this is the qmail-send program at ";
-    memchr::memmem::find_iter(lower, PHRASE).find_map(|at| {
-        let start = at + PHRASE.len();
-        let len = host_len(&lower[start..]);
-        (len > 0).then_some(start..start + len)
-    })
+    literal!(b"this is the qmail-send program at ")
+        .find_iter(lower)
+        .find_map(|at| {
+            let start = at + PHRASE.len();
+            let len = host_len(&lower[start..]);
+            (len > 0).then_some(start..start + len)
+        })
 }
 
 /// "This is the mail system at host HOST" (also "mail delivery agent", "DragonFly Mail Agent
 /// v1.2"); "host " is optional.
 fn mail_system_host(lower: &[u8]) -> Option<Range<usize>> {
     const PHRASE: &[u8] = b"this is the ";
-    memchr::memmem::find_iter(lower, PHRASE).find_map(|at| {
+    literal!(b"this is the ").find_iter(lower).find_map(|at| {
         let s = &lower[at + PHRASE.len()..];
         let agent = if let Some(rest) = s.strip_prefix(b"dragonfly mail agent v") {
             let version = rest
@@ -366,29 +442,33 @@ fn sendmail_host(body: &str, lower: &[u8]) -> Option<Range<usize>> {
     const RECEIVED: &[u8] = b"the original message was received at ";
     const FIELD: &[u8] = b"reporting-mta: dns;";
     let line_end = |from: usize| memchr::memchr(b'\n', &lower[from..]).map(|n| from + n);
-    memchr::memmem::find_iter(lower, RECEIVED).find_map(|at| {
-        let from = at + RECEIVED.len();
-        let end = line_end(from)?;
-        memchr::memmem::find(&lower[from..end], b" from ")?;
-        let next = end + 1;
-        let next_end = line_end(next).unwrap_or(lower.len());
-        memchr::memmem::find_iter(&lower[next..next_end], FIELD).find_map(|f| {
-            let after = next + f + FIELD.len();
-            let spaces: usize = body[after..]
-                .chars()
-                .take_while(|c| c.is_whitespace())
-                .map(char::len_utf8)
-                .sum();
-            let start = after + spaces;
-            let len = host_len(&lower[start..]);
-            (len > 0).then_some(start..start + len)
+    literal!(b"the original message was received at ")
+        .find_iter(lower)
+        .find_map(|at| {
+            let from = at + RECEIVED.len();
+            let end = line_end(from)?;
+            literal!(b" from ").find(&lower[from..end])?;
+            let next = end + 1;
+            let next_end = line_end(next).unwrap_or(lower.len());
+            literal!(b"reporting-mta: dns;")
+                .find_iter(&lower[next..next_end])
+                .find_map(|f| {
+                    let after = next + f + FIELD.len();
+                    let spaces: usize = body[after..]
+                        .chars()
+                        .take_while(|c| c.is_whitespace())
+                        .map(char::len_utf8)
+                        .sum();
+                    let start = after + spaces;
+                    let len = host_len(&lower[start..]);
+                    (len > 0).then_some(start..start + len)
+                })
         })
-    })
 }
 
 /// True when the bounce comes from a mail system rather than a person.
-pub(crate) fn from_daemon(ctx: &Ctx) -> bool {
-    let from = ctx.header("from").unwrap_or("").to_ascii_lowercase();
+pub(crate) fn from_daemon(ctx: &Msg) -> bool {
+    let from = ctx.sender_lower();
     [
         "mailer-daemon",
         "postmaster",
@@ -440,11 +520,9 @@ const BOUNCE_SUBJECT_WORDS: &[&str] = &[
 ];
 
 /// True when the subject reads like a bounce's.
-pub(crate) fn bounce_subject(ctx: &Ctx) -> bool {
-    ctx.header("subject").is_some_and(|s| {
-        let lower = s.to_ascii_lowercase();
-        BOUNCE_SUBJECT_WORDS.iter().any(|w| lower.contains(w))
-    })
+pub(crate) fn bounce_subject(ctx: &Msg) -> bool {
+    let lower = ctx.subject_lower();
+    BOUNCE_SUBJECT_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Compiles a built-in pattern.
@@ -636,7 +714,12 @@ mod reporting_mta_tests {
         let mut found = 0;
         for text in &texts {
             let expected = by_regex(text);
-            assert_eq!(super::reporting_mta_in(text), expected, "{text}");
+            let lower = text.to_ascii_lowercase();
+            assert_eq!(
+                super::reporting_mta_in_text(text, lower.as_bytes()),
+                expected,
+                "{text}"
+            );
             found += usize::from(expected.is_some());
         }
         assert!(found > 100, "{found} hosts");

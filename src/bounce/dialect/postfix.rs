@@ -1,8 +1,7 @@
 //! Postfix without a DSN part (old versions, `notify_classes` mail): "This is the mail system at host ...", then `<address>: host mx[ip] said: ... (in reply to RCPT TO command)`.
 
-use super::{Dialect, Found, Start, read_report, report_from};
+use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -19,13 +18,13 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     )
 });
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
     h.contains("undelivered mail returned to sender")
-        || ctx.body.contains("This is the mail system at host")
-        || ctx.body.contains("The Postfix program")
+        || has(&ctx.body, literal!("This is the mail system at host"))
+        || has(&ctx.body, literal!("The Postfix program"))
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, report_from(ctx, Some(&START)), &[])
 }

@@ -1,8 +1,7 @@
 //! qmail (and its descendants): "Hi. This is the qmail-send program at host." then `<address>:` blocks, the reply after "remote host ip said:", a `(#5.x.x)` status.
 
-use super::{Dialect, Found, Start, read_report, report_from};
+use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -19,15 +18,16 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     )
 });
 
-fn detect(ctx: &Ctx) -> bool {
-    ctx.body.contains("qmail-send program")
-        || ctx
-            .body
-            .contains("wasn't able to deliver your message to the following addresses")
-        || ctx.body.contains("(#5.")
-        || ctx.body.contains("(#4.")
+fn detect(ctx: &Msg) -> bool {
+    has(&ctx.body, literal!("qmail-send program"))
+        || has(
+            &ctx.body,
+            literal!("wasn't able to deliver your message to the following addresses"),
+        )
+        || has(&ctx.body, literal!("(#5."))
+        || has(&ctx.body, literal!("(#4."))
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, report_from(ctx, Some(&START)), &[])
 }

@@ -4,9 +4,8 @@
 
 use std::cell::OnceCell;
 
-use super::{Dialect, Found, reporting_mta_in};
+use super::{Dialect, Found, Msg, reporting_mta_in};
 use crate::bounce::headers::Headers;
-use crate::bounce::message::Ctx;
 use crate::bounce::returned::first_address;
 use crate::bounce::scan::{self, MAX_RECIPIENTS};
 use crate::bounce::smtp::{self, clean_diagnostic, parse_ip};
@@ -19,7 +18,7 @@ pub(crate) const DIALECT: Dialect = Dialect {
     parse,
 };
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     ctx.dsn.iter().any(|d| !d.trim().is_empty())
 }
 
@@ -31,42 +30,45 @@ fn strip_type(v: &str) -> &str {
     }
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     let mut found = Found::default();
-    let body_blocks = scan::blocks(&ctx.body, &[]);
-    // What the prose says is read once, however many recipients consult it.
+    // What the prose says is read once, however many recipients consult it, and only when
+    // one does.
     let readings = Readings {
-        blocks: body_blocks.iter().map(|_| OnceCell::new()).collect(),
-        body: OnceCell::new(),
+        body: &ctx.body,
+        blocks: OnceCell::new(),
+        whole: OnceCell::new(),
     };
     for dsn in &ctx.dsn {
         for block in dsn.split("\n\n").take(MAX_RECIPIENTS + 1) {
             // Fields may be indented by careless generators; RFC 3464 fields are headers.
             let block = block.trim_start_matches('\n');
             let (all, _) = Headers::parse(block);
-            for fields in split_recipients(all) {
-                if fields.has_any(&["final-recipient", "original-recipient", "action", "status"])
-                    && fields.has_any(&["final-recipient", "original-recipient", "status"])
+            for group in split_recipients(all) {
+                let fields = Fields::read(&group);
+                // A recipient's group names the recipient or its status (an `Action` alone is
+                // not one).
+                if fields.final_recipient.is_some()
+                    || fields.original_recipient.is_some()
+                    || fields.status.is_some()
                 {
                     if found.recipients.len() >= MAX_RECIPIENTS {
                         break;
                     }
-                    found
-                        .recipients
-                        .push(recipient(&fields, &body_blocks, &ctx.body, &readings));
+                    found.recipients.push(recipient(&fields, &readings));
                 }
                 if found.reporting_mta.is_none() {
                     found.reporting_mta = fields
-                        .get("reporting-mta")
+                        .reporting_mta
                         .map(|v| strip_type(v).trim_end_matches('.').to_ascii_lowercase());
                 }
                 if found.arrival_date.is_none() {
-                    found.arrival_date = fields.get("arrival-date").map(str::to_string);
+                    found.arrival_date = fields.arrival_date.map(str::to_string);
                 }
                 if found.sender.is_none() {
                     found.sender = fields
-                        .get("x-postfix-sender")
-                        .or(fields.get("x-original-sender"))
+                        .postfix_sender
+                        .or(fields.original_sender)
                         .and_then(|v| first_address(strip_type(v)));
                 }
             }
@@ -76,34 +78,156 @@ fn parse(ctx: &Ctx) -> Option<Found> {
         return None;
     }
     if found.reporting_mta.is_none() {
-        found.reporting_mta = reporting_mta_in(&ctx.body);
+        found.reporting_mta = reporting_mta_in(ctx);
     }
     Some(found)
 }
 
 /// The prose part read as a recipient's text, per block and whole, each when first needed.
-struct Readings {
-    blocks: Vec<OnceCell<Recipient>>,
-    body: OnceCell<Recipient>,
+struct Readings<'a> {
+    body: &'a str,
+    blocks: OnceCell<Vec<ProseBlock>>,
+    whole: OnceCell<Recipient>,
+}
+
+/// One recipient's block of the prose: read as one reply (for the server and the command) and
+/// as the recipient's text, each when first needed.
+struct ProseBlock {
+    block: scan::Block,
+    reply: OnceCell<scan::TextReply>,
+    reading: OnceCell<Recipient>,
+}
+
+impl Readings<'_> {
+    /// The prose split into recipient blocks.
+    fn blocks(&self) -> &[ProseBlock] {
+        self.blocks.get_or_init(|| {
+            scan::blocks(self.body, &[])
+                .into_iter()
+                .map(|block| ProseBlock {
+                    block,
+                    reply: OnceCell::new(),
+                    reading: OnceCell::new(),
+                })
+                .collect()
+        })
+    }
+
+    /// The block about `address` (compared ignoring ASCII case), or the only block.
+    fn block_about(&self, address: Option<&str>) -> Option<&ProseBlock> {
+        let blocks = self.blocks();
+        blocks
+            .iter()
+            .find(|b| {
+                address.is_some_and(|a| {
+                    b.block
+                        .address
+                        .as_deref()
+                        .is_some_and(|own| own.eq_ignore_ascii_case(a))
+                })
+            })
+            .or(if blocks.len() == 1 {
+                blocks.first()
+            } else {
+                None
+            })
+    }
+
+    /// The prose read whole (its notices stripped).
+    fn whole(&self) -> &Recipient {
+        self.whole
+            .get_or_init(|| scan::recipient_from_text(None, self.body))
+    }
+}
+
+impl ProseBlock {
+    fn reply(&self) -> &scan::TextReply {
+        self.reply
+            .get_or_init(|| scan::TextReply::new(&self.block.text))
+    }
+
+    fn reading(&self) -> &Recipient {
+        self.reading.get_or_init(|| {
+            scan::recipient_from_reply(self.block.address.clone(), &self.block.text, self.reply())
+        })
+    }
+}
+
+/// The fields of one group that are read: each one's first value.
+struct Fields<'a> {
+    final_recipient: Option<&'a str>,
+    original_recipient: Option<&'a str>,
+    action: Option<&'a str>,
+    status: Option<&'a str>,
+    diagnostic_code: Option<&'a str>,
+    remote_mta: Option<&'a str>,
+    reporting_mta: Option<&'a str>,
+    arrival_date: Option<&'a str>,
+    postfix_sender: Option<&'a str>,
+    original_sender: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads a group in one pass (names compared ignoring ASCII case, as [`Headers::get`]
+    /// does) instead of looking up each field in turn.
+    fn read(group: &'a Headers) -> Fields<'a> {
+        const NAMES: [&str; 10] = [
+            "final-recipient",
+            "original-recipient",
+            "action",
+            "status",
+            "diagnostic-code",
+            "remote-mta",
+            "reporting-mta",
+            "arrival-date",
+            "x-postfix-sender",
+            "x-original-sender",
+        ];
+        let mut values: [Option<&str>; NAMES.len()] = [None; NAMES.len()];
+        for (name, value) in group.fields() {
+            if let Some(i) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) {
+                values[i].get_or_insert(value);
+            }
+        }
+        let [
+            final_recipient,
+            original_recipient,
+            action,
+            status,
+            diagnostic_code,
+            remote_mta,
+            reporting_mta,
+            arrival_date,
+            postfix_sender,
+            original_sender,
+        ] = values;
+        Fields {
+            final_recipient,
+            original_recipient,
+            action,
+            status,
+            diagnostic_code,
+            remote_mta,
+            reporting_mta,
+            arrival_date,
+            postfix_sender,
+            original_sender,
+        }
+    }
 }
 
 /// One recipient's fields, completed from the prose part when the fields say little.
-fn recipient(
-    fields: &Headers,
-    body_blocks: &[scan::Block],
-    body: &str,
-    readings: &Readings,
-) -> Recipient {
+fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
     let final_rcpt = fields
-        .get("final-recipient")
+        .final_recipient
         .and_then(|v| first_address(strip_type(v)));
     let original = fields
-        .get("original-recipient")
+        .original_recipient
         .and_then(|v| first_address(strip_type(v)));
     let address = final_rcpt.clone().or(original.clone());
     // A local delivery program's exit status ("X-Unix; 255") is only meaningful with its type.
     let diagnostic = fields
-        .get("diagnostic-code")
+        .diagnostic_code
         .map(|v| {
             if v.trim_start().to_ascii_lowercase().starts_with("x-unix;") {
                 clean_diagnostic(v)
@@ -112,7 +236,7 @@ fn recipient(
             }
         })
         .filter(|d| !d.is_empty());
-    let remote = fields.get("remote-mta").map(strip_type).map(|v| {
+    let remote = fields.remote_mta.map(strip_type).map(|v| {
         let v = v.trim_end_matches('.');
         match parse_ip(v) {
             Some(ip) => RemoteMta {
@@ -126,83 +250,64 @@ fn recipient(
         }
     });
     let field_status = fields
-        .get("status")
+        .status
         .and_then(|s| smtp::statuses(s).into_iter().next());
     let mut r = Recipient {
         address: address.clone(),
         original_recipient: original.filter(|o| Some(o) != final_rcpt.as_ref()),
-        action: fields.get("action").map(|a| a.trim().to_ascii_lowercase()),
+        action: fields.action.map(|a| a.trim().to_ascii_lowercase()),
         status: field_status.clone(),
         remote_mta: remote,
         diagnostic,
         ..Recipient::default()
     };
-    // The prose block about this recipient (or the only one) fills what the fields lack.
-    let prose = body_blocks
-        .iter()
-        .position(|b| {
-            b.address.is_some()
-                && b.address.as_deref().map(str::to_ascii_lowercase)
-                    == address.as_deref().map(str::to_ascii_lowercase)
-        })
-        .or(if body_blocks.len() == 1 {
-            Some(0)
-        } else {
-            None
-        })
-        .and_then(|i| {
-            let b = body_blocks.get(i)?;
-            let reading = readings.blocks.get(i)?;
-            Some(
-                reading
-                    .get_or_init(|| scan::recipient_from_text(b.address.clone(), &b.text))
-                    .clone(),
-            )
-        });
-    let prose_command = prose.as_ref().and_then(|p| p.command.clone());
-    let prose_remote = prose.as_ref().and_then(|p| p.remote_mta.clone());
-    let from_text = match (&r.diagnostic, prose) {
-        (Some(d), _) => {
+    // The prose block about this recipient (or the only one) fills what the fields lack: its
+    // server and command always, its reply when the fields have none.
+    let prose = OnceCell::new();
+    let prose = || *prose.get_or_init(|| readings.block_about(address.as_deref()));
+    let t = match &r.diagnostic {
+        Some(d) => {
             let mut t = scan::recipient_from_text(None, d);
             t.diagnostic = None;
-            Some(t)
+            if t.command.is_none() {
+                t.command = prose().and_then(|p| p.reply().command());
+            }
+            // The prose's server counts where the fields name none, or name one without
+            // its address.
+            if t.remote_mta.is_none() && r.remote_mta.as_ref().is_none_or(|m| m.ip.is_none()) {
+                t.remote_mta = prose().and_then(|p| p.reply().remote_mta());
+            }
+            t
         }
-        (None, Some(p)) => {
-            r.diagnostic = p.diagnostic.clone();
-            Some(p)
-        }
-        (None, None) => {
-            // No reply anywhere: the report's prose (its notices stripped) still says what
-            // happened ("mailbox is full: retry timeout exceeded").
-            let p = readings
-                .body
-                .get_or_init(|| scan::recipient_from_text(None, body))
-                .clone();
-            r.diagnostic = p.diagnostic.clone();
-            Some(p)
+        None => {
+            let t = match prose() {
+                Some(p) => p.reading().clone(),
+                // No reply anywhere: the report's prose (its notices stripped) still says
+                // what happened ("mailbox is full: retry timeout exceeded").
+                None => readings.whole().clone(),
+            };
+            r.diagnostic = t.diagnostic.clone();
+            t
         }
     };
-    if let Some(t) = from_text {
-        r.reply_code = t.reply_code;
-        r.command = t.command.or(prose_command);
-        let t_remote = t.remote_mta.or(prose_remote);
-        // Sendmail and others put a generic code (`5.0.0`, `4.4.7` for a timeout) in the
-        // Status field while the reply names the precise one: the receiver's own code wins,
-        // as long as it is of the same class.
-        if t.status
-            .as_ref()
-            .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
-        {
-            r.status = t.status;
-        }
-        if r.remote_mta.is_none() {
-            r.remote_mta = t_remote;
-        } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t_remote)
-            && m.ip.is_none()
-            && (m.host == tm.host || tm.host.is_none())
-        {
-            m.ip = tm.ip;
-        }
+    r.reply_code = t.reply_code;
+    r.command = t.command;
+    // Sendmail and others put a generic code (`5.0.0`, `4.4.7` for a timeout) in the Status
+    // field while the reply names the precise one: the receiver's own code wins, as long as
+    // it is of the same class.
+    if t.status
+        .as_ref()
+        .is_some_and(|s| field_status.as_ref().is_none_or(|f| f[..1] == s[..1]))
+    {
+        r.status = t.status;
+    }
+    if r.remote_mta.is_none() {
+        r.remote_mta = t.remote_mta;
+    } else if let (Some(m), Some(tm)) = (r.remote_mta.as_mut(), t.remote_mta)
+        && m.ip.is_none()
+        && (m.host == tm.host || tm.host.is_none())
+    {
+        m.ip = tm.ip;
     }
     r
 }
@@ -210,6 +315,9 @@ fn recipient(
 /// Splits a block where a recipient's fields start again without the blank line RFC 3464
 /// requires (seen from AOL): a second `Final-Recipient` opens a new group.
 fn split_recipients(all: Headers) -> Vec<Headers> {
+    if !splits(&all) {
+        return vec![all];
+    }
     let mut groups: Vec<Headers> = vec![Headers::default()];
     for (name, value) in all.fields() {
         let lower = name.to_ascii_lowercase();
@@ -227,4 +335,127 @@ fn split_recipients(all: Headers) -> Vec<Headers> {
         groups.last_mut().expect("never empty").push(name, value);
     }
     groups
+}
+
+/// True when [`split_recipients`] would open a second group: a `Final-Recipient` after one,
+/// or an `Original-Recipient` after one or after a `Status`, in the same group. Most blocks
+/// hold one recipient and are kept whole.
+fn splits(all: &Headers) -> bool {
+    let (mut final_rcpt, mut original, mut status) = (false, false, false);
+    for (name, _) in all.fields() {
+        if name.eq_ignore_ascii_case("final-recipient") {
+            if final_rcpt {
+                return true;
+            }
+            final_rcpt = true;
+        } else if name.eq_ignore_ascii_case("original-recipient") {
+            if original || status {
+                return true;
+            }
+            original = true;
+        } else if name.eq_ignore_ascii_case("status") {
+            status = true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounce::message::Ctx;
+
+    /// The groups as they were made before whole blocks were kept: every field copied.
+    fn split_by_copying(all: &Headers) -> Vec<Vec<(String, String)>> {
+        let mut groups: Vec<Headers> = vec![Headers::default()];
+        for (name, value) in all.fields() {
+            let lower = name.to_ascii_lowercase();
+            let current = groups.last_mut().expect("never empty");
+            let repeats = match lower.as_str() {
+                "final-recipient" => current.get("final-recipient").is_some(),
+                "original-recipient" => {
+                    current.get("original-recipient").is_some() || current.get("status").is_some()
+                }
+                _ => false,
+            };
+            if repeats && groups.len() <= MAX_RECIPIENTS {
+                groups.push(Headers::default());
+            }
+            groups.last_mut().expect("never empty").push(name, value);
+        }
+        groups.iter().map(fields_of).collect()
+    }
+
+    fn fields_of(h: &Headers) -> Vec<(String, String)> {
+        h.fields()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Kept whole or split, the groups hold the fields copying made, on every DSN block of the
+    /// corpus and on made-up blocks.
+    #[test]
+    fn groups_are_the_copied_ones() {
+        let mut blocks: Vec<String> = [
+            "Final-Recipient: rfc822; a@x\nStatus: 5.0.0\nFinal-Recipient: rfc822; b@x\n",
+            "Original-Recipient: rfc822; a@x\nSTATUS: 5.0.0\nORIGINAL-recipient: rfc822; b@x\n",
+            "Original-Recipient: a\nOriginal-Recipient: b\nFinal-Recipient: c\n",
+            "Status: 5.0.0\nFinal-Recipient: a\nAction: failed\n",
+            "Action: failed\n",
+            "STATUS: 5.1.1\nstatus: 4.0.0\nX-Postfix-Sender: rfc822; a@x\nDiagnostic-CODE: smtp; 550\n",
+            "Final-Recipient: a\nStatus: 5.0.0\nOriginal-Recipient: b\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for bytes in crate::bounce::corpus_emails() {
+            let ctx = Ctx::from_message(&bytes, &crate::bounce::lossy(&bytes), None);
+            for dsn in &ctx.dsn {
+                blocks.extend(
+                    dsn.split("\n\n")
+                        .map(|b| b.trim_start_matches('\n').to_string()),
+                );
+            }
+        }
+        let mut split = 0;
+        for block in &blocks {
+            let (all, _) = Headers::parse(block);
+            let old = split_by_copying(&all);
+            let groups = split_recipients(all);
+            let new: Vec<_> = groups.iter().map(fields_of).collect();
+            assert_eq!(new, old, "{block}");
+            // Read in one pass, a group's fields are the ones looked up one by one.
+            for g in &groups {
+                let f = Fields::read(g);
+                let read = [
+                    f.final_recipient,
+                    f.original_recipient,
+                    f.action,
+                    f.status,
+                    f.diagnostic_code,
+                    f.remote_mta,
+                    f.reporting_mta,
+                    f.arrival_date,
+                    f.postfix_sender,
+                    f.original_sender,
+                ];
+                let looked_up = [
+                    "final-recipient",
+                    "original-recipient",
+                    "action",
+                    "status",
+                    "diagnostic-code",
+                    "remote-mta",
+                    "reporting-mta",
+                    "arrival-date",
+                    "x-postfix-sender",
+                    "x-original-sender",
+                ]
+                .map(|n| g.get(n));
+                assert_eq!(read, looked_up, "{block}");
+            }
+            split += usize::from(old.len() > 1);
+        }
+        assert!(split >= 3, "{split} blocks split");
+    }
 }

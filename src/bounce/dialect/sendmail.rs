@@ -1,8 +1,7 @@
 //! Sendmail without a DSN part: "----- The following addresses had permanent fatal errors -----", then the session transcript (`>>> RCPT To:<x>`, `<<< 550 ...`).
 
-use super::{Dialect, Found, Start, read_report, report_from};
+use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -19,13 +18,14 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
     )
 });
 
-fn detect(ctx: &Ctx) -> bool {
-    ctx.body
-        .contains("----- Transcript of session follows -----")
-        || ctx.body.contains("The original message was received at")
+fn detect(ctx: &Msg) -> bool {
+    has(
+        &ctx.body,
+        literal!("----- Transcript of session follows -----"),
+    ) || has(&ctx.body, literal!("The original message was received at"))
         || ctx.sender_and_subject().contains("returned mail:")
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, report_from(ctx, Some(&START)), &[])
 }

@@ -7,8 +7,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use regex::Regex;
 
-use super::{Dialect, Found, re};
-use crate::bounce::message::Ctx;
+use super::{Dialect, Found, Msg, re};
 use crate::bounce::scan;
 use crate::bounce::{BounceKind, smtp};
 
@@ -105,12 +104,12 @@ fn has_failure_words(text: &str) -> bool {
     false
 }
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     let body = &ctx.body;
-    !smtp::statuses(body).is_empty() || smtp::reply_code(body).is_some() || has_failure_words(body)
+    smtp::has_status(body) || smtp::reply_code(body).is_some() || has_failure_words(body)
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     let blocks = scan::blocks(&ctx.body, &[]);
     let mut recipients: Vec<_> = blocks
         .iter()
@@ -129,7 +128,7 @@ fn parse(ctx: &Ctx) -> Option<Found> {
     }
     Some(Found {
         recipients,
-        reporting_mta: super::reporting_mta_in(&ctx.body),
+        reporting_mta: super::reporting_mta_in(ctx),
         ..Found::default()
     })
 }

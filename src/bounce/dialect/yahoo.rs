@@ -1,8 +1,7 @@
 //! Yahoo: "Sorry, we were unable to deliver your message to the following address." then `<address>:` and "Remote host said: 550 ... [RCPT_TO]".
 
-use super::{Dialect, Found, Start, read_report, report_from};
+use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
-use crate::bounce::message::Ctx;
 use std::sync::LazyLock;
 
 pub(crate) const DIALECT: Dialect = Dialect {
@@ -16,14 +15,15 @@ pub(crate) const DIALECT: Dialect = Dialect {
 pub(super) static START: LazyLock<Start> =
     LazyLock::new(|| Start::new(r"(?im)^.*sorry, we were unable to deliver your message"));
 
-fn detect(ctx: &Ctx) -> bool {
+fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
-    (h.contains("yahoo") && ctx.body.contains("Remote host said:"))
-        || ctx
-            .body
-            .contains("Sorry, we were unable to deliver your message to the following address")
+    (h.contains("yahoo") && has(&ctx.body, literal!("Remote host said:")))
+        || has(
+            &ctx.body,
+            literal!("Sorry, we were unable to deliver your message to the following address"),
+        )
 }
 
-fn parse(ctx: &Ctx) -> Option<Found> {
+fn parse(ctx: &Msg) -> Option<Found> {
     read_report(ctx, report_from(ctx, Some(&START)), &[])
 }
