@@ -1,13 +1,13 @@
-//! Opens a bounce message with mail-parser and sorts its parts into what the dialects read: the
+//! Opens a bounce message with the MIME walker and sorts its parts into what the dialects read: the
 //! human-readable report, the `message/delivery-status` fields, a feedback report, and the
 //! returned original (whole, headers only, or pasted inline after a marker line).
 
 use std::sync::LazyLock;
 
-use mail_parser::{MessageParser, MimeHeaders, PartType};
 use regex::Regex;
 
 use super::headers::Headers;
+use super::mime::Body;
 
 /// The most MIME parts looked at in one message.
 const MAX_PARTS: usize = 200;
@@ -55,15 +55,6 @@ impl Ctx {
     }
 }
 
-/// Only the MIME headers are parsed: the parts, their types and their bodies are all this
-/// stage takes from mail-parser (the bounce's own headers are read by [`Headers`]), and full
-/// parsing of every Received, address and date header was most of mail-parser's time.
-static MIME_PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
-    MessageParser::new()
-        .with_mime_headers()
-        .default_header_ignore()
-});
-
 /// Lines that begin a copy of the returned message pasted into the report text, searched in
 /// the ASCII-lower-cased text: an ASCII pattern without `(?i)` finds the same places (lower-
 /// casing ASCII keeps every byte offset) and compiles in a third of the time.
@@ -89,7 +80,7 @@ impl Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = MIME_PARSER.parse(bytes) else {
+        let Some(message) = super::mime::walk(bytes, MAX_PARTS) else {
             ctx.warnings
                 .push("the message could not be parsed as MIME".into());
             let body = text.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
@@ -110,9 +101,10 @@ impl Ctx {
         }
         let mut texts: Vec<String> = Vec::new();
         let mut htmls: Vec<String> = Vec::new();
-        for part in message.parts.iter().take(MAX_PARTS) {
+        for part in &message.parts {
             let (ctype, subtype) = part
-                .content_type()
+                .content_type
+                .as_ref()
                 .map(|ct| {
                     (
                         ct.ctype().to_ascii_lowercase(),
@@ -122,9 +114,9 @@ impl Ctx {
                 .unwrap_or_else(|| ("text".into(), "plain".into()));
             let full = format!("{ctype}/{subtype}");
             match &part.body {
-                PartType::Multipart(_) => {}
-                PartType::Message(nested) => {
-                    let raw = nested.raw_message().to_vec();
+                Body::Multipart => {}
+                Body::Message(raw) => {
+                    let raw = raw.to_vec();
                     if full.contains("rfc822-headers") || full.contains("global-headers") {
                         let s = super::lossy(&raw);
                         ctx.returned_headers.get_or_insert(Headers::parse(&s).0);
@@ -137,18 +129,18 @@ impl Ctx {
                         ctx.attached.push(raw);
                     }
                 }
-                PartType::Text(s) | PartType::Html(s) => {
-                    ctx.add_part(&full, s.as_bytes(), part.is_encoding_problem);
+                Body::Text(s) | Body::Html(s) => {
+                    ctx.add_part(&full, s.as_bytes(), part.encoding_problem);
                     if !is_special(&full) {
-                        if matches!(part.body, PartType::Html(_)) {
+                        if matches!(part.body, Body::Html(_)) {
                             htmls.push(strip_html(s));
                         } else {
                             texts.push(s.to_string());
                         }
                     }
                 }
-                PartType::Binary(b) | PartType::InlineBinary(b) => {
-                    ctx.add_part(&full, b, part.is_encoding_problem);
+                Body::Binary(b) => {
+                    ctx.add_part(&full, b, part.encoding_problem);
                 }
             }
         }
