@@ -233,7 +233,9 @@ fn skip_mbox_line(text: &str) -> &str {
     }
 }
 
-static TAG: LazyLock<Regex> = LazyLock::new(|| crate::bounce::pattern(r"(?s)<[^>]*>"));
+/// The three HTML patterns, run only where a character outside ASCII next to a tag name could
+/// decide a match (a Unicode blank after `<`, a Unicode word or digit character after the
+/// name, the long s that folds to `s`): the scanners below find exactly their matches otherwise.
 static BREAK: LazyLock<Regex> = LazyLock::new(|| {
     crate::bounce::pattern(r"(?i)<\s*(?:br|/p|/div|/tr|/li|/h\d|p|div|tr)\b[^>]*>")
 });
@@ -243,9 +245,9 @@ static DROP: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Text of an HTML part: tags dropped, block ends made line breaks, a few entities decoded.
 pub(crate) fn strip_html(html: &str) -> String {
-    let s = DROP.replace_all(html, "");
-    let s = BREAK.replace_all(&s, "\n");
-    let s = TAG.replace_all(&s, "");
+    let s = drop_blocks(html).unwrap_or_else(|| DROP.replace_all(html, "").into_owned());
+    let s = break_blocks(&s).unwrap_or_else(|| BREAK.replace_all(&s, "\n").into_owned());
+    let s = drop_tags(&s);
     s.replace("&nbsp;", " ")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -254,8 +256,248 @@ pub(crate) fn strip_html(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// `s[at..]` begins with `word` (ASCII lower case), ASCII case ignored.
+fn starts_with_word(s: &[u8], at: usize, word: &str) -> bool {
+    s.get(at..at + word.len())
+        .is_some_and(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+}
+
+/// Whether a word ending at `at` ends at a word boundary; `None` where a character outside
+/// ASCII decides.
+fn boundary_at(s: &[u8], at: usize) -> Option<bool> {
+    match s.get(at) {
+        None => Some(true),
+        Some(&b) if !b.is_ascii() => None,
+        Some(&b) => Some(!(b.is_ascii_alphanumeric() || b == b'_')),
+    }
+}
+
+/// Replaces every match of a tag pattern in `html` by `with`: `tag_end(lt)` is where the match
+/// starting at the `<` at `lt` ends (`Ok(None)`: none starts there; `Err(())`: none starts
+/// there or further on; `None`: the scanner cannot tell).
+fn replace_tags(
+    html: &str,
+    with: &str,
+    mut tag_end: impl FnMut(usize) -> Option<Result<Option<usize>, ()>>,
+) -> Option<String> {
+    let s = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let (mut copied, mut from) = (0, 0);
+    while let Some(lt) = s.get(from..).and_then(|r| memchr::memchr(b'<', r)) {
+        let lt = from + lt;
+        match tag_end(lt)? {
+            Ok(Some(end)) => {
+                out.push_str(html.get(copied..lt)?);
+                out.push_str(with);
+                copied = end;
+                from = end;
+            }
+            Ok(None) => from = lt + 1,
+            Err(()) => break,
+        }
+    }
+    out.push_str(html.get(copied..)?);
+    Some(out)
+}
+
+/// [`DROP`]: `<style`, `<script` or `<head` to the first `</style>`, `</script>` or `</head>`
+/// after it, removed.
+fn drop_blocks(html: &str) -> Option<String> {
+    if html.contains('\u{17f}') {
+        return None;
+    }
+    let s = html.as_bytes();
+    let names = ["style", "script", "head"];
+    replace_tags(html, "", |lt| {
+        let Some(name) = names.iter().find(|n| starts_with_word(s, lt + 1, n)) else {
+            return Some(Ok(None));
+        };
+        let after = lt + 1 + name.len();
+        if !boundary_at(s, after)? {
+            return Some(Ok(None));
+        }
+        let mut at = after;
+        while let Some(close) = s.get(at..).and_then(|r| memchr::memmem::find(r, b"</")) {
+            let name_at = at + close + 2;
+            if let Some(n) = names.iter().find(|n| {
+                starts_with_word(s, name_at, n) && s.get(name_at + n.len()) == Some(&b'>')
+            }) {
+                return Some(Ok(Some(name_at + n.len() + 1)));
+            }
+            at = name_at;
+        }
+        Some(Err(()))
+    })
+}
+
+/// [`BREAK`]: a tag that ends a block or line (`<br>`, `</p>`, `<div ...>`, `</h2>`, ...) made
+/// a line break.
+fn break_blocks(html: &str) -> Option<String> {
+    let s = html.as_bytes();
+    let names = ["br", "/p", "/div", "/tr", "/li", "/h", "p", "div", "tr"];
+    replace_tags(html, "\n", |lt| {
+        let mut at = lt + 1;
+        while s
+            .get(at)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        {
+            at += 1;
+        }
+        if s.get(at).is_some_and(|b| !b.is_ascii()) {
+            return None;
+        }
+        for name in names {
+            if !starts_with_word(s, at, name) {
+                continue;
+            }
+            let mut after = at + name.len();
+            if name == "/h" {
+                match s.get(after) {
+                    Some(b) if b.is_ascii_digit() => after += 1,
+                    Some(b) if !b.is_ascii() => return None,
+                    _ => continue,
+                }
+            }
+            if boundary_at(s, after)? {
+                return Some(match s.get(after..).and_then(|r| memchr::memchr(b'>', r)) {
+                    Some(gt) => Ok(Some(after + gt + 1)),
+                    None => Err(()),
+                });
+            }
+        }
+        Some(Ok(None))
+    })
+}
+
+/// Every tag, `<` to the next `>`, removed.
+fn drop_tags(html: &str) -> String {
+    let s = html.as_bytes();
+    replace_tags(html, "", |lt| {
+        Some(match s.get(lt..).and_then(|r| memchr::memchr(b'>', r)) {
+            Some(gt) => Ok(Some(lt + gt + 1)),
+            None => Err(()),
+        })
+    })
+    .unwrap_or_else(|| html.to_string())
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::mime::{Body, walk};
+
+    /// The pattern [`super::drop_tags`] replaced.
+    static TAG: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| crate::bounce::pattern(r"(?s)<[^>]*>"));
+
+    /// [`super::strip_html`] as it was: the three patterns run one after the other.
+    fn strip_html_by_patterns(html: &str) -> String {
+        let s = super::DROP.replace_all(html, "");
+        let s = super::BREAK.replace_all(&s, "\n");
+        let s = TAG.replace_all(&s, "");
+        s.replace("&nbsp;", " ")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    /// Holds each scanner to its pattern on `html`; counts the texts a scanner left to it.
+    fn check_html(html: &str, left: &mut usize) {
+        assert_eq!(
+            super::strip_html(html),
+            strip_html_by_patterns(html),
+            "{html:?}"
+        );
+        match super::drop_blocks(html) {
+            Some(s) => assert_eq!(s, super::DROP.replace_all(html, ""), "{html:?}"),
+            None => *left += 1,
+        }
+        match super::break_blocks(html) {
+            Some(s) => assert_eq!(s, super::BREAK.replace_all(html, "\n"), "{html:?}"),
+            None => *left += 1,
+        }
+        assert_eq!(
+            super::drop_tags(html),
+            TAG.replace_all(html, ""),
+            "{html:?}"
+        );
+    }
+
+    /// The HTML and text parts of every corpus email.
+    fn corpus_texts() -> Vec<String> {
+        let mut texts = Vec::new();
+        for bytes in crate::bounce::corpus_emails() {
+            for part in walk(&bytes, 200).map(|m| m.parts).unwrap_or_default() {
+                if let Body::Html(s) | Body::Text(s) = part.body {
+                    texts.push(s.into_owned());
+                }
+            }
+        }
+        texts
+    }
+
+    /// The scanners that strip HTML find what the patterns found, on the corpus parts, their
+    /// lines, and changed copies of them (case, blanks, characters outside ASCII by the tags,
+    /// cuts), and on every short mix of tag pieces.
+    #[test]
+    fn strip_html_scanners_are_the_patterns() {
+        let (mut left, mut checked, mut html, mut html_left) = (0, 0, 0, 0);
+        for text in corpus_texts() {
+            if text.contains('<') {
+                html += 1;
+                check_html(&text, &mut html_left);
+            }
+            let lines: Vec<&str> = text.lines().collect();
+            let mut variants = vec![
+                text.clone(),
+                text.to_uppercase(),
+                text.replace('<', "< "),
+                text.replace('<', "<\u{a0}"),
+                text.replace('>', "\u{e9}>"),
+                text.replace("</", "</\u{17f}"),
+                text.replace("h1", "h\u{661}"),
+                text.replace("br", "br_"),
+                text.replace('>', ""),
+            ];
+            for k in 1..8 {
+                let cut = text.len() * k / 8;
+                if let Some(t) = text.get(..cut) {
+                    variants.push(t.to_string());
+                }
+            }
+            for v in variants.iter().map(String::as_str).chain(lines) {
+                check_html(v, &mut left);
+                checked += 1;
+            }
+        }
+        let pieces = [
+            "<", ">", "</", "style", "STYLE", "Script", "head", "br", "BR", "p", "/p", "div",
+            "/h1", "/h", "h2", "tr", "li", " ", "\u{a0}", "\u{17f}", "\u{e9}", "_", "x", "\n",
+            "\u{661}", "\x0b", "\t", "&nbsp;", "&amp;lt;",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    for d in ["", "<", ">", "p>", "</style>"] {
+                        check_html(&format!("{a}{b}{c}{d}"), &mut left);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(html > 50, "{html} corpus texts with tags");
+        assert!(
+            html_left * 50 < html,
+            "{html_left} of {html} corpus texts left to the patterns"
+        );
+        assert!(checked > 100_000, "{checked} texts");
+        assert!(
+            left * 5 < checked,
+            "{left} of {checked} left to the patterns"
+        );
+    }
+
     /// The marker found in lower-cased text is where the case-insensitive pattern finds it.
     #[test]
     fn returned_marker_on_lower_case_text_is_the_case_insensitive_pattern() {

@@ -487,7 +487,7 @@ fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
             .into(),
         (Cow::Borrowed(bytes), Some(decoder)) => decoder(bytes).into(),
-        (Cow::Borrowed(bytes), None) => String::from_utf8_lossy(bytes),
+        (Cow::Borrowed(bytes), None) => super::lossy(bytes),
     }
 }
 
