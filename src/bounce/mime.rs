@@ -121,6 +121,66 @@ struct HeaderBlock<'x> {
 /// The header names mail-parser knows by at most this many bytes.
 const MAX_HEADER_NAME_LEN: usize = 34;
 
+/// The header fields the walk reads.
+#[derive(Clone, Copy)]
+enum Name {
+    ContentType,
+    TransferEncoding,
+    Other,
+}
+
+/// The field a name stands for: its bytes other than blanks, ASCII case ignored (mail-parser
+/// drops the blanks in a name and knows names of at most [`MAX_HEADER_NAME_LEN`] bytes).
+fn name_of(raw: &[u8]) -> Name {
+    if !raw.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'c')) {
+        return Name::Other;
+    }
+    let mut name = [0u8; MAX_HEADER_NAME_LEN];
+    let mut len = 0usize;
+    for &ch in raw.iter().filter(|b| !b.is_ascii_whitespace()) {
+        match name.get_mut(len) {
+            Some(slot) => *slot = ch.to_ascii_lowercase(),
+            None => return Name::Other,
+        }
+        len += 1;
+    }
+    match &name[..len] {
+        b"content-type" => Name::ContentType,
+        b"content-transfer-encoding" => Name::TransferEncoding,
+        _ => Name::Other,
+    }
+}
+
+/// mail-parser's `parse_header_name` byte by byte, from `*pos`: the field the name stands for,
+/// and whether there is one (a line feed before a colon that follows a name byte: none).
+fn read_name(data: &[u8], pos: &mut usize) -> (Name, bool) {
+    let start = *pos;
+    let mut first = None;
+    while let Some(&ch) = data.get(*pos) {
+        *pos += 1;
+        match ch {
+            b':' if first.is_some() => break,
+            b':' => {}
+            b'\n' => return (Name::Other, false),
+            _ if ch.is_ascii_whitespace() => {}
+            _ => {
+                first.get_or_insert(*pos - 1);
+            }
+        }
+    }
+    match first {
+        Some(first) => {
+            let end = if data.get(*pos - 1) == Some(&b':') && *pos > start {
+                *pos - 1
+            } else {
+                *pos
+            };
+            (name_of(&data[first..end]), true)
+        }
+        None => (Name::Other, false),
+    }
+}
+
 /// Reads a header block from `*pos` the way mail-parser's `parse_headers` does, leaving `*pos`
 /// where it leaves its stream. A field runs to the first line feed not followed by a space or
 /// tab; a name is the field's non-blank bytes up to its first colon after one of them. The
@@ -143,29 +203,21 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
                 _ => *pos += 1,
             }
         }
-        // The name.
-        let mut name = [0u8; MAX_HEADER_NAME_LEN];
-        let mut len = 0usize;
-        let mut named = false;
-        while let Some(&ch) = data.get(*pos) {
-            *pos += 1;
-            match ch {
-                b':' if named => break,
-                b':' => {}
-                b'\n' => {
-                    named = false;
-                    break;
-                }
-                _ if ch.is_ascii_whitespace() => {}
-                _ => {
-                    named = true;
-                    if let Some(slot) = name.get_mut(len) {
-                        *slot = ch.to_ascii_lowercase();
-                    }
-                    len += 1;
-                }
+        // The name: to the first colon after it (a line feed first: no field).
+        let rest = data.get(*pos..).unwrap_or_default();
+        let (name, named) = match memchr::memchr2(b':', b'\n', rest) {
+            // A colon before any name byte is skipped: the slow way.
+            Some(0) => read_name(data, pos),
+            Some(end) if rest[end] == b'\n' => {
+                *pos += end + 1;
+                (Name::Other, false)
             }
-        }
+            found => {
+                let end = found.unwrap_or(rest.len());
+                *pos += found.map_or(end, |e| e + 1);
+                (name_of(&rest[..end]), true)
+            }
+        };
         if !named {
             if *pos >= data.len() {
                 break 'block false;
@@ -188,10 +240,10 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         }
         *pos = end.min(data.len());
         let field = data.get(start..*pos).unwrap_or_default();
-        match name.get(..len) {
-            Some(b"content-type") => ct_field = Some(field),
-            Some(b"content-transfer-encoding") => cte_field = Some(field),
-            _ => {}
+        match name {
+            Name::ContentType => ct_field = Some(field),
+            Name::TransferEncoding => cte_field = Some(field),
+            Name::Other => {}
         }
     };
     let content_type = ct_field.and_then(|f| match MessageStream::new(f).parse_content_type() {
@@ -476,11 +528,32 @@ fn opens_as_message(bytes: &[u8]) -> bool {
     block.complete || block.any
 }
 
+/// Charsets mail-parser decodes with a byte table that keeps ASCII as it is: ASCII text in
+/// them is its own decoding, with no table to go through.
+const ASCII_KEEPING: [&str; 7] = [
+    "us-ascii",
+    "iso-8859-1",
+    "windows-1252",
+    "iso-8859-15",
+    "ascii",
+    "cp1252",
+    "latin1",
+];
+
 /// Text of a part's decoded bytes in its declared charset, as mail-parser decodes it.
 fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>) -> Cow<'x, str> {
-    let decoder = content_type
-        .and_then(|ct| ct.attribute("charset"))
-        .and_then(|c| charset_decoder(c.as_bytes()));
+    let charset = content_type.and_then(|ct| ct.attribute("charset"));
+    if charset.is_some_and(|c| ASCII_KEEPING.iter().any(|k| c.eq_ignore_ascii_case(k)))
+        && bytes.is_ascii()
+    {
+        return match bytes {
+            Cow::Borrowed(b) => super::lossy(b),
+            Cow::Owned(v) => String::from_utf8(v)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                .into(),
+        };
+    }
+    let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
     match (bytes, decoder) {
         (Cow::Owned(vec), Some(decoder)) => decoder(&vec).into(),
         (Cow::Owned(vec), None) => String::from_utf8(vec)
@@ -1150,6 +1223,21 @@ mod tests {
                     assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&data));
                 }
             }
+        }
+    }
+
+    /// The charsets whose ASCII text is taken as it is decode ASCII to itself in mail-parser.
+    #[test]
+    fn ascii_keeping_charsets_keep_ascii() {
+        let ascii: Vec<u8> = (0..128).collect();
+        for name in super::ASCII_KEEPING {
+            let decoder = super::charset_decoder(name.as_bytes()).expect("a known charset");
+            assert_eq!(decoder(&ascii).as_bytes(), &ascii[..], "{name}");
+            assert_eq!(
+                decoder(b"Delivery failed\r\n"),
+                "Delivery failed\r\n",
+                "{name}"
+            );
         }
     }
 
