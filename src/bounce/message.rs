@@ -345,6 +345,9 @@ pub(crate) fn strip_html(html: &str) -> String {
     let s = drop_blocks(html).unwrap_or_else(|| DROP.replace_all(html, "").into_owned());
     let s = break_blocks(&s).unwrap_or_else(|| BREAK.replace_all(&s, "\n").into_owned());
     let s = drop_tags(&s);
+    if !s.contains('&') {
+        return s;
+    }
     s.replace("&nbsp;", " ")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
