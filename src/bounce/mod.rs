@@ -15,6 +15,7 @@ mod forward;
 mod gateway;
 mod headers;
 mod message;
+mod mime;
 mod returned;
 mod scan;
 mod smtp;

@@ -1,0 +1,1250 @@
+//! A MIME walker giving exactly the parts mail-parser's `MessageParser::parse` would give (the
+//! top-level content type, and for each part of the outer message its type, its body and whether
+//! it failed to decode), while doing only the work those need: headers other than
+//! `Content-Type` and `Content-Transfer-Encoding` are skipped, and a returned message that sits
+//! whole in the stream is only walked to find where it ends (mail-parser parsed every header,
+//! part and charset of it, though only its raw bytes are read here). The walk is mail-parser's
+//! own state machine, with its field parsers, decoders and multipart-boundary steps; the end of
+//! a part is found by a search for its boundary that ends where mail-parser's does. The test
+//! below holds it to mail-parser over the corpus, the fixtures and many broken variants.
+
+use std::borrow::Cow;
+
+use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::parsers::MessageStream;
+use mail_parser::{ContentType, HeaderValue};
+
+/// A part's body as mail-parser gives it.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Body<'x> {
+    /// A `multipart/*` container: its parts follow it in the list.
+    Multipart,
+    /// A text part other than HTML, decoded to a string.
+    Text(Cow<'x, str>),
+    /// A `text/html` part, decoded to a string.
+    Html(Cow<'x, str>),
+    /// Anything else, decoded bytes.
+    Binary(Cow<'x, [u8]>),
+    /// An attached message: its raw bytes.
+    Message(Cow<'x, [u8]>),
+}
+
+/// One part of the outer message.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Part<'x> {
+    /// The part's last `Content-Type` header, if it parsed.
+    pub content_type: Option<ContentType<'x>>,
+    pub body: Body<'x>,
+    /// The body could not be decoded as declared (mail-parser's `is_encoding_problem`).
+    pub encoding_problem: bool,
+}
+
+/// The parts of a message in mail-parser's order: multiparts flattened, the first part
+/// carrying the message's own headers.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Mime<'x> {
+    pub parts: Vec<Part<'x>>,
+}
+
+impl<'x> Mime<'x> {
+    /// The message's own content type.
+    pub fn content_type(&self) -> Option<&ContentType<'x>> {
+        self.parts.first()?.content_type.as_ref()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum MimeType {
+    MultipartAlternative,
+    MultipartMixed,
+    MultipartRelated,
+    MultipartDigest,
+    TextPlain,
+    TextHtml,
+    TextOther,
+    Inline,
+    Message,
+    Other,
+}
+
+/// mail-parser's `mime_type`: (is multipart, is text, type).
+fn mime_type(content_type: Option<&ContentType<'_>>, parent: MimeType) -> (bool, bool, MimeType) {
+    let Some(ct) = content_type else {
+        return if parent == MimeType::MultipartDigest {
+            (false, false, MimeType::Message)
+        } else {
+            (false, true, MimeType::TextPlain)
+        };
+    };
+    match ct.ctype() {
+        "multipart" => (
+            true,
+            false,
+            match ct.subtype() {
+                Some("mixed") => MimeType::MultipartMixed,
+                Some("alternative") => MimeType::MultipartAlternative,
+                Some("related") => MimeType::MultipartRelated,
+                Some("digest") => MimeType::MultipartDigest,
+                _ => MimeType::Other,
+            },
+        ),
+        "text" => match ct.subtype() {
+            Some("plain") => (false, true, MimeType::TextPlain),
+            Some("html") => (false, true, MimeType::TextHtml),
+            _ => (false, true, MimeType::TextOther),
+        },
+        "image" | "audio" | "video" => (false, false, MimeType::Inline),
+        "message" if matches!(ct.subtype(), Some("rfc822" | "global")) => {
+            (false, false, MimeType::Message)
+        }
+        _ => (false, false, MimeType::Other),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Encoding {
+    None,
+    Base64,
+    QuotedPrintable,
+}
+
+/// What a header block says about its part.
+struct HeaderBlock<'x> {
+    /// The block ended with an empty line (not with the end of the data).
+    complete: bool,
+    /// At least one header field was found.
+    any: bool,
+    content_type: Option<ContentType<'x>>,
+    encoding: Encoding,
+}
+
+/// The header names mail-parser knows by at most this many bytes.
+const MAX_HEADER_NAME_LEN: usize = 34;
+
+/// The header fields the walk reads.
+#[derive(Clone, Copy)]
+enum Name {
+    ContentType,
+    TransferEncoding,
+    Other,
+}
+
+/// The field a name stands for: its bytes other than blanks, ASCII case ignored (mail-parser
+/// drops the blanks in a name and knows names of at most [`MAX_HEADER_NAME_LEN`] bytes).
+fn name_of(raw: &[u8]) -> Name {
+    if !raw.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'c')) {
+        return Name::Other;
+    }
+    let mut name = [0u8; MAX_HEADER_NAME_LEN];
+    let mut len = 0usize;
+    for &ch in raw.iter().filter(|b| !b.is_ascii_whitespace()) {
+        match name.get_mut(len) {
+            Some(slot) => *slot = ch.to_ascii_lowercase(),
+            None => return Name::Other,
+        }
+        len += 1;
+    }
+    match &name[..len] {
+        b"content-type" => Name::ContentType,
+        b"content-transfer-encoding" => Name::TransferEncoding,
+        _ => Name::Other,
+    }
+}
+
+/// mail-parser's `parse_header_name` byte by byte, from `*pos`: the field the name stands for,
+/// and whether there is one (a line feed before a colon that follows a name byte: none).
+fn read_name(data: &[u8], pos: &mut usize) -> (Name, bool) {
+    let start = *pos;
+    let mut first = None;
+    while let Some(&ch) = data.get(*pos) {
+        *pos += 1;
+        match ch {
+            b':' if first.is_some() => break,
+            b':' => {}
+            b'\n' => return (Name::Other, false),
+            _ if ch.is_ascii_whitespace() => {}
+            _ => {
+                first.get_or_insert(*pos - 1);
+            }
+        }
+    }
+    match first {
+        Some(first) => {
+            let end = if data.get(*pos - 1) == Some(&b':') && *pos > start {
+                *pos - 1
+            } else {
+                *pos
+            };
+            (name_of(&data[first..end]), true)
+        }
+        None => (Name::Other, false),
+    }
+}
+
+/// Reads a header block from `*pos` the way mail-parser's `parse_headers` does, leaving `*pos`
+/// where it leaves its stream. A field runs to the first line feed not followed by a space or
+/// tab; a name is the field's non-blank bytes up to its first colon after one of them. The
+/// last `Content-Type` and `Content-Transfer-Encoding` fields are the ones that count, parsed
+/// by mail-parser's own field parsers.
+fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
+    let mut any = false;
+    let mut ct_field: Option<&'x [u8]> = None;
+    let mut cte_field: Option<&'x [u8]> = None;
+    let complete = 'block: loop {
+        // Blank bytes before a field; a line feed among them ends the block.
+        loop {
+            match data.get(*pos) {
+                Some(b'\n') => {
+                    *pos += 1;
+                    break 'block true;
+                }
+                None => break 'block false,
+                Some(ch) if !ch.is_ascii_whitespace() => break,
+                _ => *pos += 1,
+            }
+        }
+        // The name: to the first colon after it (a line feed first: no field).
+        let rest = data.get(*pos..).unwrap_or_default();
+        let (name, named) = match memchr::memchr2(b':', b'\n', rest) {
+            // A colon before any name byte is skipped: the slow way.
+            Some(0) => read_name(data, pos),
+            Some(end) if rest[end] == b'\n' => {
+                *pos += end + 1;
+                (Name::Other, false)
+            }
+            found => {
+                let end = found.unwrap_or(rest.len());
+                *pos += found.map_or(end, |e| e + 1);
+                (name_of(&rest[..end]), true)
+            }
+        };
+        if !named {
+            if *pos >= data.len() {
+                break 'block false;
+            }
+            continue;
+        }
+        any = true;
+        // The value, to the line feed that ends the field (kept: the field parsers need it).
+        let start = *pos;
+        let mut end = data.len();
+        let mut at = start;
+        while let Some(nl) = data.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)) {
+            let nl = at + nl;
+            if matches!(data.get(nl + 1), Some(b' ' | b'\t')) {
+                at = nl + 2;
+            } else {
+                end = nl + 1;
+                break;
+            }
+        }
+        *pos = end.min(data.len());
+        let field = data.get(start..*pos).unwrap_or_default();
+        match name {
+            Name::ContentType => ct_field = Some(field),
+            Name::TransferEncoding => cte_field = Some(field),
+            Name::Other => {}
+        }
+    };
+    let content_type = ct_field.and_then(|f| match MessageStream::new(f).parse_content_type() {
+        HeaderValue::ContentType(ct) => Some(ct),
+        _ => None,
+    });
+    let encoding = match cte_field.map(|f| MessageStream::new(f).parse_unstructured()) {
+        Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
+        Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("quoted-printable") => {
+            Encoding::QuotedPrintable
+        }
+        _ => Encoding::None,
+    };
+    HeaderBlock {
+        complete,
+        any,
+        content_type,
+        encoding,
+    }
+}
+
+/// Where a part's body ends when `boundary` closes it: mail-parser's `mime_part` search, the
+/// first `--boundary` from `start` (the line break before it is not the body's). `None` when
+/// the boundary is not found; the whole rest when there is none to look for. The second value
+/// is where the walk goes on (after the boundary).
+fn part_end(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize, usize)> {
+    if boundary.is_empty() {
+        return Some((data.len(), data.len()));
+    }
+    let rest = data.get(start..)?;
+    let mut from = 0;
+    let q = loop {
+        let dash = from + memchr::memchr(b'-', rest.get(from..)?)?;
+        if rest.get(dash + 1) == Some(&b'-')
+            && rest
+                .get(dash + 2..)
+                .is_some_and(|r| r.starts_with(boundary))
+        {
+            break start + dash;
+        }
+        from = dash + 1;
+    };
+    let end = if q > start && data.get(q - 1) == Some(&b'\n') {
+        if q >= start + 2 && data.get(q - 2) == Some(&b'\r') {
+            q - 2
+        } else {
+            q - 1
+        }
+    } else {
+        q
+    };
+    Some((end, q + 2 + boundary.len()))
+}
+
+/// A base64 or quoted-printable body decoded by mail-parser: where it ends, where the walk goes
+/// on, the bytes; `None` where the decoder gives up.
+fn decoded<'x>(
+    data: &'x [u8],
+    pos: usize,
+    boundary: &[u8],
+    base64: bool,
+) -> Option<(usize, usize, Cow<'x, [u8]>)> {
+    if !base64 {
+        return quoted_printable(data, pos, boundary).map(|(e, n, b)| (e, n, Cow::Owned(b)));
+    }
+    let mut stream = stream_at(data, pos);
+    let (end, bytes) = stream.decode_base64_mime(boundary);
+    (end != usize::MAX).then(|| (end, stream.offset(), bytes))
+}
+
+/// mail-parser's `decode_quoted_printable_mime` from `start` to `boundary`, byte for byte the
+/// same (blanks before a line break dropped, a bad escape kept as it stands, an `=` inside an
+/// escape giving up), with runs of plain bytes copied whole instead of one at a time: where the
+/// body ends, where the walk goes on, the decoded bytes.
+fn quoted_printable(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
+    use mail_parser::decoders::quoted_printable::HEX_MAP;
+    #[derive(PartialEq)]
+    enum State {
+        None,
+        Eq,
+        Hex1,
+    }
+    let hex = |ch: u8| HEX_MAP.get(usize::from(ch)).copied().unwrap_or(-1);
+    let mut buf: Vec<u8> = Vec::with_capacity(128);
+    let mut state = State::None;
+    let mut hex1 = 0i8;
+    let mut last = 0u8;
+    let mut before_last = 0u8;
+    let mut ws_count = 0usize;
+    let mut end_pos = start;
+    let mut crlf: &[u8] = b"\n";
+    let mut i = start;
+    while i < data.len() {
+        if state == State::None {
+            // A run of bytes that are copied as they are.
+            let rest = &data[i..];
+            let mut run = memchr::memchr3(b'=', b'\n', b'-', rest).unwrap_or(rest.len());
+            if let Some(cr) = memchr::memchr(b'\r', &rest[..run]) {
+                run = cr;
+            }
+            if run > 0 {
+                let bytes = &rest[..run];
+                buf.extend_from_slice(bytes);
+                let blanks = bytes
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+                ws_count = if blanks == run {
+                    ws_count + run
+                } else {
+                    blanks
+                };
+                before_last = if run >= 2 { bytes[run - 2] } else { last };
+                last = bytes[run - 1];
+                i += run;
+                continue;
+            }
+        }
+        let ch = data[i];
+        i += 1;
+        match ch {
+            b'=' => {
+                if state != State::None {
+                    return None;
+                }
+                state = State::Eq;
+            }
+            b'\n' => {
+                end_pos = if last == b'\r' { i - 2 } else { i - 1 };
+                if state == State::Eq {
+                    state = State::None;
+                } else {
+                    if let Some(len) = buf.len().checked_sub(ws_count) {
+                        buf.truncate(len);
+                    }
+                    buf.extend_from_slice(crlf);
+                }
+                ws_count = 0;
+            }
+            b'\r' => crlf = b"\r\n",
+            b'-' if !boundary.is_empty()
+                && last == b'-'
+                && data.get(i..).is_some_and(|r| r.starts_with(boundary)) =>
+            {
+                i += boundary.len();
+                // mail-parser's subtractions wrap in release builds: too short, nothing is cut.
+                if before_last == b'\n' {
+                    if let Some(len) = buf.len().checked_sub(crlf.len() + 1) {
+                        buf.truncate(len);
+                    }
+                } else {
+                    if let Some(len) = buf.len().checked_sub(1) {
+                        buf.truncate(len);
+                    }
+                    end_pos = i - boundary.len() - 2;
+                }
+                return Some((end_pos, i, buf));
+            }
+            _ => match state {
+                State::None => {
+                    ws_count = if ch.is_ascii_whitespace() {
+                        ws_count + 1
+                    } else {
+                        0
+                    };
+                    buf.push(ch);
+                }
+                State::Eq => {
+                    hex1 = hex(ch);
+                    if hex1 != -1 {
+                        state = State::Hex1;
+                    } else if !ch.is_ascii_whitespace() {
+                        state = State::None;
+                        buf.extend_from_slice(&[b'=', ch]);
+                        ws_count = 0;
+                    }
+                }
+                State::Hex1 => {
+                    let hex2 = hex(ch);
+                    state = State::None;
+                    if hex2 != -1 {
+                        buf.push(((hex1 as u8) << 4) | hex2 as u8);
+                    } else {
+                        buf.extend_from_slice(&[b'=', last, ch]);
+                    }
+                    ws_count = 0;
+                }
+            },
+        }
+        before_last = last;
+        last = ch;
+    }
+    boundary.is_empty().then_some((data.len(), data.len(), buf))
+}
+
+/// A stream over `data` standing at `pos`.
+fn stream_at(data: &[u8], pos: usize) -> MessageStream<'_> {
+    let mut stream = MessageStream::new(data);
+    stream.skip_bytes(pos.min(data.len()));
+    stream
+}
+
+/// The walk's place in one multipart or message (mail-parser's `MessageParserState`, the
+/// fields that decide structure).
+struct State {
+    mime_type: MimeType,
+    boundary: Option<Vec<u8>>,
+    /// The part (in its message) this state fills: a multipart container or an attached message.
+    part_id: usize,
+}
+
+/// Where one part of a message sits; the outer message keeps its parts, an attached message
+/// walked in the stream keeps only where its first part starts and ends (its raw bytes).
+struct Message<'x> {
+    /// The outer message's parts (empty for an attached one).
+    parts: Vec<Part<'x>>,
+    /// Body offsets of the parts (their ends are fixed later for containers and messages).
+    offsets: Vec<(usize, usize)>,
+    count: usize,
+    first_header: usize,
+    outer: bool,
+}
+
+impl<'x> Message<'x> {
+    fn new(outer: bool) -> Self {
+        Message {
+            parts: Vec::new(),
+            offsets: Vec::new(),
+            count: 0,
+            first_header: 0,
+            outer,
+        }
+    }
+
+    fn push(&mut self, part: Option<Part<'x>>, header: usize, body: usize, end: usize) {
+        if self.count == 0 {
+            self.first_header = header;
+        }
+        self.count += 1;
+        if self.outer {
+            if let Some(part) = part {
+                self.parts.push(part);
+            }
+            self.offsets.push((body, end));
+        } else if self.offsets.is_empty() {
+            self.offsets.push((body, end));
+        }
+    }
+
+    fn set_end(&mut self, id: usize, end: usize) {
+        if let Some(o) = self.offsets.get_mut(id) {
+            o.1 = end;
+        }
+    }
+
+    fn body_start(&self, id: usize) -> usize {
+        self.offsets.get(id).map_or(0, |o| o.0)
+    }
+
+    /// The raw bytes of an attached message, as mail-parser's `raw_message()`.
+    fn raw(&self, data: &'x [u8]) -> &'x [u8] {
+        let end = self.offsets.first().map_or(0, |o| o.1);
+        data.get(self.first_header..end).unwrap_or_default()
+    }
+
+    fn set_body(&mut self, id: usize, body: Body<'x>, problem: bool) {
+        if let Some(part) = self.parts.get_mut(id) {
+            part.body = body;
+            if problem {
+                part.encoding_problem = true;
+            }
+        }
+    }
+}
+
+/// Whether mail-parser would open `bytes` as a message: a header block ends in them, or at
+/// least one header field is found.
+fn opens_as_message(bytes: &[u8]) -> bool {
+    let mut pos = 0;
+    let block = read_headers(bytes, &mut pos);
+    block.complete || block.any
+}
+
+/// Charsets mail-parser decodes with a byte table that keeps ASCII as it is: ASCII text in
+/// them is its own decoding, with no table to go through.
+const ASCII_KEEPING: [&str; 7] = [
+    "us-ascii",
+    "iso-8859-1",
+    "windows-1252",
+    "iso-8859-15",
+    "ascii",
+    "cp1252",
+    "latin1",
+];
+
+/// Text of a part's decoded bytes in its declared charset, as mail-parser decodes it.
+fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>) -> Cow<'x, str> {
+    let charset = content_type.and_then(|ct| ct.attribute("charset"));
+    if charset.is_some_and(|c| ASCII_KEEPING.iter().any(|k| c.eq_ignore_ascii_case(k)))
+        && bytes.is_ascii()
+    {
+        return match bytes {
+            Cow::Borrowed(b) => super::lossy(b),
+            Cow::Owned(v) => String::from_utf8(v)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                .into(),
+        };
+    }
+    let decoder = charset.and_then(|c| charset_decoder(c.as_bytes()));
+    match (bytes, decoder) {
+        (Cow::Owned(vec), Some(decoder)) => decoder(&vec).into(),
+        (Cow::Owned(vec), None) => String::from_utf8(vec)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            .into(),
+        (Cow::Borrowed(bytes), Some(decoder)) => decoder(bytes).into(),
+        (Cow::Borrowed(bytes), None) => super::lossy(bytes),
+    }
+}
+
+/// The parts of `data` as mail-parser's `parse` lays them out, the first `max_parts` of the
+/// outer message at most; `None` where it returns `None` (no header found).
+pub(crate) fn walk(data: &[u8], max_parts: usize) -> Option<Mime<'_>> {
+    let mut pos = 0usize;
+    let mut message = Message::new(true);
+    let mut state = State {
+        mime_type: MimeType::Message,
+        boundary: None,
+        part_id: 0,
+    };
+    let mut stack: Vec<(State, Option<Message<'_>>)> = Vec::new();
+    let mut last_block: Option<HeaderBlock<'_>> = None;
+
+    'outer: loop {
+        let offset_header = pos;
+        let block = read_headers(data, &mut pos);
+        if !block.complete {
+            last_block = Some(block);
+            break;
+        }
+        let offset_body = pos;
+        if message.outer && message.count >= max_parts {
+            break;
+        }
+        let content_type = block.content_type;
+        let (is_multipart, mut is_text, mut mime_type) =
+            mime_type(content_type.as_ref(), state.mime_type);
+
+        if is_multipart
+            && let Some(boundary) = content_type.as_ref().and_then(|c| c.attribute("boundary"))
+        {
+            let mut stream = stream_at(data, pos);
+            if stream.seek_next_part(boundary.as_bytes()) {
+                stream.skip_crlf();
+                pos = stream.offset();
+                let new_state = State {
+                    mime_type,
+                    boundary: Some(boundary.as_bytes().to_vec()),
+                    part_id: message.count,
+                };
+                let part = message.outer.then_some(Part {
+                    content_type,
+                    body: Body::Multipart,
+                    encoding_problem: false,
+                });
+                message.push(part, offset_header, offset_body, 0);
+                stack.push((std::mem::replace(&mut state, new_state), None));
+                continue;
+            }
+            mime_type = MimeType::TextOther;
+            is_text = true;
+        }
+
+        let encoding = block.encoding;
+        if mime_type == MimeType::Message && encoding == Encoding::None {
+            let new_state = State {
+                mime_type: MimeType::Message,
+                boundary: state.boundary.take(),
+                part_id: message.count,
+            };
+            let part = message.outer.then_some(Part {
+                content_type,
+                body: Body::Multipart,
+                encoding_problem: false,
+            });
+            message.push(part, offset_header, offset_body, 0);
+            stack.push((
+                std::mem::replace(&mut state, new_state),
+                Some(std::mem::replace(&mut message, Message::new(false))),
+            ));
+            continue;
+        }
+
+        let boundary = state.boundary.as_deref().unwrap_or_default();
+        // The body: decoded for the outer message's parts, only found for the others (where a
+        // decoder that gives up reads to the same boundary as one that does not).
+        let found = match (encoding, message.outer) {
+            (Encoding::Base64, true) => decoded(data, pos, boundary, true),
+            (Encoding::QuotedPrintable, true) => decoded(data, pos, boundary, false),
+            _ => part_end(data, pos, boundary).map(|(end, next)| {
+                let bytes = if message.outer {
+                    data.get(pos..end).unwrap_or_default()
+                } else {
+                    &[]
+                };
+                (end, next, Cow::Borrowed(bytes))
+            }),
+        };
+        let mut problem = found.is_none();
+        let (offset_end, bytes) = match found {
+            Some((end, next, bytes)) => {
+                pos = next;
+                (end, bytes)
+            }
+            None => {
+                // Read as plain text to the next boundary, or to the end when there is none.
+                if mime_type != MimeType::TextPlain {
+                    mime_type = MimeType::TextOther;
+                }
+                is_text = true;
+                let (end, next) = part_end(data, pos, boundary).unwrap_or_else(|| {
+                    state.boundary = None;
+                    (data.len(), data.len())
+                });
+                pos = next;
+                (
+                    end,
+                    Cow::Borrowed(data.get(offset_body..end).unwrap_or_default()),
+                )
+            }
+        };
+
+        let part = if !message.outer {
+            None
+        } else {
+            let body = if mime_type != MimeType::Message {
+                if is_text {
+                    let text = decode_text(bytes, content_type.as_ref());
+                    if mime_type == MimeType::TextHtml {
+                        Body::Html(text)
+                    } else {
+                        Body::Text(text)
+                    }
+                } else {
+                    Body::Binary(bytes)
+                }
+            } else if opens_as_message(&bytes) {
+                // An encoded message: mail-parser parses the decoded bytes as a message of their
+                // own (the outer level is always within its nesting limit).
+                Body::Message(bytes)
+            } else {
+                problem = true;
+                Body::Binary(bytes)
+            };
+            Some(Part {
+                content_type,
+                body,
+                encoding_problem: problem,
+            })
+        };
+        message.push(part, offset_header, offset_body, offset_end);
+
+        if state.boundary.is_some() {
+            'inner: loop {
+                if state.mime_type == MimeType::Message {
+                    // An attached message ends: back to the message holding it.
+                    let Some((mut prev_state, Some(mut prev_message))) = stack.pop() else {
+                        break 'outer;
+                    };
+                    let end = match &state.boundary {
+                        Some(b) => {
+                            let p = pos.saturating_sub(b.len() + 2);
+                            match data.get(p.wrapping_sub(2)) {
+                                Some(b'\r') => p.wrapping_sub(2),
+                                _ => p.wrapping_sub(1),
+                            }
+                        }
+                        None => pos,
+                    };
+                    let id = state.part_id;
+                    prev_message.set_end(id, end);
+                    if message.count == 0 {
+                        let start = prev_message.body_start(id);
+                        let text =
+                            String::from_utf8_lossy(data.get(start..end).unwrap_or_default());
+                        prev_message.set_body(id, Body::Text(text), true);
+                    } else {
+                        prev_message.set_body(
+                            id,
+                            Body::Message(Cow::Borrowed(message.raw(data))),
+                            false,
+                        );
+                    }
+                    message = prev_message;
+                    prev_state.boundary = state.boundary.take();
+                    state = prev_state;
+                }
+
+                let mut stream = stream_at(data, pos);
+                let at_end = stream.is_multipart_end();
+                pos = stream.offset();
+                if !at_end {
+                    break 'inner;
+                }
+                // A multipart ends: back to its parent, on to the parent's next boundary.
+                let id = state.part_id;
+                if id >= message.count {
+                    break 'outer;
+                }
+                if let Some((prev_state, _)) = stack.pop() {
+                    state = prev_state;
+                    if let Some(boundary) = &state.boundary {
+                        let mut stream = stream_at(data, pos);
+                        if let Some(offset) = stream.seek_next_part_offset(boundary) {
+                            pos = stream.offset();
+                            message.set_end(id, offset);
+                            continue 'inner;
+                        }
+                    }
+                }
+                message.set_end(id, pos);
+                break 'outer;
+            }
+        } else if pos >= data.len() {
+            break 'outer;
+        }
+    }
+
+    // Unfinished multiparts and messages: close them where the data ends.
+    while let Some((prev_state, prev_message)) = stack.pop() {
+        if let Some(mut prev_message) = prev_message {
+            let id = state.part_id;
+            prev_message.set_end(id, pos);
+            if message.count == 0 {
+                let start = prev_message.body_start(id);
+                let raw = data.get(start..pos);
+                let text = match raw
+                    .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                    .and_then(|text| {
+                        let boundary = std::str::from_utf8(state.boundary.as_deref()?).ok()?;
+                        let (text, _) = text.rsplit_once(boundary)?;
+                        let text = text.strip_suffix("--")?;
+                        let text = text.strip_suffix('\n').unwrap_or(text);
+                        Some(text.strip_suffix('\r').unwrap_or(text))
+                    }) {
+                    Some(text) => Cow::Borrowed(text),
+                    None => String::from_utf8_lossy(raw.unwrap_or_default()),
+                };
+                prev_message.set_body(id, Body::Text(text), true);
+            } else {
+                prev_message.set_body(id, Body::Message(Cow::Borrowed(message.raw(data))), false);
+            }
+            message = prev_message;
+        } else {
+            message.set_end(state.part_id, pos);
+        }
+        state = prev_state;
+    }
+
+    if message.count > 0 {
+        Some(Mime {
+            parts: message.parts,
+        })
+    } else {
+        match last_block {
+            Some(block) if block.any => Some(Mime {
+                parts: vec![Part {
+                    content_type: block.content_type,
+                    body: Body::Text(Cow::Borrowed("")),
+                    encoding_problem: true,
+                }],
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use mail_parser::{Attribute, ContentType, MessageParser, MimeHeaders, PartType};
+
+    use super::{Body, Mime, Part};
+
+    const MAX_PARTS: usize = 200;
+
+    /// The view of a message mail-parser gives, in the walker's terms.
+    fn by_mail_parser(data: &[u8]) -> Option<Mime<'_>> {
+        let parser = MessageParser::new()
+            .with_mime_headers()
+            .default_header_ignore();
+        let message = parser.parse(data)?;
+        let parts = message
+            .parts
+            .iter()
+            .take(MAX_PARTS)
+            .map(|p| Part {
+                content_type: p.content_type().map(owned),
+                body: match &p.body {
+                    PartType::Multipart(_) => Body::Multipart,
+                    PartType::Text(s) => Body::Text(Cow::Owned(s.to_string())),
+                    PartType::Html(s) => Body::Html(Cow::Owned(s.to_string())),
+                    PartType::Binary(b) | PartType::InlineBinary(b) => {
+                        Body::Binary(Cow::Owned(b.to_vec()))
+                    }
+                    PartType::Message(m) => Body::Message(Cow::Owned(m.raw_message().to_vec())),
+                },
+                encoding_problem: p.is_encoding_problem,
+            })
+            .collect();
+        Some(Mime { parts })
+    }
+
+    fn owned(ct: &ContentType<'_>) -> ContentType<'static> {
+        ContentType {
+            c_type: Cow::Owned(ct.c_type.to_string()),
+            c_subtype: ct.c_subtype.as_ref().map(|s| Cow::Owned(s.to_string())),
+            attributes: ct.attributes.as_ref().map(|a| {
+                a.iter()
+                    .map(|a| Attribute {
+                        name: Cow::Owned(a.name.to_string()),
+                        value: Cow::Owned(a.value.to_string()),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// Holds the walker to mail-parser on `data`. Where mail-parser's arithmetic overflows
+    /// (checked in test builds, wrapping in release ones) there is nothing to compare with.
+    fn check(data: &[u8], what: &str) {
+        let Ok(theirs) = std::panic::catch_unwind(|| by_mail_parser(data)) else {
+            return;
+        };
+        let ours = super::walk(data, MAX_PARTS);
+        assert_eq!(ours, theirs, "{what}: {:?}", String::from_utf8_lossy(data));
+    }
+
+    /// Every corpus email and every `.eml` under fixtures.
+    fn all_emails() -> Vec<Vec<u8>> {
+        let mut emails = crate::bounce::corpus_emails();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures"
+        ))];
+        let mut paths = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a fixtures directory") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    if !path.ends_with("sisimai") {
+                        dirs.push(path);
+                    }
+                } else if path.extension().is_some_and(|e| e == "eml") {
+                    paths.push(path);
+                }
+            }
+        }
+        paths.sort();
+        emails.extend(paths.iter().map(|p| std::fs::read(p).expect("an email")));
+        emails
+    }
+
+    /// Every place `needle` occurs, ASCII case ignored, the first `max` of them.
+    fn find_all(hay: &[u8], needle: &[u8], max: usize) -> Vec<usize> {
+        hay.windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| w.eq_ignore_ascii_case(needle))
+            .map(|(i, _)| i)
+            .take(max)
+            .collect()
+    }
+
+    fn splice(data: &[u8], range: std::ops::Range<usize>, with: &[u8]) -> Vec<u8> {
+        let mut out = data[..range.start].to_vec();
+        out.extend_from_slice(with);
+        out.extend_from_slice(&data[range.end..]);
+        out
+    }
+
+    fn line_end(data: &[u8], from: usize) -> usize {
+        data[from..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |p| from + p + 1)
+    }
+
+    /// The email changed in the ways MIME goes wrong or varies.
+    fn variants(data: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let lf: Vec<u8> = data.iter().copied().filter(|&b| b != b'\r').collect();
+        let crlf: Vec<u8> = lf
+            .iter()
+            .flat_map(|&b| {
+                if b == b'\n' {
+                    vec![b'\r', b'\n']
+                } else {
+                    vec![b]
+                }
+            })
+            .collect();
+        out.push(lf.clone());
+        out.push(crlf);
+        out.push(data.to_ascii_uppercase());
+        for k in 1..12 {
+            out.push(data[..data.len() * k / 12].to_vec());
+        }
+        // Boundary lines: cut at them, dropped, doubled.
+        for at in find_all(data, b"\n--", 12) {
+            let end = line_end(data, at + 1);
+            for cut in [at, at + 1, at + 3, at + 6, end.saturating_sub(1), end] {
+                out.push(data[..cut.min(data.len())].to_vec());
+            }
+            out.push(splice(data, at + 1..end, b""));
+            let line = data[at + 1..end].to_vec();
+            out.push(splice(data, at + 1..at + 1, &line));
+            out.push(splice(data, at + 1..at + 1, b"\n"));
+        }
+        // Content types: dropped, changed.
+        for at in find_all(data, b"content-type:", 6) {
+            out.push(splice(data, at..at + 1, b"X-"));
+            let end = line_end(data, at);
+            for ct in [
+                &b"Content-Type: multipart/digest; boundary=\"zz\"\n"[..],
+                b"Content-Type: message/rfc822\n",
+                b"Content-Type: message/global\n",
+                b"Content-Type: text/html; charset=\"iso-8859-1\"\n",
+                b"Content-Type: text/plain; charset*=utf-8''%41%42\n",
+                b"Content-Type: text/plain; charset=shift_jis; format=flowed\n",
+                b"Content-Type: text/x-other; charset=\"koi8-r\"\n",
+                b"Content-Type: image/png; name=\"a.png\"\n",
+                b"Content-Type: multipart/alternative\n",
+                b"Content-Type: (comment) text/plain\n",
+                b"Content-Type:\n",
+            ] {
+                out.push(splice(data, at..end, ct));
+            }
+        }
+        for (from, to) in [
+            (&b"multipart/mixed"[..], &b"multipart/digest"[..]),
+            (b"multipart/report", b"multipart/digest"),
+            (b"message/delivery-status", b"message/rfc822"),
+            (b"text/rfc822-headers", b"message/rfc822"),
+            (b"message/rfc822", b"message/global"),
+            (b"message/rfc822", b"text/plain"),
+            (b"charset=", b"charset=windows-1252;x="),
+            (b"charset=", b"charset=gb2312;x="),
+            (b"charset=", b"charset=bogus;x="),
+            (b"boundary=", b"boundary*0=\"a\";boundary*1="),
+            (b"boundary=\"", b"boundary=\"x"),
+        ] {
+            for at in find_all(data, from, 3) {
+                out.push(splice(data, at..at + from.len(), to));
+            }
+        }
+        // Transfer encodings: changed, added.
+        for at in find_all(data, b"content-transfer-encoding:", 4) {
+            let end = line_end(data, at);
+            for cte in [
+                &b"Content-Transfer-Encoding: base64\n"[..],
+                b"Content-Transfer-Encoding: Quoted-Printable\n",
+                b"Content-Transfer-Encoding: 8bit\n",
+                b"Content-Transfer-Encoding: =?us-ascii?q?base64?=\n",
+                b"Content-Transfer-Encoding:\n base64\n",
+            ] {
+                out.push(splice(data, at..end, cte));
+            }
+        }
+        for at in find_all(data, b"content-type:", 4) {
+            for cte in [
+                &b"Content-Transfer-Encoding: base64\n"[..],
+                b"Content-Transfer-Encoding: quoted-printable\n",
+            ] {
+                out.push(splice(data, at..at, cte));
+            }
+        }
+        out
+    }
+
+    /// The email wrapped as a returned message, plainly, in base64, in quoted-printable, in a
+    /// digest, and nested twice.
+    fn wrapped(data: &[u8]) -> Vec<Vec<u8>> {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(data);
+        let b64: Vec<u8> = b64
+            .as_bytes()
+            .chunks(76)
+            .flat_map(|c| c.iter().copied().chain([b'\n']))
+            .collect();
+        let qp: Vec<u8> = data
+            .iter()
+            .flat_map(|&b| {
+                if b == b'=' || b >= 0x80 {
+                    format!("={b:02X}").into_bytes()
+                } else {
+                    vec![b]
+                }
+            })
+            .collect();
+        let head = b"From: a@b\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"OUT\"\n\n--OUT\nContent-Type: text/plain\n\nreport\n--OUT\n".to_vec();
+        let mut out = Vec::new();
+        for (ct, body) in [
+            (&b"Content-Type: message/rfc822\n\n"[..], data),
+            (
+                b"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n",
+                &b64[..],
+            ),
+            (
+                b"Content-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable\n\n",
+                &qp[..],
+            ),
+            (b"\n", data),
+        ] {
+            let mut m = head.clone();
+            m.extend_from_slice(ct);
+            m.extend_from_slice(body);
+            m.extend_from_slice(b"\n--OUT\nContent-Type: text/plain\n\nafter\n--OUT--\n");
+            out.push(m.clone());
+            // In a digest (no content type: a message), and once more inside a message.
+            out.push(
+                [
+                    &b"Content-Type: multipart/digest; boundary=\"OUT\"\n\n--OUT\n\n"[..],
+                    data,
+                    b"\n--OUT\n\n",
+                    data,
+                    b"\n--OUT--\n",
+                ]
+                .concat(),
+            );
+            let mut twice = head.clone();
+            twice.extend_from_slice(b"Content-Type: message/rfc822\n\n");
+            twice.extend_from_slice(&m);
+            twice.extend_from_slice(b"\n--OUT--\n");
+            out.push(twice);
+        }
+        out
+    }
+
+    #[test]
+    fn walker_is_mail_parser_on_every_email_and_variant() {
+        let mut checked = 0;
+        for (i, bytes) in all_emails().iter().enumerate() {
+            check(bytes, &format!("email {i}"));
+            for (j, v) in variants(bytes).iter().chain(&wrapped(bytes)).enumerate() {
+                check(v, &format!("email {i} variant {j}"));
+                checked += 1;
+            }
+        }
+        assert!(checked > 50_000, "{checked} variants");
+    }
+
+    /// Corners: no headers, no blank line, names with blanks, messages in messages.
+    #[test]
+    fn walker_is_mail_parser_on_corner_cases() {
+        let nested = "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nContent-Type: message/rfc822\n\nSubject: x\n\nbody\n--b";
+        let cases = [
+            String::new(),
+            "\n".into(),
+            "abc".into(),
+            "Subject: x".into(),
+            "Subject: x\n".into(),
+            "Content-Type: multipart/mixed; boundary=b\n".into(),
+            "Content-Type: text/plain; charset=\"iso-8859-1\"".into(),
+            "Foo bar\n\nbody".into(),
+            ":\n\nbody".into(),
+            " Content - Type : text/html\n\n<b>x</b>".into(),
+            "Content-Type: text/plain\n \n\tx\n\nbody".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b--\n".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--b\nContent-Type: message/rfc822\n\n--b--\n".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nno headers here".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: x\n\n--b--\n".into(),
+            format!("{nested}--\n"),
+            format!("{nested}\n\nafter\n--b--\n"),
+            format!("{nested}\nContent-Type: text/plain\n\nafter\n--b--\n"),
+            nested.to_string(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\nin c\n--c--\n--b\n\nin b\n--b--\n".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\nin c\n--c--\n--b\n\nin b\n--b--\n".into(),
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\nbody\r\n--b\r\n\r\nlast\r\n--b--\r\n".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: base64\n\n!!!!\n--b\nContent-Transfer-Encoding: quoted-printable\n\na==b\n--b--\n".into(),
+            "Content-Type: message/rfc822\n\nSubject: x\n\nbody".into(),
+            "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeAoKYm9keQ==\n".into(),
+            "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nYWJj\n".into(),
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            check(case.as_bytes(), &format!("case {i}"));
+            for (j, v) in variants(case.as_bytes()).iter().enumerate() {
+                check(v, &format!("case {i} variant {j}"));
+            }
+        }
+    }
+
+    /// Encoded bodies with every odd byte sequence the decoders react to, in the outer message
+    /// and in a returned one, each boundary also starting with a dash.
+    #[test]
+    fn walker_is_mail_parser_on_odd_encoded_bodies() {
+        let qp = [
+            "a=\nb", "a=3D", "a==b", "a=A\nB", "a=A=B", "x=\r\nq", "a= \nb", "a=\t=", "a=G", "a=-",
+            "=A-", "--x", "=\n", "=", "=A", "a=\r=", "=\x0c=", "=A\r\r=", "-\n-", "",
+        ];
+        let b64 = [
+            "QUJD\n",
+            "QU=JD",
+            "QU-JD",
+            "QU--JD",
+            "QUJD!",
+            "QUJD =\n",
+            "QQ==\nQQ==",
+            "-",
+            "--",
+            "Q\tQ\r\n",
+            "QUJ",
+            "=",
+            "+/+/",
+            "_",
+            "\x0c",
+            "",
+        ];
+        let mut checked = 0;
+        for boundary in ["b", "-b", "--"] {
+            for (encoding, snippets) in [("quoted-printable", &qp[..]), ("base64", &b64[..])] {
+                for one in snippets {
+                    for two in snippets {
+                        let part = format!(
+                            "--{boundary}\nContent-Type: text/plain\nContent-Transfer-Encoding: {encoding}\n\n{one}{two}\n--{boundary}\nContent-Type: text/plain\n\nlast\n--{boundary}--\n"
+                        );
+                        let inner = format!(
+                            "Subject: x\nContent-Type: multipart/mixed; boundary=\"{boundary}\"\n\n{part}"
+                        );
+                        let outer = format!(
+                            "Content-Type: multipart/mixed; boundary=\"o{boundary}\"\n\n--o{boundary}\nContent-Type: message/rfc822\n\n{inner}\n--o{boundary}\n\nafter\n--o{boundary}--\n"
+                        );
+                        for m in [inner, outer] {
+                            check(m.as_bytes(), "odd body");
+                            check(m.replace('\n', "\r\n").as_bytes(), "odd body, CRLF");
+                            let cut = format!("{}{one}", &m[..m.find(one).unwrap_or(0)]);
+                            check(cut.as_bytes(), "odd body, cut");
+                            checked += 3;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 5000, "{checked}");
+    }
+
+    /// The quoted-printable decoder is mail-parser's on every short mix of the bytes it reacts
+    /// to (after three plain bytes, which keep mail-parser's own subtractions from overflowing
+    /// in a test build), with and without a boundary after them.
+    #[test]
+    fn quoted_printable_is_mail_parsers() {
+        let alphabet = b"a \t=\n\r-Ab";
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut last: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|w| {
+                    alphabet.iter().map(move |&c| {
+                        let mut w = w.clone();
+                        w.push(c);
+                        w
+                    })
+                })
+                .collect();
+            words.extend(last.iter().cloned());
+        }
+        for word in &words {
+            for tail in [&b""[..], b"\n--b--\n", b"--b", b" \r\n--b"] {
+                let data = [&b"xyz"[..], word, tail].concat();
+                for boundary in [&b"b"[..], b""] {
+                    let ours = super::quoted_printable(&data, 0, boundary);
+                    let mut stream = mail_parser::parsers::MessageStream::new(&data);
+                    let (end, bytes) = stream.decode_quoted_printable_mime(boundary);
+                    let theirs =
+                        (end != usize::MAX).then(|| (end, stream.offset(), bytes.into_owned()));
+                    assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&data));
+                }
+            }
+        }
+    }
+
+    /// The charsets whose ASCII text is taken as it is decode ASCII to itself in mail-parser.
+    #[test]
+    fn ascii_keeping_charsets_keep_ascii() {
+        let ascii: Vec<u8> = (0..128).collect();
+        for name in super::ASCII_KEEPING {
+            let decoder = super::charset_decoder(name.as_bytes()).expect("a known charset");
+            assert_eq!(decoder(&ascii).as_bytes(), &ascii[..], "{name}");
+            assert_eq!(
+                decoder(b"Delivery failed\r\n"),
+                "Delivery failed\r\n",
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn walker_is_mail_parser_on_the_corpus() {
+        for (i, bytes) in crate::bounce::corpus_emails().iter().enumerate() {
+            check(bytes, &format!("corpus email {i}"));
+        }
+    }
+}
