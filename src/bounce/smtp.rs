@@ -970,7 +970,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         ip: Some(1),
         needed: |lower| has(lower, literal!("is not allowed to send ")),
         unicode: true,
-        scanner: None,
+        scanner: Some(not_allowed_to_send),
     },
     // "The domain example.com does not designate 203.0.113.5 as permitted sender"
     SenderPattern {
@@ -1237,6 +1237,68 @@ fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             ip: Some(ip),
         })
     })
+}
+
+/// `(?i)\[?([0-9a-f:.]{3,})\]? is not allowed to send (?:mail )?from <?([^>\s]+?)>?[\s.,]`,
+/// found by its words: the address is the whole run of its bytes before them (from `from` on),
+/// the lazy domain ends at the first place `>?[\s.,]` follows it (so at its first dot), and
+/// with an empty domain after `<` the `<` itself is tried as the domain.
+fn not_allowed_to_send(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    let words = literal!(" is not allowed to send ");
+    occurrences(lower, from, words).find_map(|at| {
+        let ip_end = at - usize::from(at > from && bytes[at - 1] == b']');
+        let ip_start = ip_end
+            - bytes[from..ip_end]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_ip_byte(b))
+                .count();
+        if ip_end - ip_start < 3 {
+            return None;
+        }
+        let mut p = at + words.needle().len();
+        if starts_with_ci(bytes, p, "mail ") {
+            p += 5;
+        }
+        if !starts_with_ci(bytes, p, "from ") {
+            return None;
+        }
+        p += 5;
+        let starts = (bytes.get(p) == Some(&b'<')).then_some(p + 1);
+        let (domain, end) = starts
+            .into_iter()
+            .chain([p])
+            .find_map(|start| lazy_domain(text, start))?;
+        Some(SenderMatch {
+            end,
+            domain: Some(domain),
+            ip: Some(ip_start..ip_end),
+        })
+    })
+}
+
+/// `([^>\s]+?)>?[\s.,]` (Unicode) from `start`: the domain's span and the match's end.
+fn lazy_domain(text: &str, start: usize) -> Option<(Range<usize>, usize)> {
+    let is_stop = |c: char| c.is_whitespace() || c == '.' || c == ',';
+    let mut chars = text.get(start..)?.char_indices().peekable();
+    let (_, first) = chars.next()?;
+    if first == '>' || first.is_whitespace() {
+        return None;
+    }
+    while let Some((i, c)) = chars.next() {
+        let e = start + i;
+        if c == '>' {
+            return chars
+                .peek()
+                .filter(|&&(_, next)| is_stop(next))
+                .map(|&(_, next)| (start..e, e + 1 + next.len_utf8()));
+        }
+        if is_stop(c) {
+            return Some((start..e, e + c.len_utf8()));
+        }
+    }
+    None
 }
 
 /// `(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?`.
@@ -1867,11 +1929,12 @@ pub(crate) mod tests {
     }
 
     /// Texts that name a sender, for [`variants`].
-    const SENDER_SEEDS: [&str; 16] = [
+    const SENDER_SEEDS: [&str; 17] = [
         "SPF [example.com] with ip : [203.0.113.5] = failed",
         "x SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best",
         "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
         "[203.0.113.5] is not allowed to send mail from exa.com, then",
+        "ab:c] is not allowed to send from <> 1.2.3.4 is not allowed to send from <a>b>\u{a0}",
         "The domain of sender <ex.com> does not designate [2001:db8::5] as permitted",
         "domain of sender does not designate 1.2.3.4 and domain ex.org does not designate ab:c",
         "sending mail from <a@example.com> and send from <b.org>",
@@ -1891,6 +1954,8 @@ pub(crate) mod tests {
         let mut texts = corpus_texts();
         for seed in SENDER_SEEDS {
             texts.extend(variants(seed));
+            texts.push(seed.to_uppercase());
+            texts.push(seed.replace(' ', "\r\n"));
         }
         let mut matched = [0usize; 14];
         for text in &texts {
