@@ -30,15 +30,21 @@ pub mod text;
 /// can make text read differently from what it is) become `?`; line breaks and tabs become
 /// spaces.
 pub fn sanitize(text: &str) -> String {
+    sanitized(text).into_owned()
+}
+
+/// [`sanitize`] without a copy of text that is safe as it is.
+pub(crate) fn sanitized(text: &str) -> std::borrow::Cow<'_, str> {
     // Most text is printable ASCII and is kept as it is; checked without stopping early, so
     // that the check runs many bytes at a time.
     let unusual = text
         .bytes()
         .fold(false, |acc, b| acc | !(0x20..0x7f).contains(&b));
-    if !unusual {
-        return text.to_string();
+    if unusual {
+        sanitize_chars(text).into()
+    } else {
+        text.into()
     }
-    sanitize_chars(text)
 }
 
 /// [`sanitize`] character by character.
