@@ -5,8 +5,6 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use super::dialect::marker::literal_variants;
 use super::returned::normalise_address;
 use super::smtp::{self, clean_diagnostic};
@@ -432,23 +430,15 @@ pub(crate) struct Block {
 }
 
 /// Splits `report` into one block per named recipient (addresses deduplicated, their texts
-/// joined). Text before the first recipient is not kept; `extra` patterns are tried first.
-pub(crate) fn blocks(report: &str, extra: &[&Regex]) -> Vec<Block> {
+/// joined). Text before the first recipient is not kept.
+pub(crate) fn blocks(report: &str) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<usize> = None;
     for line in lines(report).take(MAX_LINES) {
         let unquoted = line.trim_start_matches(['>', ' ']);
-        // Every built-in recipient pattern names an address, so a line without an `@` is
-        // only tried against the dialect's own patterns.
+        // Every recipient pattern names an address: a line without an `@` names none.
         let has_at = memchr::memchr(b'@', unquoted.as_bytes()).is_some();
-        let found = extra
-            .iter()
-            .find_map(|re| {
-                let c = re.captures(unquoted)?;
-                let addr = c.get(1)?;
-                Some((addr.range(), c.get(0).map_or(addr.end(), |w| w.end())))
-            })
-            .or_else(|| has_at.then(|| recipient_in_line(unquoted)).flatten());
+        let found = has_at.then(|| recipient_in_line(unquoted)).flatten();
         let summary = has_at && summary(unquoted.as_bytes()).is_some();
         if let Some((addr, whole_end)) = found.filter(|_| summary || !is_transcript(unquoted)) {
             let address = normalise_address(&unquoted[addr.clone()]);
@@ -836,6 +826,7 @@ pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex::Regex;
 
     #[test]
     fn notices_are_not_the_reply() {
@@ -870,7 +861,7 @@ mod tests {
 
     #[test]
     fn bracketed_and_bulleted_recipients() {
-        let b = blocks("a@example.net [User unknown]\n  * b@example.org\n", &[]);
+        let b = blocks("a@example.net [User unknown]\n  * b@example.org\n");
         let found: Vec<_> = b.iter().filter_map(|b| b.address.as_deref()).collect();
         assert_eq!(found, ["a@example.net", "b@example.org"]);
     }
@@ -878,7 +869,7 @@ mod tests {
     #[test]
     fn qmail_blocks() {
         let text = "Hi.\n\n<a@example.net>:\nremote host 192.0.2.1 said: 550 no such user\n\n<b@example.net>:\n552 full\n";
-        let b = blocks(text, &[]);
+        let b = blocks(text);
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].address.as_deref(), Some("a@example.net"));
         let r = recipient_from_text(b[0].address.clone(), &b[0].text);
@@ -1022,7 +1013,7 @@ mod tests {
         .collect();
         let mut whole = Vec::new();
         for text in crate::bounce::dialect::corpus_texts::texts() {
-            for b in blocks(&text, &[]) {
+            for b in blocks(&text) {
                 texts.push(b.text);
             }
             whole.push(text);

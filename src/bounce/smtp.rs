@@ -931,6 +931,42 @@ struct SenderPattern {
     needed: fn(&str) -> bool,
     unicode: bool,
     scanner: Option<SenderScanner>,
+    /// The [`SENDER_GATES`] literal every match holds lower-cased, when there is one.
+    gate: Option<usize>,
+}
+
+/// Literals one of which most sender patterns' matches hold (lower-cased), found all in one
+/// pass so that a pattern whose literal is absent is not searched. No literal starts another,
+/// so restarting past each match's start finds every one.
+const SENDER_GATE_LITERALS: [&str; 6] = [
+    "spf",
+    "send",
+    "domain ",
+    "client host [",
+    "messages from [",
+    "your ",
+];
+
+/// [`SENDER_GATE_LITERALS`] as one searcher.
+static SENDER_GATES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(SENDER_GATE_LITERALS)
+        .expect("valid literals")
+});
+
+/// Which of [`SENDER_GATE_LITERALS`] the lower-cased text holds, one bit each.
+fn sender_gates(lower: &str) -> u32 {
+    let all = (1u32 << SENDER_GATE_LITERALS.len()) - 1;
+    let mut found = 0;
+    let mut at = 0;
+    while found != all
+        && let Some(m) = SENDER_GATES.find(aho_corasick::Input::new(lower).span(at..lower.len()))
+    {
+        found |= 1 << m.pattern().as_usize();
+        at = m.start() + 1;
+    }
+    found
 }
 
 /// Where a receiver names the sender's domain and/or IP, in order. Each regex is compiled only
@@ -945,6 +981,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("spf")),
         unicode: true,
         scanner: Some(spf_with_ip),
+        gate: Some(0),
     },
     // Gmail: "SPF check for [example.com] did not pass with ip: [203.0.113.5]"
     SenderPattern {
@@ -958,6 +995,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         },
         unicode: true,
         scanner: None,
+        gate: Some(0),
     },
     // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
     SenderPattern {
@@ -970,7 +1008,8 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         ip: Some(1),
         needed: |lower| has(lower, literal!("is not allowed to send ")),
         unicode: true,
-        scanner: None,
+        scanner: Some(not_allowed_to_send),
+        gate: Some(1),
     },
     // "The domain example.com does not designate 203.0.113.5 as permitted sender"
     SenderPattern {
@@ -984,6 +1023,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("does not designate")),
         unicode: true,
         scanner: Some(domain_does_not_designate),
+        gate: Some(2),
     },
     // "... is not allowed to send from <example.com>" without an IP, "send from <example.com>"
     SenderPattern {
@@ -993,6 +1033,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("send")),
         unicode: true,
         scanner: Some(send_from),
+        gate: Some(1),
     },
     // "MAIL FROM domain [example.com]"
     SenderPattern {
@@ -1005,6 +1046,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
             bracketed_after(text, lower, from, literal!("mail from domain ["))
                 .map(|(end, span)| SenderMatch::domain(end, span))
         }),
+        gate: Some(2),
     },
     // "sender domain example.com ... SPF", "SPF check for example.com failed"
     SenderPattern {
@@ -1016,6 +1058,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("spf ")),
         unicode: false,
         scanner: Some(spf_for_domain),
+        gate: Some(0),
     },
     // Postfix/Proofpoint: "client host [203.0.113.5] blocked", "Client host [..]"
     SenderPattern {
@@ -1028,6 +1071,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
             bracketed_after(text, lower, from, literal!("client host ["))
                 .map(|(end, span)| SenderMatch::ip(end, span))
         }),
+        gate: Some(3),
     },
     // Exim/Spamhaus: "banned sending IP [203.0.113.5]"
     SenderPattern {
@@ -1039,6 +1083,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("sending ip")),
         unicode: false,
         scanner: Some(sending_ip),
+        gate: Some(1),
     },
     // Outlook: "messages from [203.0.113.5] weren't sent"
     SenderPattern {
@@ -1051,6 +1096,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
             bracketed_after(text, lower, from, literal!("messages from ["))
                 .map(|(end, span)| SenderMatch::ip(end, span))
         }),
+        gate: Some(4),
     },
     // "your IP 203.0.113.5", "Your IP address [..] is listed"
     SenderPattern {
@@ -1064,6 +1110,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("your ")),
         unicode: false,
         scanner: Some(your_ip),
+        gate: Some(5),
     },
     // "[203.0.113.5] ... your IP", "IP 203.0.113.5 is listed/blocked"
     SenderPattern {
@@ -1077,6 +1124,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("ip")),
         unicode: false,
         scanner: Some(ip_is_listed),
+        gate: None,
     },
     SenderPattern {
         regex: LazyLock::new(|| re(r"(?i)\[([0-9a-f:.]{3,}[0-9a-f])\][^.\n]{0,40}\byour ip\b")),
@@ -1085,6 +1133,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("your ip")),
         unicode: true,
         scanner: None,
+        gate: Some(5),
     },
     // "connection from 203.0.113.5 refused", "sender IP: 203.0.113.5"
     SenderPattern {
@@ -1098,6 +1147,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
         needed: |lower| has(lower, literal!("ip")),
         unicode: false,
         scanner: Some(named_source_ip),
+        gate: None,
     },
 ];
 
@@ -1237,6 +1287,68 @@ fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             ip: Some(ip),
         })
     })
+}
+
+/// `(?i)\[?([0-9a-f:.]{3,})\]? is not allowed to send (?:mail )?from <?([^>\s]+?)>?[\s.,]`,
+/// found by its words: the address is the whole run of its bytes before them (from `from` on),
+/// the lazy domain ends at the first place `>?[\s.,]` follows it (so at its first dot), and
+/// with an empty domain after `<` the `<` itself is tried as the domain.
+fn not_allowed_to_send(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    let words = literal!(" is not allowed to send ");
+    occurrences(lower, from, words).find_map(|at| {
+        let ip_end = at - usize::from(at > from && bytes[at - 1] == b']');
+        let ip_start = ip_end
+            - bytes[from..ip_end]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_ip_byte(b))
+                .count();
+        if ip_end - ip_start < 3 {
+            return None;
+        }
+        let mut p = at + words.needle().len();
+        if starts_with_ci(bytes, p, "mail ") {
+            p += 5;
+        }
+        if !starts_with_ci(bytes, p, "from ") {
+            return None;
+        }
+        p += 5;
+        let starts = (bytes.get(p) == Some(&b'<')).then_some(p + 1);
+        let (domain, end) = starts
+            .into_iter()
+            .chain([p])
+            .find_map(|start| lazy_domain(text, start))?;
+        Some(SenderMatch {
+            end,
+            domain: Some(domain),
+            ip: Some(ip_start..ip_end),
+        })
+    })
+}
+
+/// `([^>\s]+?)>?[\s.,]` (Unicode) from `start`: the domain's span and the match's end.
+fn lazy_domain(text: &str, start: usize) -> Option<(Range<usize>, usize)> {
+    let is_stop = |c: char| c.is_whitespace() || c == '.' || c == ',';
+    let mut chars = text.get(start..)?.char_indices().peekable();
+    let (_, first) = chars.next()?;
+    if first == '>' || first.is_whitespace() {
+        return None;
+    }
+    while let Some((i, c)) = chars.next() {
+        let e = start + i;
+        if c == '>' {
+            return chars
+                .peek()
+                .filter(|&&(_, next)| is_stop(next))
+                .map(|&(_, next)| (start..e, e + 1 + next.len_utf8()));
+        }
+        if is_stop(c) {
+            return Some((start..e, e + c.len_utf8()));
+        }
+    }
+    None
 }
 
 /// `(?i)domain (?:of (?:sender )?)?<?([^\s<>]+?)>? does not designate \[?([0-9a-f:.]{3,})\]?`.
@@ -1464,7 +1576,12 @@ pub(crate) fn sender_in_text(receiver: &ReceiverText) -> (Option<String>, Option
     let mut ip = None;
     let (text, lower) = (receiver.text, &*receiver.lower);
     let folds = needs_unicode_regex(text);
+    // With a letter that folds to an ASCII one, a literal may stand in the text otherwise.
+    let gates = if folds { u32::MAX } else { sender_gates(lower) };
     for pattern in &SENDER_PATTERNS {
+        if pattern.gate.is_some_and(|g| gates & (1 << g) == 0) {
+            continue;
+        }
         let by_regex = folds && pattern.unicode;
         if !by_regex && pattern.scanner.is_none() && !(pattern.needed)(lower) {
             continue;
@@ -1867,11 +1984,12 @@ pub(crate) mod tests {
     }
 
     /// Texts that name a sender, for [`variants`].
-    const SENDER_SEEDS: [&str; 16] = [
+    const SENDER_SEEDS: [&str; 17] = [
         "SPF [example.com] with ip : [203.0.113.5] = failed",
         "x SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best",
         "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
         "[203.0.113.5] is not allowed to send mail from exa.com, then",
+        "ab:c] is not allowed to send from <> 1.2.3.4 is not allowed to send from <a>b>\u{a0}",
         "The domain of sender <ex.com> does not designate [2001:db8::5] as permitted",
         "domain of sender does not designate 1.2.3.4 and domain ex.org does not designate ab:c",
         "sending mail from <a@example.com> and send from <b.org>",
@@ -1891,6 +2009,8 @@ pub(crate) mod tests {
         let mut texts = corpus_texts();
         for seed in SENDER_SEEDS {
             texts.extend(variants(seed));
+            texts.push(seed.to_uppercase());
+            texts.push(seed.replace(' ', "\r\n"));
         }
         let mut matched = [0usize; 14];
         for text in &texts {
@@ -1929,6 +2049,39 @@ pub(crate) mod tests {
                 assert!(matched[n] > 20, "pattern {n} matched {} texts", matched[n]);
             }
         }
+    }
+
+    /// A pattern is skipped when its gate literal is absent: none matches without it, and the
+    /// gates are found wherever they stand.
+    #[test]
+    fn sender_patterns_need_their_gates() {
+        let mut texts = corpus_texts();
+        for seed in SENDER_SEEDS {
+            texts.extend(variants(seed));
+            texts.push(seed.to_uppercase());
+        }
+        texts.push("sendomain your spf client host [messages from [".to_string());
+        let mut gated = 0;
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            let gates = sender_gates(&lower);
+            for (n, literal) in SENDER_GATE_LITERALS.iter().enumerate() {
+                assert_eq!(gates & (1 << n) != 0, lower.contains(literal), "{text:?}");
+            }
+            if needs_unicode_regex(text) {
+                continue;
+            }
+            for (n, pattern) in SENDER_PATTERNS.iter().enumerate() {
+                let Some(g) = pattern.gate else {
+                    continue;
+                };
+                if pattern.regex.is_match(text) {
+                    assert!(gates & (1 << g) != 0, "pattern {n} on {text:?}");
+                    gated += 1;
+                }
+            }
+        }
+        assert!(gated > 100, "{gated} matches");
     }
 
     #[test]

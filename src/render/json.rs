@@ -218,10 +218,242 @@ pub fn report_value(report: &Report) -> serde_json::Value {
     serde_json::to_value(json_report(report)).unwrap_or(serde_json::Value::Null)
 }
 
-/// Writes the report as one line of JSON.
+/// Writes the report as one line of JSON: the bytes `serde_json` would print for
+/// [`JsonReport`], with the fixed keys written as they are and only the strings that need it
+/// escaped (the rare nested values still go through `serde_json`).
 pub fn write_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, &json_report(report))?;
-    writeln!(out)
+    let mut w = Vec::with_capacity(2048);
+    write_json_report(&mut w, &json_report(report))?;
+    w.push(b'\n');
+    out.write_all(&w)
+}
+
+/// A JSON string: as it is when nothing in it needs escaping, else as `serde_json` escapes it.
+fn put_str(w: &mut Vec<u8>, s: &str) -> std::io::Result<()> {
+    // Folded without stopping early, so that the check runs many bytes at a time.
+    let needs_escape = s.bytes().fold(false, |acc, b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_escape {
+        w.reserve(s.len() + 2);
+        w.push(b'"');
+        w.extend_from_slice(s.as_bytes());
+        w.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(&mut *w, s).map_err(std::io::Error::from)
+    }
+}
+
+/// An optional JSON string, `null` when absent.
+fn put_opt_str(w: &mut Vec<u8>, s: Option<&str>) -> std::io::Result<()> {
+    match s {
+        Some(s) => put_str(w, s),
+        None => {
+            w.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
+}
+
+/// An array of JSON strings.
+fn put_strs(w: &mut Vec<u8>, items: &[String]) -> std::io::Result<()> {
+    w.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            w.push(b',');
+        }
+        put_str(w, s)?;
+    }
+    w.push(b']');
+    Ok(())
+}
+
+/// Anything else through `serde_json` (enums, nested values owned by other stages).
+fn put_value(w: &mut Vec<u8>, v: &impl Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, v).map_err(std::io::Error::from)
+}
+
+/// An IP address as `serde_json` prints it: its text form in quotes (no byte of which needs
+/// escaping).
+fn put_ip(w: &mut Vec<u8>, ip: IpAddr) -> std::io::Result<()> {
+    write!(w, "\"{ip}\"")
+}
+
+/// A list of items written by `put`.
+fn put_list<T>(
+    w: &mut Vec<u8>,
+    items: &[T],
+    put: impl Fn(&mut Vec<u8>, &T) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    w.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            w.push(b',');
+        }
+        put(w, item)?;
+    }
+    w.push(b']');
+    Ok(())
+}
+
+/// [`JsonReport`] written field by field, in its order.
+fn write_json_report(w: &mut Vec<u8>, r: &JsonReport) -> std::io::Result<()> {
+    w.extend_from_slice(b"{\"arrival_date\":");
+    put_opt_str(w, r.arrival_date)?;
+    if let Some(checks) = &r.checks {
+        w.extend_from_slice(b",\"checks\":");
+        put_value(w, checks)?;
+    }
+    w.extend_from_slice(b",\"dialect\":");
+    put_opt_str(w, r.dialect)?;
+    w.extend_from_slice(b",\"dkim_signatures\":");
+    put_list(w, &r.dkim_signatures, |w, d| {
+        w.extend_from_slice(b"{\"algorithm\":");
+        put_opt_str(w, d.algorithm)?;
+        w.extend_from_slice(b",\"domain\":");
+        put_str(w, d.domain)?;
+        w.extend_from_slice(b",\"selector\":");
+        put_str(w, d.selector)?;
+        w.push(b'}');
+        Ok(())
+    })?;
+    w.extend_from_slice(b",\"findings\":");
+    put_list(w, &r.findings, |w, f| {
+        w.extend_from_slice(b"{\"cause\":");
+        put_str(w, f.cause)?;
+        w.extend_from_slice(b",\"evidence\":");
+        put_strs(w, f.evidence)?;
+        w.extend_from_slice(b",\"fix\":");
+        match &f.fix {
+            Some(x) => {
+                w.extend_from_slice(b"{\"name\":");
+                put_opt_str(w, x.name)?;
+                w.extend_from_slice(b",\"steps\":");
+                put_strs(w, x.steps)?;
+                w.extend_from_slice(b",\"type\":");
+                put_opt_str(w, x.rtype)?;
+                w.extend_from_slice(b",\"value\":");
+                put_opt_str(w, x.value)?;
+                w.push(b'}');
+            }
+            None => w.extend_from_slice(b"null"),
+        }
+        w.extend_from_slice(b",\"summary\":");
+        put_str(w, f.summary)?;
+        w.extend_from_slice(b",\"verification\":");
+        put_value(w, &f.verification)?;
+        w.extend_from_slice(b",\"verified\":");
+        put_value(w, &f.verified)?;
+        w.push(b'}');
+        Ok(())
+    })?;
+    w.extend_from_slice(b",\"from_domain\":");
+    put_opt_str(w, r.from_domain)?;
+    w.extend_from_slice(b",\"helo\":");
+    match &r.helo {
+        Some(h) => {
+            w.extend_from_slice(b"{\"name\":");
+            put_str(w, h.name)?;
+            w.extend_from_slice(b",\"source\":");
+            put_value(w, &h.source)?;
+            w.push(b'}');
+        }
+        None => w.extend_from_slice(b"null"),
+    }
+    w.extend_from_slice(b",\"input\":");
+    put_str(w, r.input)?;
+    w.extend_from_slice(b",\"kind\":");
+    put_value(w, &r.kind)?;
+    w.extend_from_slice(b",\"recipients\":");
+    put_list(w, &r.recipients, write_recipient)?;
+    w.extend_from_slice(b",\"reporting_mta\":");
+    put_opt_str(w, r.reporting_mta)?;
+    w.extend_from_slice(b",\"sender\":");
+    match &r.sender {
+        Some(s) => {
+            w.extend_from_slice(b"{\"address\":");
+            put_opt_str(w, s.address)?;
+            w.extend_from_slice(b",\"domain\":");
+            put_str(w, s.domain)?;
+            w.extend_from_slice(b",\"source\":");
+            put_value(w, &s.source)?;
+            w.push(b'}');
+        }
+        None => w.extend_from_slice(b"null"),
+    }
+    w.extend_from_slice(b",\"sending_ip\":");
+    match &r.sending_ip {
+        Some(s) => {
+            w.extend_from_slice(b"{\"ip\":");
+            put_ip(w, s.ip)?;
+            w.extend_from_slice(b",\"source\":");
+            put_value(w, &s.source)?;
+            w.push(b'}');
+        }
+        None => w.extend_from_slice(b"null"),
+    }
+    w.extend_from_slice(b",\"warnings\":");
+    put_strs(w, r.warnings)?;
+    w.push(b'}');
+    Ok(())
+}
+
+/// [`JsonRecipient`] written field by field, in its order.
+fn write_recipient(w: &mut Vec<u8>, r: &JsonRecipient) -> std::io::Result<()> {
+    w.extend_from_slice(b"{\"action\":");
+    put_opt_str(w, r.action)?;
+    w.extend_from_slice(b",\"address\":");
+    put_opt_str(w, r.address)?;
+    w.extend_from_slice(b",\"auth_failed\":");
+    put_value(w, &r.auth_failed)?;
+    w.extend_from_slice(b",\"command\":");
+    put_opt_str(w, r.command)?;
+    w.extend_from_slice(b",\"diagnostic\":");
+    put_opt_str(w, r.diagnostic)?;
+    w.extend_from_slice(b",\"evidence\":");
+    put_list(w, &r.evidence, |w, e| {
+        w.extend_from_slice(b"{\"matched\":");
+        put_str(w, e.matched)?;
+        w.extend_from_slice(b",\"reason\":");
+        put_value(w, &e.reason)?;
+        w.extend_from_slice(b",\"rule\":");
+        put_str(w, e.rule)?;
+        w.push(b'}');
+        Ok(())
+    })?;
+    w.extend_from_slice(if r.hard_bounce {
+        b",\"hard_bounce\":true"
+    } else {
+        b",\"hard_bounce\":false"
+    });
+    w.extend_from_slice(b",\"original_recipient\":");
+    put_opt_str(w, r.original_recipient)?;
+    w.extend_from_slice(b",\"reason\":");
+    put_value(w, &r.reason)?;
+    w.extend_from_slice(b",\"remote_mta\":");
+    match &r.remote_mta {
+        Some(m) => {
+            w.extend_from_slice(b"{\"host\":");
+            put_opt_str(w, m.host)?;
+            w.extend_from_slice(b",\"ip\":");
+            match m.ip {
+                Some(ip) => put_ip(w, ip)?,
+                None => w.extend_from_slice(b"null"),
+            }
+            w.push(b'}');
+        }
+        None => w.extend_from_slice(b"null"),
+    }
+    w.extend_from_slice(b",\"reply_code\":");
+    match r.reply_code {
+        Some(c) => write!(w, "{c}")?,
+        None => w.extend_from_slice(b"null"),
+    }
+    w.extend_from_slice(b",\"status\":");
+    put_opt_str(w, r.status)?;
+    w.push(b'}');
+    Ok(())
 }
 
 #[cfg(test)]
@@ -284,12 +516,36 @@ mod tests {
             }
             let mut written = Vec::new();
             write_report(&mut written, &report).expect("written");
+            // Byte for byte what serde_json prints for the same shape.
+            let mut by_serde = serde_json::to_vec(&json_report(&report)).expect("a value");
+            by_serde.push(b'\n');
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&by_serde)
+            );
             let mut expected = serde_json::to_vec(&report_value(&report)).expect("a value");
             expected.push(b'\n');
             assert_eq!(
                 String::from_utf8_lossy(&written),
                 String::from_utf8_lossy(&expected)
             );
+            // Strings that need escaping take serde_json's path, byte for byte.
+            let mut report = report;
+            let odd = "q\"b\\c\u{1}\u{1f}\n\t\u{7f}é\u{2028}";
+            report.bounce.warnings.push(odd.to_string());
+            report.bounce.dialect = Some(odd.to_string());
+            for r in &mut report.bounce.recipients {
+                r.diagnostic = Some(format!("{}{odd}", r.diagnostic.as_deref().unwrap_or("")));
+                r.status = r.status.as_ref().map(|s| s.to_ascii_uppercase());
+            }
+            for f in &mut report.findings {
+                f.evidence.push(odd.to_string());
+            }
+            let mut written = Vec::new();
+            write_report(&mut written, &report).expect("written");
+            let mut by_serde = serde_json::to_vec(&json_report(&report)).expect("a value");
+            by_serde.push(b'\n');
+            assert_eq!(written, by_serde);
             reports += 1;
         }
         assert!(reports > 400, "{reports} reports");

@@ -5,7 +5,7 @@ use std::io::Write;
 use crate::bounce::{BounceKind, Source};
 use crate::classify::{AuthCheck, Classification, Reason};
 
-use super::{Report, sanitize};
+use super::{Report, sanitized as sanitize};
 
 /// Whether to colour: `forced` (from `--color always|never`) wins; otherwise only on a
 /// terminal, and not when `NO_COLOR` is set (no-color.org).
@@ -161,7 +161,7 @@ pub fn write_report(
                 sanitize(address),
                 sanitize(&sender.domain)
             ),
-            None => sanitize(&sender.domain),
+            None => sanitize(&sender.domain).into_owned(),
         };
         writeln!(out, "  sender      {who}, {}", source_words(sender.source))?;
     }
@@ -389,13 +389,13 @@ fn write_recipient(
         .unwrap_or_else(|| "(recipient not named)".into());
     let mut codes = Vec::new();
     if let Some(action) = &r.action {
-        codes.push(sanitize(action));
+        codes.push(sanitize(action).into_owned());
     }
     if let Some(reply) = r.reply_code {
         codes.push(reply.to_string());
     }
     if let Some(status) = &r.status {
-        codes.push(sanitize(status));
+        codes.push(sanitize(status).into_owned());
     }
     writeln!(out, "  {} {}", p.bold(&address), p.dim(&codes.join(" ")))?;
     let mut reason = format!("{} — {}", c.reason, reason_words(c.reason));
@@ -414,7 +414,12 @@ fn write_recipient(
     };
     writeln!(out, "    reason   {reason} [{kind}]")?;
     if let Some(mta) = &r.remote_mta {
-        let mut server = mta.host.as_deref().map(sanitize).unwrap_or_default();
+        let mut server = mta
+            .host
+            .as_deref()
+            .map(sanitize)
+            .unwrap_or_default()
+            .into_owned();
         if let Some(ip) = mta.ip {
             server.push_str(&format!(" [{ip}]"));
         }

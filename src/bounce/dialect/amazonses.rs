@@ -35,7 +35,7 @@ fn parse(ctx: &Msg) -> Option<Found> {
         return Some(found);
     }
     let report = super::report_from(ctx, Some(&START));
-    read_report(ctx, report, &[])
+    read_report(ctx, report)
 }
 
 /// The JSON notification, unwrapping an SNS envelope whose `Message` is JSON text.

@@ -16,5 +16,5 @@ fn detect(ctx: &Msg) -> bool {
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {
-    read_report(ctx, &ctx.body, &[])
+    read_report(ctx, &ctx.body)
 }

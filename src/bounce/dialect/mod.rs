@@ -279,8 +279,8 @@ fn split_top_level(p: &str) -> Vec<&str> {
 
 /// The common reading of a non-standard report: one block per named recipient, else one
 /// recipient (from `X-Failed-Recipients` or the returned message's `To:`) holding the reply.
-pub(crate) fn read_report(ctx: &Msg, report: &str, extra: &[&Regex]) -> Option<Found> {
-    let blocks = scan::blocks(report, extra);
+pub(crate) fn read_report(ctx: &Msg, report: &str) -> Option<Found> {
+    let blocks = scan::blocks(report);
     // Some reports give the reason first and list the recipients after it ("Could not be
     // delivered because of 550 5.1.1 User unknown. The following recipients were affected:").
     let body = ctx.body.as_str();

@@ -29,5 +29,5 @@ fn detect(ctx: &Msg) -> bool {
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {
-    read_report(ctx, report_from(ctx, Some(&START)), &[])
+    read_report(ctx, report_from(ctx, Some(&START)))
 }

@@ -102,7 +102,7 @@ impl Readings<'_> {
     /// The prose split into recipient blocks.
     fn blocks(&self) -> &[ProseBlock] {
         self.blocks.get_or_init(|| {
-            scan::blocks(self.body, &[])
+            scan::blocks(self.body)
                 .into_iter()
                 .map(|block| ProseBlock {
                     block,

@@ -110,7 +110,7 @@ fn detect(ctx: &Msg) -> bool {
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {
-    let blocks = scan::blocks(&ctx.body, &[]);
+    let blocks = scan::blocks(&ctx.body);
     let mut recipients: Vec<_> = blocks
         .iter()
         .map(|b| scan::recipient_from_text(b.address.clone(), &b.text))
