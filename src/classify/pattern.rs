@@ -18,6 +18,14 @@ pub enum Pattern {
 }
 
 impl Pattern {
+    /// Its needles, in order.
+    pub fn needles(&self) -> &[&'static str] {
+        match self {
+            Pattern::Has(needle) => std::slice::from_ref(needle),
+            Pattern::InOrder(needles) => needles,
+        }
+    }
+
     /// Where the pattern matched in `lower` (the ASCII-lower-cased text), as a byte range that
     /// is also valid in the original text: ASCII lower-casing keeps every byte offset.
     pub fn find(&self, lower: &str) -> Option<(usize, usize)> {
@@ -124,6 +132,11 @@ impl NeedleInterner {
         }
     }
 
+    /// How many needles have ids so far.
+    pub fn count(&self) -> usize {
+        self.needles.len()
+    }
+
     /// The ids of a list of needles.
     pub fn all(&mut self, needles: &[&'static str]) -> Vec<u32> {
         needles.iter().map(|n| self.id(n)).collect()
@@ -224,6 +237,21 @@ impl Present {
     pub fn any(&self, ids: &[u32]) -> bool {
         ids.iter().any(|&i| self.has(i))
     }
+
+    /// The ids of the needles in the text, ascending (the empty needle's not among them).
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        (0u32..).zip(&self.bits).flat_map(|(w, &bits)| {
+            let mut rest = bits;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                Some(w * 64 + bit)
+            })
+        })
+    }
 }
 
 /// Whether any of the needles appears.
@@ -257,6 +285,9 @@ mod tests {
         assert!(!present.has(missing));
         assert!(present.has(empty));
         assert!(!present.any(&[missing]));
+        let mut ids: Vec<u32> = over.iter().copied().chain([overlapping]).collect();
+        ids.sort();
+        assert_eq!(present.ids().collect::<Vec<_>>(), ids);
     }
 
     /// The index as it was: an Aho-Corasick automaton searched for overlapping matches.
