@@ -583,9 +583,9 @@ pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classificat
             }
         }
     }
-    evidence.extend(findings.iter().map(|f| Evidence {
-        rule: f.rule.clone(),
-        matched: f.matched.clone(),
+    evidence.extend(findings.into_iter().map(|f| Evidence {
+        rule: f.rule,
+        matched: f.matched,
         reason: f.reason,
     }));
 
