@@ -169,6 +169,7 @@ impl Headers {
 
 /// `str::trim` (Unicode whitespace), with ASCII whitespace stripped byte by byte: only a value
 /// that starts or ends with a non-ASCII character goes through the Unicode tables.
+#[inline]
 fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     let ws = |c: u8| matches!(c, b' ' | b'\t'..=b'\r');
@@ -199,15 +200,20 @@ fn split_field_plain(line: &str) -> Option<(&str, &str)> {
 fn split_field(line: &str) -> Option<(&str, &str)> {
     // Stops at the first byte that cannot be in a name: most lines that are not fields give
     // up within a few bytes, instead of being searched whole for a colon.
-    let colon = line
-        .bytes()
-        .take(77)
-        .position(|b| b == b':' || !b.is_ascii_graphic())
-        .filter(|&i| line.as_bytes()[i] == b':')?;
-    if colon == 0 {
+    let b = line.as_bytes();
+    let limit = b.len().min(77);
+    let mut colon = 0;
+    while colon < limit {
+        match b[colon] {
+            b':' => break,
+            0x21..=0x7e => colon += 1,
+            _ => return None,
+        }
+    }
+    if colon == 0 || colon == limit {
         return None;
     }
-    Some((&line[..colon], &line[colon + 1..]))
+    Some((line.get(..colon)?, line.get(colon + 1..)?))
 }
 
 /// Fields that mark the start of a real message header block.
