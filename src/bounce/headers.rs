@@ -25,21 +25,67 @@ impl Headers {
             buf: String::with_capacity(text.len().min(2048)),
             spans: Vec::with_capacity(16),
         };
+        let bytes = text.as_bytes();
         let mut offset = 0;
         while offset < text.len() {
             // One line, its newline included (the last may lack one).
             let rest = &text[offset..];
-            let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            let (bare, len) = match memchr::memchr(b'\n', rest.as_bytes()) {
+                Some(nl) => (&rest[..nl], nl + 1),
+                None => (rest, rest.len()),
+            };
+            let first = bytes[offset];
+            if first.is_ascii_graphic() {
+                // Not blank: a field, an mbox separator or the end.
+                if let Some((name, value)) = split_field(bare) {
+                    if headers.spans.len() >= MAX_FIELDS {
+                        break;
+                    }
+                    headers.push(name, trim(value));
+                } else if !(headers.spans.is_empty() && bare.starts_with("From ")) {
+                    break;
+                }
+            } else {
+                let trimmed = trim(bare);
+                if trimmed.is_empty() {
+                    offset += len;
+                    break;
+                }
+                if first != b' ' && first != b'\t' {
+                    break;
+                }
+                // The last field's value ends the buffer: a continuation extends it.
+                match headers.spans.last_mut() {
+                    Some(span) => {
+                        headers.buf.push(' ');
+                        headers.buf.push_str(trimmed);
+                        span[2] = headers.buf.len();
+                    }
+                    None => break,
+                }
+            }
+            offset += len;
+        }
+        (headers, offset.min(text.len()))
+    }
+
+    /// [`Headers::parse`] as it was written first, line by line with `str::trim`.
+    #[cfg(test)]
+    fn parse_plain(text: &str) -> (Headers, usize) {
+        let mut headers = Headers::default();
+        let mut offset = 0;
+        while offset < text.len() {
+            let rest = &text[offset..];
+            let line = match rest.find('\n') {
                 Some(nl) => &rest[..=nl],
                 None => rest,
             };
             let bare = line.strip_suffix('\n').unwrap_or(line);
-            if is_blank(bare) {
+            if bare.trim().is_empty() {
                 offset += line.len();
                 break;
             }
             if bare.starts_with([' ', '\t']) {
-                // The last field's value ends the buffer: a continuation extends it.
                 match headers.spans.last_mut() {
                     Some(span) => {
                         headers.buf.push(' ');
@@ -48,13 +94,12 @@ impl Headers {
                     }
                     None => break,
                 }
-            } else if let Some((name, value)) = split_field(bare) {
+            } else if let Some((name, value)) = split_field_plain(bare) {
                 if headers.spans.len() >= MAX_FIELDS {
                     break;
                 }
                 headers.push(name, value.trim());
             } else if bare.starts_with("From ") && headers.spans.is_empty() {
-                // An mbox separator line before the headers.
             } else {
                 break;
             }
@@ -122,20 +167,24 @@ impl Headers {
     }
 }
 
-/// True when a line holds only whitespace (Unicode's, as `str::trim` has it). Most lines
-/// start with a visible ASCII character and are decided by their first byte.
-fn is_blank(line: &str) -> bool {
-    match line.as_bytes().first() {
-        None => true,
-        Some(b) if b.is_ascii_graphic() => false,
-        Some(_) => line.trim().is_empty(),
+/// `str::trim` (Unicode whitespace), with ASCII whitespace stripped byte by byte: only a value
+/// that starts or ends with a non-ASCII character goes through the Unicode tables.
+#[inline]
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let ws = |c: u8| matches!(c, b' ' | b'\t'..=b'\r');
+    let start = b.iter().position(|&c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !ws(c)).map_or(start, |i| i + 1);
+    let (first, last) = (b.get(start), end.checked_sub(1).and_then(|i| b.get(i)));
+    if first.is_some_and(|&c| c >= 0x80) || last.is_some_and(|&c| c >= 0x80) {
+        return s.trim();
     }
+    s.get(start..end.max(start)).unwrap_or("")
 }
 
-/// `Name: value` with an RFC 5322 field name (printable ASCII, no colon or space).
-fn split_field(line: &str) -> Option<(&str, &str)> {
-    // Stops at the first byte that cannot be in a name: most lines that are not fields give
-    // up within a few bytes, instead of being searched whole for a colon.
+/// `split_field` as it was: a byte iterator stopped at the first byte not in a name.
+#[cfg(test)]
+fn split_field_plain(line: &str) -> Option<(&str, &str)> {
     let colon = line
         .bytes()
         .take(77)
@@ -145,6 +194,26 @@ fn split_field(line: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((&line[..colon], &line[colon + 1..]))
+}
+
+/// `Name: value` with an RFC 5322 field name (printable ASCII, no colon or space).
+fn split_field(line: &str) -> Option<(&str, &str)> {
+    // Stops at the first byte that cannot be in a name: most lines that are not fields give
+    // up within a few bytes, instead of being searched whole for a colon.
+    let b = line.as_bytes();
+    let limit = b.len().min(77);
+    let mut colon = 0;
+    while colon < limit {
+        match b[colon] {
+            b':' => break,
+            0x21..=0x7e => colon += 1,
+            _ => return None,
+        }
+    }
+    if colon == 0 || colon == limit {
+        return None;
+    }
+    Some((line.get(..colon)?, line.get(colon + 1..)?))
 }
 
 /// Fields that mark the start of a real message header block.
@@ -204,6 +273,73 @@ mod tests {
         assert_eq!(h.get("a"), Some("1 2"));
         assert_eq!(h.get("B"), Some("x"));
         assert_eq!(&"A: 1\n  2\nB: x\n\nbody"[off..], "body");
+    }
+
+    /// Header blocks of the corpus and near variants: every email whole, from each blank line
+    /// on, with CRLF line ends, and its first lines with odd whitespace and characters spliced
+    /// in.
+    fn header_texts() -> Vec<String> {
+        let mut texts = Vec::new();
+        for bytes in crate::bounce::corpus_emails() {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            for (at, _) in text.match_indices("\n\n").take(20) {
+                texts.push(text[at + 2..].to_string());
+            }
+            texts.push(text.replace('\n', "\r\n"));
+            texts.push(text.to_ascii_uppercase());
+            let head: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
+            for seed in [
+                " ", "\t", "\r", "\u{a0}", "\u{3000}", "\u{b}", "é", ":", "From ",
+            ] {
+                texts.push(head.replace(": ", &format!(":{seed}")));
+                texts.push(head.replace('\n', &format!("\n{seed}")));
+                texts.push(head.replace('\n', &format!("{seed}\n")));
+                texts.push(format!("{seed}{head}"));
+            }
+            for (i, _) in head.char_indices().step_by(7) {
+                texts.push(head[..i].to_string());
+            }
+            texts.push(text);
+        }
+        for seed in [
+            "A: 1\n  2\nB: x\n\nbody",
+            "From x\nA:\u{a0}\u{a0}\n \u{a0}y \u{85}\n\n",
+        ] {
+            texts.extend(crate::bounce::variants(seed));
+        }
+        texts
+    }
+
+    #[test]
+    fn parse_agrees_with_the_plain_reader() {
+        let mut fields = 0;
+        for text in header_texts() {
+            let (new, new_off) = Headers::parse(&text);
+            let (old, old_off) = Headers::parse_plain(&text);
+            assert_eq!(
+                (&new.buf, &new.spans, new_off),
+                (&old.buf, &old.spans, old_off),
+                "{text:?}"
+            );
+            fields += new.len();
+        }
+        assert!(fields > 100_000, "{fields} fields");
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        let mut texts = vec![String::new()];
+        for seed in [
+            " a b ",
+            "\t\u{a0}x\u{3000} \r",
+            "\u{b}\u{c}é\u{85}",
+            "\u{2028}",
+        ] {
+            texts.extend(crate::bounce::variants(seed));
+        }
+        for t in &texts {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
     }
 
     #[test]

@@ -26,13 +26,19 @@ struct Index {
     needles: NeedleIndex,
     /// Per text rule: its `unless` needles, and each pattern's needles.
     text_rules: Vec<(Vec<u32>, Vec<Vec<u32>>)>,
+    /// Per needle id: the text patterns, as `(rule, pattern)` indices, that need this needle
+    /// (each pattern listed under its longest needle only). A text holds a few dozen needles
+    /// of several hundred, so only the patterns listed under those can match.
+    text_keys: Vec<Vec<(u16, u16)>>,
+    /// Text patterns that need no needle (listed under none).
+    text_unkeyed: Vec<(u16, u16)>,
     /// Per receiver, parallel to [`RECEIVERS`].
     receivers: Vec<ReceiverNeedles>,
 }
 
 static INDEX: LazyLock<Index> = LazyLock::new(|| {
     let mut interner = NeedleInterner::default();
-    let text_rules = TEXT_RULES
+    let text_rules: Vec<_> = TEXT_RULES
         .iter()
         .map(|rule| {
             (
@@ -42,12 +48,42 @@ static INDEX: LazyLock<Index> = LazyLock::new(|| {
         })
         .collect();
     let receivers = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+    let (text_keys, text_unkeyed) = text_keys(&text_rules, interner.count());
     Index {
         needles: interner.build(),
         text_rules,
+        text_keys,
+        text_unkeyed,
         receivers,
     }
 });
+
+/// The text patterns listed under the needle each one needs (its longest, as the rarest), and
+/// those that need none: see [`Index::text_keys`].
+#[allow(clippy::type_complexity)]
+fn text_keys(
+    text_rules: &[(Vec<u32>, Vec<Vec<u32>>)],
+    needles: usize,
+) -> (Vec<Vec<(u16, u16)>>, Vec<(u16, u16)>) {
+    let mut keys = vec![Vec::new(); needles];
+    let mut unkeyed = Vec::new();
+    for (r, (_, patterns)) in text_rules.iter().enumerate() {
+        for (p, ids) in patterns.iter().enumerate() {
+            let at = (r as u16, p as u16);
+            let key = TEXT_RULES[r].patterns[p];
+            let longest = ids
+                .iter()
+                .zip(key.needles())
+                .filter(|(id, _)| (**id as usize) < needles)
+                .max_by_key(|(_, n)| n.len());
+            match longest {
+                Some((&id, _)) => keys[id as usize].push(at),
+                None => unkeyed.push(at),
+            }
+        }
+    }
+    (keys, unkeyed)
+}
 
 /// What the stages look at for one recipient.
 struct Facts<'a> {
@@ -214,8 +250,42 @@ fn by_receiver(f: &Facts) -> Option<Finding> {
         })
 }
 
-/// The generic phrase tables.
+/// The generic phrase tables: the first rule, in table order, with a pattern that matches (the
+/// first such pattern) and no `unless` needle. Only the patterns listed under the needles the
+/// text holds are tried; [`by_text_every_rule`] is the same over every pattern.
 fn by_text(f: &Facts) -> Option<Finding> {
+    if f.lower.is_empty() {
+        return None;
+    }
+    let index = &*INDEX;
+    let mut candidates: Vec<(u16, u16)> = index.text_unkeyed.clone();
+    for id in f.present.ids() {
+        if let Some(keyed) = index.text_keys.get(id as usize) {
+            candidates.extend_from_slice(keyed);
+        }
+    }
+    candidates.sort_unstable();
+    candidates.into_iter().find_map(|(r, p)| {
+        let rule = TEXT_RULES.get(usize::from(r))?;
+        let (unless, patterns) = index.text_rules.get(usize::from(r))?;
+        let pattern = rule.patterns.get(usize::from(p))?;
+        if f.present.any(unless) || !f.present.all(patterns.get(usize::from(p))?) {
+            return None;
+        }
+        let (s, e) = pattern.find(&f.lower)?;
+        let matched = f.text.get(s..e)?;
+        Some(Finding {
+            reason: rule.reason,
+            auth: rule.auth,
+            rule: format!("text:{}", rule.id),
+            matched: matched.to_string(),
+        })
+    })
+}
+
+/// [`by_text`] trying every pattern of every rule, as it did before the needle lists.
+#[cfg(test)]
+fn by_text_every_rule(f: &Facts) -> Option<Finding> {
     if f.lower.is_empty() {
         return None;
     }
@@ -513,9 +583,9 @@ pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classificat
             }
         }
     }
-    evidence.extend(findings.iter().map(|f| Evidence {
-        rule: f.rule.clone(),
-        matched: f.matched.clone(),
+    evidence.extend(findings.into_iter().map(|f| Evidence {
+        rule: f.rule,
+        matched: f.matched,
         reason: f.reason,
     }));
 
@@ -677,6 +747,51 @@ mod tests {
         assert!(stated.is_empty());
         assert_eq!(mentioned, vec![AuthCheck::Dmarc]);
         assert!(auth_from_text("spfcheck dkimsig").1.is_empty());
+    }
+
+    /// A finding as compared: everything but the (static) auth list.
+    fn key(f: Option<Finding>) -> Option<(Reason, String, String)> {
+        f.map(|f| (f.reason, f.rule, f.matched))
+    }
+
+    #[test]
+    fn text_rules_by_needle_agree_with_every_rule_in_order() {
+        let mut bounces: Vec<Bounce> = crate::bounce::corpus_emails()
+            .iter()
+            .map(|e| crate::bounce::parse_str(&String::from_utf8_lossy(e)))
+            .collect();
+        let mut texts = crate::bounce::corpus_texts();
+        for rule in TEXT_RULES {
+            for p in rule.patterns {
+                texts.push(p.needles().concat());
+                texts.push(p.needles().join(" x "));
+            }
+            texts.push(format!("{} {}", rule.unless.concat(), rule.id));
+        }
+        for seed in [
+            "550 5.1.1 User Unknown; mailbox FULL, over quota",
+            "554 rejected: SPF check failed; recipient address rejected",
+        ] {
+            texts.extend(crate::bounce::variants(seed));
+        }
+        let template = crate::bounce::parse_str("550 5.1.1 user unknown");
+        for text in texts {
+            let mut b = template.clone();
+            if let Some(r) = b.recipients.first_mut() {
+                r.diagnostic = Some(text);
+            }
+            bounces.push(b);
+        }
+        let mut found = 0;
+        for b in &bounces {
+            for r in &b.recipients {
+                let facts = Facts::new(b, r);
+                let expected = key(by_text_every_rule(&facts));
+                found += usize::from(expected.is_some());
+                assert_eq!(key(by_text(&facts)), expected, "{:?}", r.diagnostic);
+            }
+        }
+        assert!(found > 5_000, "{found} texts matched a rule");
     }
 
     #[test]

@@ -18,23 +18,38 @@ pub enum Pattern {
 }
 
 impl Pattern {
+    /// Its needles, in order.
+    pub fn needles(&self) -> &[&'static str] {
+        match self {
+            Pattern::Has(needle) => std::slice::from_ref(needle),
+            Pattern::InOrder(needles) => needles,
+        }
+    }
+
     /// Where the pattern matched in `lower` (the ASCII-lower-cased text), as a byte range that
     /// is also valid in the original text: ASCII lower-casing keeps every byte offset.
     pub fn find(&self, lower: &str) -> Option<(usize, usize)> {
         match *self {
-            Pattern::Has(needle) => lower.find(needle).map(|s| (s, s + needle.len())),
+            Pattern::Has(needle) => find(lower, needle).map(|s| (s, s + needle.len())),
             Pattern::InOrder(needles) => {
                 let (first, rest) = needles.split_first()?;
-                let start = lower.find(first)?;
+                let start = find(lower, first)?;
                 let mut end = start + first.len();
                 for needle in rest {
-                    let at = lower.get(end..)?.find(needle)?;
+                    let at = find(lower.get(end..)?, needle)?;
                     end += at + needle.len();
                 }
                 Some((start, end))
             }
         }
     }
+}
+
+/// `str::find` for a string needle: the first place `needle` starts in `text`. The `memchr`
+/// searcher sets up in a fraction of what the standard library's two-way searcher needs, and
+/// the texts are a few hundred bytes.
+fn find(text: &str, needle: &str) -> Option<usize> {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes())
 }
 
 /// The first pattern of `patterns` that matches, with the matched piece of `original`.
@@ -122,6 +137,11 @@ impl NeedleInterner {
             Pattern::Has(needle) => vec![self.id(needle)],
             Pattern::InOrder(needles) => needles.iter().map(|n| self.id(n)).collect(),
         }
+    }
+
+    /// How many needles have ids so far.
+    pub fn count(&self) -> usize {
+        self.needles.len()
     }
 
     /// The ids of a list of needles.
@@ -224,6 +244,21 @@ impl Present {
     pub fn any(&self, ids: &[u32]) -> bool {
         ids.iter().any(|&i| self.has(i))
     }
+
+    /// The ids of the needles in the text, ascending (the empty needle's not among them).
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        (0u32..).zip(&self.bits).flat_map(|(w, &bits)| {
+            let mut rest = bits;
+            std::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let bit = rest.trailing_zeros();
+                rest &= rest - 1;
+                Some(w * 64 + bit)
+            })
+        })
+    }
 }
 
 /// Whether any of the needles appears.
@@ -257,6 +292,9 @@ mod tests {
         assert!(!present.has(missing));
         assert!(present.has(empty));
         assert!(!present.any(&[missing]));
+        let mut ids: Vec<u32> = over.iter().copied().chain([overlapping]).collect();
+        ids.sort();
+        assert_eq!(present.ids().collect::<Vec<_>>(), ids);
     }
 
     /// The index as it was: an Aho-Corasick automaton searched for overlapping matches.
@@ -322,6 +360,39 @@ mod tests {
                 .sum::<usize>();
         }
         assert!(found > 50_000, "{found} needles found");
+    }
+
+    /// `find` is `str::find` on every needle of the tables, over the corpus and variants.
+    #[test]
+    fn find_is_str_find() {
+        let mut needles: Vec<&str> = vec!["", "a", "\u{e9}", " "];
+        for rule in super::super::text::TEXT_RULES {
+            needles.extend(rule.unless);
+            for p in rule.patterns {
+                needles.extend(p.needles());
+            }
+        }
+        let mut all: Vec<String> = crate::bounce::corpus_texts()
+            .into_iter()
+            .filter(|t| t.len() < 400)
+            .map(|t| t.to_ascii_lowercase())
+            .collect();
+        all.sort();
+        all.dedup();
+        // Every fourth, so that the test stays quick unoptimised.
+        let mut texts: Vec<String> = all.into_iter().step_by(4).collect();
+        texts.extend(crate::bounce::variants(
+            "user unknown; mailbox full, over quota \u{e9}",
+        ));
+        let mut found = 0;
+        for text in &texts {
+            for needle in &needles {
+                let expected = text.find(needle);
+                assert_eq!(find(text, needle), expected, "{needle:?} in {text:?}");
+                found += usize::from(expected.is_some());
+            }
+        }
+        assert!(found > 20_000, "{found} needles found");
     }
 
     #[test]
