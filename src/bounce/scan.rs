@@ -744,7 +744,7 @@ pub(crate) fn recipient_from_reply(
     whole: &TextReply,
 ) -> Recipient {
     let reply = &whole.reply;
-    let diagnostic = diagnostic_of(text);
+    let diagnostic = diagnostic_with(text, Some(&whole.cleaned));
     // Status and code come from the reply itself when there is one, else from the whole block.
     let read;
     let from_diag = match diagnostic.as_deref() {
@@ -791,13 +791,26 @@ pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
 
 /// The paragraph of `text` holding the SMTP reply (from its reply code on), else the first
 /// non-empty paragraph.
+#[cfg(test)]
 pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
+    diagnostic_with(text, None)
+}
+
+/// [`diagnostic_of`], given `text` unfolded whole (by [`clean_diagnostic`]) when that was
+/// done already: a text that is one paragraph without notices is not unfolded again.
+fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
+    let original = text;
     let text = without_notices(text);
+    // The whole text is its only paragraph, as it was unfolded already.
+    let unfolded = cleaned_whole.filter(|_| text == original && !text.contains("\n\n"));
     // Paragraphs are unfolded one by one, as far as the one with the reply (and the next).
     let mut paragraphs = text
         .split("\n\n")
         .take(200)
-        .map(clean_diagnostic)
+        .map(|p| match unfolded {
+            Some(c) => c.to_string(),
+            None => clean_diagnostic(p),
+        })
         .filter(|p| !p.is_empty());
     let mut first = None;
     while let Some(p) = paragraphs.next() {
@@ -1026,6 +1039,9 @@ mod tests {
         for v in texts.iter().flat_map(|t| text_variants(t)).chain(whole) {
             let expected = old_diagnostic_of(&v);
             assert_eq!(diagnostic_of(&v), expected, "{v:?}");
+            // Given the whole text unfolded, as the recipient readers give it.
+            let unfolded = clean_diagnostic(&v);
+            assert_eq!(diagnostic_with(&v, Some(&unfolded)), expected, "{v:?}");
             diagnostics += usize::from(expected.is_some());
             let pieces = v
                 .lines()
