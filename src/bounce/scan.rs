@@ -458,7 +458,8 @@ pub(crate) fn blocks(report: &str) -> Vec<Block> {
                     }
                     out.push(Block {
                         address: Some(address),
-                        text: String::new(),
+                        // Room for a few lines of reply: most blocks grow no further.
+                        text: String::with_capacity(256),
                     });
                     out.len() - 1
                 }
