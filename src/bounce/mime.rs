@@ -135,6 +135,16 @@ fn name_of(raw: &[u8]) -> Name {
     if !raw.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'c')) {
         return Name::Other;
     }
+    // Most names are written without blanks: compared as they stand.
+    if !raw.iter().any(u8::is_ascii_whitespace) {
+        return if raw.eq_ignore_ascii_case(b"content-type") {
+            Name::ContentType
+        } else if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            Name::TransferEncoding
+        } else {
+            Name::Other
+        };
+    }
     let mut name = [0u8; MAX_HEADER_NAME_LEN];
     let mut len = 0usize;
     for &ch in raw.iter().filter(|b| !b.is_ascii_whitespace()) {
