@@ -256,9 +256,11 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
             Name::Other => {}
         }
     };
-    let content_type = ct_field.and_then(|f| match MessageStream::new(f).parse_content_type() {
-        HeaderValue::ContentType(ct) => Some(ct),
-        _ => None,
+    let content_type = ct_field.and_then(|f| {
+        simple_content_type(f).or_else(|| match MessageStream::new(f).parse_content_type() {
+            HeaderValue::ContentType(ct) => Some(ct),
+            _ => None,
+        })
     });
     let encoding = match cte_field.map(|f| MessageStream::new(f).parse_unstructured()) {
         Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
@@ -273,6 +275,100 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         content_type,
         encoding,
     }
+}
+
+/// A byte of a type, subtype or parameter name the fast path takes.
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.' | b'_')
+}
+
+/// A byte of an unquoted parameter value the fast path takes (printable ASCII other than
+/// mail-parser's specials; no `?`, so no `=?` encoded word can begin).
+fn is_value_byte(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'"' | b'\\' | b'(' | b')' | b';' | b'?' | b'\'')
+}
+
+/// A name lower-cased as mail-parser gives it: borrowed when already lower case.
+fn lower(name: &[u8]) -> Cow<'_, str> {
+    // Only ASCII name bytes get here.
+    let s = std::str::from_utf8(name).unwrap_or_default();
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// mail-parser's `parse_content_type` for the plain one-line field most messages have
+/// (`type/subtype`, then `; name=value` or `; name="value"` parameters, ASCII, no comments,
+/// escapes, encoded words or continuations): the same value without its state machine.
+/// `None` for anything else, which goes to mail-parser.
+fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
+    let (&last, body) = field.split_last()?;
+    if last != b'\n' {
+        return None;
+    }
+    let blank = |b: &u8| matches!(b, b' ' | b'\t');
+    let token = |from: usize, ok: fn(u8) -> bool| {
+        let len = body.get(from..)?.iter().take_while(|&&b| ok(b)).count();
+        (len > 0).then_some(from + len)
+    };
+    let mut at = body.iter().take_while(|b| blank(b)).count();
+    let type_end = token(at, is_name_byte)?;
+    let c_type = lower(&body[at..type_end]);
+    if body.get(type_end) != Some(&b'/') {
+        return None;
+    }
+    let sub_end = token(type_end + 1, is_name_byte)?;
+    let c_subtype = Some(lower(&body[type_end + 1..sub_end]));
+    at = sub_end;
+    let mut attributes = Vec::new();
+    loop {
+        at += body[at..].iter().take_while(|b| blank(b)).count();
+        match body.get(at) {
+            None => break,
+            Some(b';') => at += 1,
+            Some(_) => return None,
+        }
+        at += body[at..].iter().take_while(|b| blank(b)).count();
+        if at == body.len() {
+            break;
+        }
+        let name_end = token(at, is_name_byte)?;
+        if body.get(name_end) != Some(&b'=') {
+            return None;
+        }
+        let name = lower(&body[at..name_end]);
+        at = name_end + 1;
+        let value = if body.get(at) == Some(&b'"') {
+            let len = body[at + 1..]
+                .iter()
+                .take_while(|&&b| {
+                    (b.is_ascii_graphic() || b == b' ') && !matches!(b, b'"' | b'\\' | b'?')
+                })
+                .count();
+            if len == 0 || body.get(at + 1 + len) != Some(&b'"') {
+                return None;
+            }
+            let value = &body[at + 1..at + 1 + len];
+            at += len + 2;
+            value
+        } else {
+            let end = token(at, is_value_byte)?;
+            let value = &body[at..end];
+            at = end;
+            value
+        };
+        attributes.push(mail_parser::Attribute {
+            name,
+            value: Cow::Borrowed(std::str::from_utf8(value).ok()?),
+        });
+    }
+    Some(ContentType {
+        c_type,
+        c_subtype,
+        attributes: (!attributes.is_empty()).then_some(attributes),
+    })
 }
 
 /// Where a part's body ends when `boundary` closes it: mail-parser's `mime_part` search, the
@@ -1256,5 +1352,86 @@ mod tests {
         for (i, bytes) in crate::bounce::corpus_emails().iter().enumerate() {
             check(bytes, &format!("corpus email {i}"));
         }
+    }
+
+    /// The fast path for plain `Content-Type` fields gives mail-parser's value or none, on
+    /// every such field of the corpus and the fixtures and on variants of each.
+    #[test]
+    fn simple_content_type_is_mail_parsers() {
+        let parse =
+            |f: &[u8]| match mail_parser::parsers::MessageStream::new(f).parse_content_type() {
+                mail_parser::HeaderValue::ContentType(ct) => Some(owned(&ct)),
+                _ => None,
+            };
+        let mut fields: Vec<Vec<u8>> = Vec::new();
+        for email in all_emails() {
+            let mut lines = email.split_inclusive(|&b| b == b'\n').peekable();
+            while let Some(line) = lines.next() {
+                let Some(value) = line
+                    .get(..13)
+                    .filter(|n| n.eq_ignore_ascii_case(b"content-type:"))
+                    .map(|_| &line[13..])
+                else {
+                    continue;
+                };
+                let mut field = value.to_vec();
+                while let Some(next) =
+                    lines.next_if(|l| l.first().is_some_and(|b| *b == b' ' || *b == b'\t'))
+                {
+                    field.extend_from_slice(next);
+                }
+                fields.push(field);
+            }
+        }
+        let variants = |f: &Vec<u8>| -> Vec<Vec<u8>> {
+            let text = String::from_utf8_lossy(f).into_owned();
+            let mut out = vec![
+                f.clone(),
+                text.to_uppercase().into_bytes(),
+                text.replace('\n', "\r\n").into_bytes(),
+                text.replace(';', " ;  ").into_bytes(),
+                text.replace(';', ";\t").into_bytes(),
+                text.replace("; ", ";").into_bytes(),
+                text.replace('"', "").into_bytes(),
+                text.replace('=', " = ").into_bytes(),
+                text.replace('=', "=\"\"").into_bytes(),
+                text.replace('=', "=?").into_bytes(),
+                text.replace('/', " / ").into_bytes(),
+                text.replace('-', "\u{e9}").into_bytes(),
+                text.replace('e', "(e)").into_bytes(),
+                text.replace("\n", ";\n").into_bytes(),
+                text.replace("\n", " x\n").into_bytes(),
+                text.replace("\n", "\"\n").into_bytes(),
+                text.replace("charset", "charset*").into_bytes(),
+                format!(" \t{text}").into_bytes(),
+                text.trim_end().as_bytes().to_vec(),
+            ];
+            for cut in [1, 3, 9, 20] {
+                if let Some(head) = f.get(..f.len().saturating_sub(cut)) {
+                    out.push([head, b"\n"].concat());
+                }
+            }
+            out
+        };
+        let mut fast = 0;
+        for field in &fields {
+            for v in variants(field) {
+                if let Some(ours) = super::simple_content_type(&v) {
+                    fast += 1;
+                    assert_eq!(
+                        Some(owned(&ours)),
+                        parse(&v),
+                        "{:?}",
+                        String::from_utf8_lossy(&v)
+                    );
+                }
+            }
+        }
+        assert!(fields.len() > 1000, "{} fields", fields.len());
+        assert!(
+            fast > fields.len(),
+            "{fast} of {} on the fast path",
+            fields.len()
+        );
     }
 }
