@@ -277,25 +277,52 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
     }
 }
 
-/// A byte of a type, subtype or parameter name the fast path takes.
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.' | b'_')
-}
+/// Byte classes of the fast path: a type, subtype or parameter name byte.
+const NAME: u8 = 1;
+/// A byte of an unquoted parameter value (printable ASCII other than mail-parser's specials;
+/// no `?`, so no `=?` encoded word can begin).
+const VALUE: u8 = 2;
+/// A byte inside a quoted value (a space too; no quote, backslash or `?`).
+const QUOTED: u8 = 4;
 
-/// A byte of an unquoted parameter value the fast path takes (printable ASCII other than
-/// mail-parser's specials; no `?`, so no `=?` encoded word can begin).
-fn is_value_byte(b: u8) -> bool {
-    b.is_ascii_graphic() && !matches!(b, b'"' | b'\\' | b'(' | b')' | b';' | b'?' | b'\'')
+/// The classes of every byte, looked up rather than tested one condition at a time.
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let ch = b as u8;
+        let mut class = 0;
+        if ch.is_ascii_alphanumeric() || matches!(ch, b'-' | b'+' | b'.' | b'_') {
+            class |= NAME;
+        }
+        if ch.is_ascii_graphic() && !matches!(ch, b'"' | b'\\' | b'(' | b')' | b';' | b'?' | b'\'')
+        {
+            class |= VALUE;
+        }
+        if (ch.is_ascii_graphic() || ch == b' ') && !matches!(ch, b'"' | b'\\' | b'?') {
+            class |= QUOTED;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// Where the run of bytes of `class` from `from` ends.
+fn run_end(bytes: &[u8], from: usize, class: u8) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    from + rest
+        .iter()
+        .position(|&b| CLASSES[usize::from(b)] & class == 0)
+        .unwrap_or(rest.len())
 }
 
 /// A name lower-cased as mail-parser gives it: borrowed when already lower case.
-fn lower(name: &[u8]) -> Cow<'_, str> {
-    // Only ASCII name bytes get here.
-    let s = std::str::from_utf8(name).unwrap_or_default();
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(s.to_ascii_lowercase())
+fn lower(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
     } else {
-        Cow::Borrowed(s)
+        Cow::Borrowed(name)
     }
 }
 
@@ -305,68 +332,72 @@ fn lower(name: &[u8]) -> Cow<'_, str> {
 /// `None` for anything else, which goes to mail-parser.
 fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
     let (&last, body) = field.split_last()?;
-    if last != b'\n' {
+    if last != b'\n' || !body.is_ascii() {
         return None;
     }
-    let blank = |b: &u8| matches!(b, b' ' | b'\t');
-    let token = |from: usize, ok: fn(u8) -> bool| {
-        let len = body.get(from..)?.iter().take_while(|&&b| ok(b)).count();
-        (len > 0).then_some(from + len)
+    // ASCII: every index is a character boundary.
+    let text = std::str::from_utf8(body).ok()?;
+    let blanks = |from: usize| {
+        from + body
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()
     };
-    let mut at = body.iter().take_while(|b| blank(b)).count();
-    let type_end = token(at, is_name_byte)?;
-    let c_type = lower(&body[at..type_end]);
+    let token = |from: usize| {
+        let end = run_end(body, from, NAME);
+        (end > from).then(|| (text.get(from..end), end))
+    };
+    let (c_type, type_end) = token(blanks(0))?;
     if body.get(type_end) != Some(&b'/') {
         return None;
     }
-    let sub_end = token(type_end + 1, is_name_byte)?;
-    let c_subtype = Some(lower(&body[type_end + 1..sub_end]));
-    at = sub_end;
+    let (c_subtype, mut at) = token(type_end + 1)?;
     let mut attributes = Vec::new();
     loop {
-        at += body[at..].iter().take_while(|b| blank(b)).count();
+        at = blanks(at);
         match body.get(at) {
             None => break,
-            Some(b';') => at += 1,
+            Some(b';') => at = blanks(at + 1),
             Some(_) => return None,
         }
-        at += body[at..].iter().take_while(|b| blank(b)).count();
         if at == body.len() {
             break;
         }
-        let name_end = token(at, is_name_byte)?;
+        let (name, name_end) = token(at)?;
         if body.get(name_end) != Some(&b'=') {
             return None;
         }
-        let name = lower(&body[at..name_end]);
         at = name_end + 1;
         let value = if body.get(at) == Some(&b'"') {
-            let len = body[at + 1..]
-                .iter()
-                .take_while(|&&b| {
-                    (b.is_ascii_graphic() || b == b' ') && !matches!(b, b'"' | b'\\' | b'?')
-                })
-                .count();
-            if len == 0 || body.get(at + 1 + len) != Some(&b'"') {
+            let end = run_end(body, at + 1, QUOTED);
+            if end == at + 1 || body.get(end) != Some(&b'"') {
                 return None;
             }
-            let value = &body[at + 1..at + 1 + len];
-            at += len + 2;
+            let value = text.get(at + 1..end);
+            at = end + 1;
             value
         } else {
-            let end = token(at, is_value_byte)?;
-            let value = &body[at..end];
+            let end = run_end(body, at, VALUE);
+            if end == at {
+                return None;
+            }
+            let value = text.get(at..end);
             at = end;
             value
         };
+        if attributes.is_empty() {
+            attributes.reserve_exact(3);
+        }
         attributes.push(mail_parser::Attribute {
-            name,
-            value: Cow::Borrowed(std::str::from_utf8(value).ok()?),
+            name: lower(name?),
+            value: Cow::Borrowed(value?),
         });
     }
     Some(ContentType {
-        c_type,
-        c_subtype,
+        c_type: lower(c_type?),
+        c_subtype: Some(lower(c_subtype?)),
         attributes: (!attributes.is_empty()).then_some(attributes),
     })
 }
