@@ -190,7 +190,8 @@ impl Ctx {
             ctx.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
             // Looked for from the end, where a closing boundary sits.
             if let Some(boundary) = ct.attribute("boundary")
-                && text.rfind(&format!("--{boundary}--")).is_none()
+                && memchr::memmem::rfind(text.as_bytes(), format!("--{boundary}--").as_bytes())
+                    .is_none()
             {
                 ctx.warnings
                     .push("truncated MIME: the closing boundary of the message is missing".into());
@@ -199,17 +200,15 @@ impl Ctx {
         let mut texts: Vec<String> = Vec::new();
         let mut htmls: Vec<String> = Vec::new();
         for part in &message.parts {
-            let (ctype, subtype) = part
-                .content_type
-                .as_ref()
-                .map(|ct| {
-                    (
-                        ct.ctype().to_ascii_lowercase(),
-                        ct.subtype().unwrap_or("").to_ascii_lowercase(),
-                    )
-                })
-                .unwrap_or_else(|| ("text".into(), "plain".into()));
-            let full = format!("{ctype}/{subtype}");
+            // `type/subtype`, lower-cased, built in one allocation.
+            let (ctype, subtype) = part.content_type.as_ref().map_or(("text", "plain"), |ct| {
+                (ct.ctype(), ct.subtype().unwrap_or(""))
+            });
+            let mut full = String::with_capacity(ctype.len() + 1 + subtype.len());
+            full.push_str(ctype);
+            full.push('/');
+            full.push_str(subtype);
+            full.make_ascii_lowercase();
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {

@@ -135,6 +135,16 @@ fn name_of(raw: &[u8]) -> Name {
     if !raw.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'c')) {
         return Name::Other;
     }
+    // Most names are written without blanks: compared as they stand.
+    if !raw.iter().any(u8::is_ascii_whitespace) {
+        return if raw.eq_ignore_ascii_case(b"content-type") {
+            Name::ContentType
+        } else if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            Name::TransferEncoding
+        } else {
+            Name::Other
+        };
+    }
     let mut name = [0u8; MAX_HEADER_NAME_LEN];
     let mut len = 0usize;
     for &ch in raw.iter().filter(|b| !b.is_ascii_whitespace()) {
@@ -246,9 +256,11 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
             Name::Other => {}
         }
     };
-    let content_type = ct_field.and_then(|f| match MessageStream::new(f).parse_content_type() {
-        HeaderValue::ContentType(ct) => Some(ct),
-        _ => None,
+    let content_type = ct_field.and_then(|f| {
+        simple_content_type(f).or_else(|| match MessageStream::new(f).parse_content_type() {
+            HeaderValue::ContentType(ct) => Some(ct),
+            _ => None,
+        })
     });
     let encoding = match cte_field.map(|f| MessageStream::new(f).parse_unstructured()) {
         Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
@@ -263,6 +275,131 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         content_type,
         encoding,
     }
+}
+
+/// Byte classes of the fast path: a type, subtype or parameter name byte.
+const NAME: u8 = 1;
+/// A byte of an unquoted parameter value (printable ASCII other than mail-parser's specials;
+/// no `?`, so no `=?` encoded word can begin).
+const VALUE: u8 = 2;
+/// A byte inside a quoted value (a space too; no quote, backslash or `?`).
+const QUOTED: u8 = 4;
+
+/// The classes of every byte, looked up rather than tested one condition at a time.
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let ch = b as u8;
+        let mut class = 0;
+        if ch.is_ascii_alphanumeric() || matches!(ch, b'-' | b'+' | b'.' | b'_') {
+            class |= NAME;
+        }
+        if ch.is_ascii_graphic() && !matches!(ch, b'"' | b'\\' | b'(' | b')' | b';' | b'?' | b'\'')
+        {
+            class |= VALUE;
+        }
+        if (ch.is_ascii_graphic() || ch == b' ') && !matches!(ch, b'"' | b'\\' | b'?') {
+            class |= QUOTED;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// Where the run of bytes of `class` from `from` ends.
+fn run_end(bytes: &[u8], from: usize, class: u8) -> usize {
+    let rest = bytes.get(from..).unwrap_or_default();
+    from + rest
+        .iter()
+        .position(|&b| CLASSES[usize::from(b)] & class == 0)
+        .unwrap_or(rest.len())
+}
+
+/// A name lower-cased as mail-parser gives it: borrowed when already lower case.
+fn lower(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// mail-parser's `parse_content_type` for the plain one-line field most messages have
+/// (`type/subtype`, then `; name=value` or `; name="value"` parameters, ASCII, no comments,
+/// escapes, encoded words or continuations): the same value without its state machine.
+/// `None` for anything else, which goes to mail-parser.
+fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
+    let (&last, body) = field.split_last()?;
+    if last != b'\n' || !body.is_ascii() {
+        return None;
+    }
+    // ASCII: every index is a character boundary.
+    let text = std::str::from_utf8(body).ok()?;
+    let blanks = |from: usize| {
+        from + body
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count()
+    };
+    let token = |from: usize| {
+        let end = run_end(body, from, NAME);
+        (end > from).then(|| (text.get(from..end), end))
+    };
+    let (c_type, type_end) = token(blanks(0))?;
+    if body.get(type_end) != Some(&b'/') {
+        return None;
+    }
+    let (c_subtype, mut at) = token(type_end + 1)?;
+    let mut attributes = Vec::new();
+    loop {
+        at = blanks(at);
+        match body.get(at) {
+            None => break,
+            Some(b';') => at = blanks(at + 1),
+            Some(_) => return None,
+        }
+        if at == body.len() {
+            break;
+        }
+        let (name, name_end) = token(at)?;
+        if body.get(name_end) != Some(&b'=') {
+            return None;
+        }
+        at = name_end + 1;
+        let value = if body.get(at) == Some(&b'"') {
+            let end = run_end(body, at + 1, QUOTED);
+            if end == at + 1 || body.get(end) != Some(&b'"') {
+                return None;
+            }
+            let value = text.get(at + 1..end);
+            at = end + 1;
+            value
+        } else {
+            let end = run_end(body, at, VALUE);
+            if end == at {
+                return None;
+            }
+            let value = text.get(at..end);
+            at = end;
+            value
+        };
+        if attributes.is_empty() {
+            attributes.reserve_exact(3);
+        }
+        attributes.push(mail_parser::Attribute {
+            name: lower(name?),
+            value: Cow::Borrowed(value?),
+        });
+    }
+    Some(ContentType {
+        c_type: lower(c_type?),
+        c_subtype: Some(lower(c_subtype?)),
+        attributes: (!attributes.is_empty()).then_some(attributes),
+    })
 }
 
 /// Where a part's body ends when `boundary` closes it: mail-parser's `mime_part` search, the
@@ -1246,5 +1383,86 @@ mod tests {
         for (i, bytes) in crate::bounce::corpus_emails().iter().enumerate() {
             check(bytes, &format!("corpus email {i}"));
         }
+    }
+
+    /// The fast path for plain `Content-Type` fields gives mail-parser's value or none, on
+    /// every such field of the corpus and the fixtures and on variants of each.
+    #[test]
+    fn simple_content_type_is_mail_parsers() {
+        let parse =
+            |f: &[u8]| match mail_parser::parsers::MessageStream::new(f).parse_content_type() {
+                mail_parser::HeaderValue::ContentType(ct) => Some(owned(&ct)),
+                _ => None,
+            };
+        let mut fields: Vec<Vec<u8>> = Vec::new();
+        for email in all_emails() {
+            let mut lines = email.split_inclusive(|&b| b == b'\n').peekable();
+            while let Some(line) = lines.next() {
+                let Some(value) = line
+                    .get(..13)
+                    .filter(|n| n.eq_ignore_ascii_case(b"content-type:"))
+                    .map(|_| &line[13..])
+                else {
+                    continue;
+                };
+                let mut field = value.to_vec();
+                while let Some(next) =
+                    lines.next_if(|l| l.first().is_some_and(|b| *b == b' ' || *b == b'\t'))
+                {
+                    field.extend_from_slice(next);
+                }
+                fields.push(field);
+            }
+        }
+        let variants = |f: &Vec<u8>| -> Vec<Vec<u8>> {
+            let text = String::from_utf8_lossy(f).into_owned();
+            let mut out = vec![
+                f.clone(),
+                text.to_uppercase().into_bytes(),
+                text.replace('\n', "\r\n").into_bytes(),
+                text.replace(';', " ;  ").into_bytes(),
+                text.replace(';', ";\t").into_bytes(),
+                text.replace("; ", ";").into_bytes(),
+                text.replace('"', "").into_bytes(),
+                text.replace('=', " = ").into_bytes(),
+                text.replace('=', "=\"\"").into_bytes(),
+                text.replace('=', "=?").into_bytes(),
+                text.replace('/', " / ").into_bytes(),
+                text.replace('-', "\u{e9}").into_bytes(),
+                text.replace('e', "(e)").into_bytes(),
+                text.replace("\n", ";\n").into_bytes(),
+                text.replace("\n", " x\n").into_bytes(),
+                text.replace("\n", "\"\n").into_bytes(),
+                text.replace("charset", "charset*").into_bytes(),
+                format!(" \t{text}").into_bytes(),
+                text.trim_end().as_bytes().to_vec(),
+            ];
+            for cut in [1, 3, 9, 20] {
+                if let Some(head) = f.get(..f.len().saturating_sub(cut)) {
+                    out.push([head, b"\n"].concat());
+                }
+            }
+            out
+        };
+        let mut fast = 0;
+        for field in &fields {
+            for v in variants(field) {
+                if let Some(ours) = super::simple_content_type(&v) {
+                    fast += 1;
+                    assert_eq!(
+                        Some(owned(&ours)),
+                        parse(&v),
+                        "{:?}",
+                        String::from_utf8_lossy(&v)
+                    );
+                }
+            }
+        }
+        assert!(fields.len() > 1000, "{} fields", fields.len());
+        assert!(
+            fast > fields.len(),
+            "{fast} of {} on the fast path",
+            fields.len()
+        );
     }
 }
