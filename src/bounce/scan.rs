@@ -1266,9 +1266,7 @@ mod tests {
 
     #[test]
     fn reply_start_is_the_old_pattern() {
-        let old = crate::bounce::pattern(
-            r"(?:^|[\s:'\x22(\[])([245][0-5]\d[ -]['\x22]?(?:#?[245]\.\d{1,3}\.\d{1,3})?)",
-        );
+        let old = &*OLD_REPLY_START;
         let mut texts = crate::bounce::smtp::tests::corpus_texts();
         for text in crate::bounce::dialect::corpus_texts::texts() {
             for paragraph in without_notices(&text).split("\n\n") {
