@@ -99,7 +99,7 @@ fn looks_binary(bytes: &[u8]) -> bool {
     let blocks = head.chunks_exact(BLOCK);
     let tail = blocks.remainder();
     for block in blocks.chain(std::iter::once(tail)) {
-        // A byte-wide OR over the block vectorises; a fold over `bool` does not.
+        // Any rare byte in the block, as one OR over its bytes.
         if block.iter().fold(0u8, |any, &b| any | u8::from(rare(b))) != 0 {
             weight += block
                 .iter()
