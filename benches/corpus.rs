@@ -7,6 +7,10 @@ use std::time::Instant;
 
 use bouncedoc::input::Input;
 
+/// The binary's allocator, so that the figures are the tool's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus/sisimai/eml");
     let mut named: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)

@@ -12,6 +12,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use commands::{DnsArgs, OutputArgs};
 
+/// mimalloc: a batch allocates many small strings per bounce, and glibc's malloc spent about
+/// 5% of a corpus run's instructions on them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tells you why your email bounced and exactly what to change to fix it.
 ///
 /// Give it a bounced message (an .eml file, or piped on stdin) or paste the SMTP error text.
