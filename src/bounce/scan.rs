@@ -422,6 +422,26 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The paragraphs of `text` as `text.split("\n\n")` gives them, each break found by a
+/// `memmem` searcher built once (the standard library's split builds a two-way searcher per
+/// call and scans slower).
+pub(crate) fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match crate::bounce::dialect::literal!(b"\n\n").find(r.as_bytes()) {
+            Some(at) => {
+                rest = Some(&r[at + 2..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// One recipient's stretch of report text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Block {
@@ -778,8 +798,7 @@ pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
     if r.reply_code.is_some() || r.status.is_some() {
         return Some(r);
     }
-    let last = without_notices(text)
-        .split("\n\n")
+    let last = paragraphs(&without_notices(text))
         .take(200)
         .map(clean_diagnostic)
         .filter(|p| !p.is_empty())
@@ -803,10 +822,14 @@ fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
     let original = text;
     let text = without_notices(text);
     // The whole text is its only paragraph, as it was unfolded already.
-    let unfolded = cleaned_whole.filter(|_| text == original && !text.contains("\n\n"));
+    let unfolded = cleaned_whole.filter(|_| {
+        text == original
+            && crate::bounce::dialect::literal!(b"\n\n")
+                .find(text.as_bytes())
+                .is_none()
+    });
     // Paragraphs are unfolded one by one, as far as the one with the reply (and the next).
-    let mut paragraphs = text
-        .split("\n\n")
+    let mut paragraphs = paragraphs(&text)
         .take(200)
         .map(|p| match unfolded {
             Some(c) => c.to_string(),
@@ -1290,5 +1313,34 @@ mod tests {
             found += usize::from(expected.is_some());
         }
         assert!(found > 5_000, "{found} texts with a reply");
+    }
+
+    /// `paragraphs` splits as `str::split("\n\n")` does, on every corpus text and on runs of
+    /// line feeds and carriage returns at either end.
+    #[test]
+    fn paragraphs_are_str_split() {
+        let mut texts = crate::bounce::dialect::corpus_texts::texts();
+        for edge in [
+            "",
+            "\n",
+            "\n\n",
+            "\n\n\n",
+            "\n\n\n\n\n",
+            "a\n\nb",
+            "a\n\n",
+            "\n\na",
+            "a\r\n\r\nb\n\n\nc",
+            "a\n \nb",
+            "\u{e9}\n\n\u{e9}",
+        ] {
+            texts.push(edge.to_string());
+        }
+        let mut breaks = 0;
+        for text in &texts {
+            let old: Vec<&str> = text.split("\n\n").collect();
+            assert_eq!(paragraphs(text).collect::<Vec<_>>(), old, "{text:?}");
+            breaks += old.len() - 1;
+        }
+        assert!(breaks > 5_000, "{breaks} paragraph breaks");
     }
 }
