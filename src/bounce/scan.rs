@@ -384,7 +384,9 @@ fn address_then_words(s: &[u8]) -> Option<Named> {
 /// line (the leftmost place that reads so).
 fn introduced(s: &[u8]) -> Option<Named> {
     let by_first = &*INTRODUCERS_BY_FIRST;
-    (0..s.len()).find_map(|start| {
+    // The address after an introducer holds an `@`: no place from the last one on starts one.
+    let last_at = memchr::memrchr(b'@', s)?;
+    (0..last_at).find_map(|start| {
         by_first[usize::from(s[start])].iter().find_map(|intro| {
             let mut c = Cursor { s, at: start };
             if !c.eat_ignore_case(intro) {
@@ -569,6 +571,8 @@ struct Phrases {
     notice_first: [bool; 256],
     notice_lines: Vec<Vec<u8>>,
     notice_starts: Vec<Vec<u8>>,
+    /// The bytes an end-of-report phrase (or "returned message") begins with, either case.
+    end_first: [bool; 256],
     end_of_report: Vec<Vec<u8>>,
 }
 
@@ -585,11 +589,22 @@ static PHRASES: LazyLock<Phrases> = LazyLock::new(|| {
         notice_first[usize::from(p[0])] = true;
         notice_first[usize::from(p[0].to_ascii_uppercase())] = true;
     }
+    let end_of_report = expand(END_OF_REPORT);
+    let mut end_first = [false; 256];
+    for p in end_of_report
+        .iter()
+        .map(Vec::as_slice)
+        .chain([&b"returned message"[..]])
+    {
+        end_first[usize::from(p[0])] = true;
+        end_first[usize::from(p[0].to_ascii_uppercase())] = true;
+    }
     Phrases {
         notice_first,
         notice_lines,
         notice_starts,
-        end_of_report: expand(END_OF_REPORT),
+        end_first,
+        end_of_report,
     }
 });
 
@@ -659,6 +674,12 @@ fn is_end_of_report(t: &str) -> bool {
     let l = t.as_bytes();
     let l = &l[l.iter().take_while(|&&b| b == b'-').count()..];
     let l = &l[l.iter().take_while(|&&b| is_ascii_space(b)).count()..];
+    if !l
+        .first()
+        .is_some_and(|&b| PHRASES.end_first[usize::from(b)])
+    {
+        return false;
+    }
     if PHRASES
         .end_of_report
         .iter()
