@@ -827,19 +827,22 @@ const MAIL_AFTER: [&[u8]; 6] = [b"to ", b"after ", b"our ", b"was ", b"[", b"for
 /// command word is there where a shape's literal could end. Most replies name none, and this
 /// is faster than looking for every literal.
 fn may_name_command(lower: &[u8]) -> bool {
-    static GATES: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
-        COMMAND_GATES
-            .iter()
-            .map(|g| memchr::memmem::Finder::new(g))
-            .collect()
+    /// [`COMMAND_GATES`], then `mail`, found in one pass (a packed SIMD search).
+    static GATES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(COMMAND_GATES.iter().chain([&&b"mail"[..]]))
+            .expect("valid literals")
     });
-    if GATES.iter().any(|g| g.find(lower).is_some()) {
-        return true;
-    }
-    literal!(b"mail").find_iter(lower).any(|at| {
-        let before = &lower[..at];
+    // No gate overlaps `mail`, so a gate's match hides no `mail` that could matter.
+    GATES.find_iter(lower).any(|hit| {
+        if hit.pattern().as_usize() < COMMAND_GATES.len() {
+            return true;
+        }
+        let before = &lower[..hit.start()];
         let blank = before.iter().rev().take_while(|&&b| is_space(b)).count();
-        MAIL_AFTER.iter().any(|a| before.ends_with(a)) || before[..at - blank].ends_with(b">>>")
+        MAIL_AFTER.iter().any(|a| before.ends_with(a))
+            || before[..before.len() - blank].ends_with(b">>>")
     })
 }
 
