@@ -384,7 +384,9 @@ fn address_then_words(s: &[u8]) -> Option<Named> {
 /// line (the leftmost place that reads so).
 fn introduced(s: &[u8]) -> Option<Named> {
     let by_first = &*INTRODUCERS_BY_FIRST;
-    (0..s.len()).find_map(|start| {
+    // The address after an introducer holds an `@`: no place from the last one on starts one.
+    let last_at = memchr::memrchr(b'@', s)?;
+    (0..last_at).find_map(|start| {
         by_first[usize::from(s[start])].iter().find_map(|intro| {
             let mut c = Cursor { s, at: start };
             if !c.eat_ignore_case(intro) {
@@ -419,6 +421,26 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
         };
         rest = after;
         Some(line)
+    })
+}
+
+/// The paragraphs of `text` as `text.split("\n\n")` gives them, each break found by a
+/// `memmem` searcher built once (the standard library's split builds a two-way searcher per
+/// call and scans slower).
+pub(crate) fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match crate::bounce::dialect::literal!(b"\n\n").find(r.as_bytes()) {
+            Some(at) => {
+                rest = Some(&r[at + 2..]);
+                Some(&r[..at])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
     })
 }
 
@@ -549,6 +571,8 @@ struct Phrases {
     notice_first: [bool; 256],
     notice_lines: Vec<Vec<u8>>,
     notice_starts: Vec<Vec<u8>>,
+    /// The bytes an end-of-report phrase (or "returned message") begins with, either case.
+    end_first: [bool; 256],
     end_of_report: Vec<Vec<u8>>,
 }
 
@@ -565,11 +589,22 @@ static PHRASES: LazyLock<Phrases> = LazyLock::new(|| {
         notice_first[usize::from(p[0])] = true;
         notice_first[usize::from(p[0].to_ascii_uppercase())] = true;
     }
+    let end_of_report = expand(END_OF_REPORT);
+    let mut end_first = [false; 256];
+    for p in end_of_report
+        .iter()
+        .map(Vec::as_slice)
+        .chain([&b"returned message"[..]])
+    {
+        end_first[usize::from(p[0])] = true;
+        end_first[usize::from(p[0].to_ascii_uppercase())] = true;
+    }
     Phrases {
         notice_first,
         notice_lines,
         notice_starts,
-        end_of_report: expand(END_OF_REPORT),
+        end_first,
+        end_of_report,
     }
 });
 
@@ -639,6 +674,12 @@ fn is_end_of_report(t: &str) -> bool {
     let l = t.as_bytes();
     let l = &l[l.iter().take_while(|&&b| b == b'-').count()..];
     let l = &l[l.iter().take_while(|&&b| is_ascii_space(b)).count()..];
+    if !l
+        .first()
+        .is_some_and(|&b| PHRASES.end_first[usize::from(b)])
+    {
+        return false;
+    }
     if PHRASES
         .end_of_report
         .iter()
@@ -778,8 +819,7 @@ pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
     if r.reply_code.is_some() || r.status.is_some() {
         return Some(r);
     }
-    let last = without_notices(text)
-        .split("\n\n")
+    let last = paragraphs(&without_notices(text))
         .take(200)
         .map(clean_diagnostic)
         .filter(|p| !p.is_empty())
@@ -803,10 +843,14 @@ fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
     let original = text;
     let text = without_notices(text);
     // The whole text is its only paragraph, as it was unfolded already.
-    let unfolded = cleaned_whole.filter(|_| text == original && !text.contains("\n\n"));
+    let unfolded = cleaned_whole.filter(|_| {
+        text == original
+            && crate::bounce::dialect::literal!(b"\n\n")
+                .find(text.as_bytes())
+                .is_none()
+    });
     // Paragraphs are unfolded one by one, as far as the one with the reply (and the next).
-    let mut paragraphs = text
-        .split("\n\n")
+    let mut paragraphs = paragraphs(&text)
         .take(200)
         .map(|p| match unfolded {
             Some(c) => c.to_string(),
@@ -1290,5 +1334,34 @@ mod tests {
             found += usize::from(expected.is_some());
         }
         assert!(found > 5_000, "{found} texts with a reply");
+    }
+
+    /// `paragraphs` splits as `str::split("\n\n")` does, on every corpus text and on runs of
+    /// line feeds and carriage returns at either end.
+    #[test]
+    fn paragraphs_are_str_split() {
+        let mut texts = crate::bounce::dialect::corpus_texts::texts();
+        for edge in [
+            "",
+            "\n",
+            "\n\n",
+            "\n\n\n",
+            "\n\n\n\n\n",
+            "a\n\nb",
+            "a\n\n",
+            "\n\na",
+            "a\r\n\r\nb\n\n\nc",
+            "a\n \nb",
+            "\u{e9}\n\n\u{e9}",
+        ] {
+            texts.push(edge.to_string());
+        }
+        let mut breaks = 0;
+        for text in &texts {
+            let old: Vec<&str> = text.split("\n\n").collect();
+            assert_eq!(paragraphs(text).collect::<Vec<_>>(), old, "{text:?}");
+            breaks += old.len() - 1;
+        }
+        assert!(breaks > 5_000, "{breaks} paragraph breaks");
     }
 }

@@ -40,7 +40,7 @@ fn parse(ctx: &Msg) -> Option<Found> {
         whole: OnceCell::new(),
     };
     for dsn in &ctx.dsn {
-        for block in dsn.split("\n\n").take(MAX_RECIPIENTS + 1) {
+        for block in scan::paragraphs(dsn).take(MAX_RECIPIENTS + 1) {
             // Fields may be indented by careless generators; RFC 3464 fields are headers.
             let block = block.trim_start_matches('\n');
             let (all, _) = Headers::parse(block);
