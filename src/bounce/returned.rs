@@ -54,9 +54,27 @@ fn find_address(s: &[u8], from: usize) -> Option<Range<usize>> {
     }
 }
 
+/// The characters of an address's local part, as a table: a search of the list of symbols
+/// costs a call and a count that depends on where the list lies in memory.
+const LOCAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let symbols = b".!#$%&'*+/=?^_`{|}~-";
+    let mut i = 0;
+    while i < symbols.len() {
+        table[symbols[i] as usize] = true;
+        i += 1;
+    }
+    let mut b = 0;
+    while b < 256 {
+        table[b] |= (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
 /// A character of an address's local part.
 fn is_local(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b)
+    LOCAL[usize::from(b)]
 }
 
 /// Where a domain of two labels or more starting at `at` ends.
