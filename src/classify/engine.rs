@@ -208,16 +208,19 @@ fn by_kind(f: &Facts) -> Option<Finding> {
 
 /// RFC 3464 `Action: delivered` (or relayed / expanded), or a 2.x.x status: not a failure.
 fn by_action_delivered(f: &Facts) -> Option<Finding> {
-    let action = f.recipient.action.as_deref().map(str::to_ascii_lowercase);
-    let delivered = matches!(
-        action.as_deref(),
-        Some("delivered" | "relayed" | "expanded")
-    ) || f.status.is_some_and(|s| s.class == 2);
+    // Lower-cased only when it is used: most recipients were not delivered.
+    let action = f.recipient.action.as_deref();
+    let delivered = action.is_some_and(|a| {
+        ["delivered", "relayed", "expanded"]
+            .iter()
+            .any(|d| a.eq_ignore_ascii_case(d))
+    }) || f.status.is_some_and(|s| s.class == 2);
     delivered.then(|| Finding {
         reason: Reason::Delivered,
         auth: &[],
         rule: "action:delivered".to_string(),
         matched: action
+            .map(str::to_ascii_lowercase)
             .or_else(|| f.status.map(|s| s.to_string()))
             .unwrap_or_default(),
     })
