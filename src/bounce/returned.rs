@@ -297,10 +297,34 @@ mod tests {
     #[test]
     fn domain_of_is_clean_domain_after_the_at() {
         let mut words: Vec<String> = [
-            "a@b.c", "a@b.cc", "a@1.2.3.4", "a@1.2.3.x4", "a@[1.2.3.4]", "a@<Ex.COM>.", "a@ex.com..",
-            "a@ex_a.com", "a@ex.c0m", "a@ex.00", "a@.co", "a@co", "a@ \u{a0}ex.com\u{2003} ", "a@'\"x.y\"'",
-            "a@ex.com@", "a@b@c.de", "@x.yz", "x.yz", "a@::1", "a@fe80::1.x", "a@\u{e9}x.com", "a@x.\u{e9}\u{e9}",
-            "a@<x.yz", "a@x.yz]", "a@.", "a@", "a@-.--", "a@...ab",
+            "a@b.c",
+            "a@b.cc",
+            "a@1.2.3.4",
+            "a@1.2.3.x4",
+            "a@[1.2.3.4]",
+            "a@<Ex.COM>.",
+            "a@ex.com..",
+            "a@ex_a.com",
+            "a@ex.c0m",
+            "a@ex.00",
+            "a@.co",
+            "a@co",
+            "a@ \u{a0}ex.com\u{2003} ",
+            "a@'\"x.y\"'",
+            "a@ex.com@",
+            "a@b@c.de",
+            "@x.yz",
+            "x.yz",
+            "a@::1",
+            "a@fe80::1.x",
+            "a@\u{e9}x.com",
+            "a@x.\u{e9}\u{e9}",
+            "a@<x.yz",
+            "a@x.yz]",
+            "a@.",
+            "a@",
+            "a@-.--",
+            "a@...ab",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -331,13 +331,9 @@ fn by_status(f: &Facts, strength: Strength) -> Option<Finding> {
     let reason = row.reason?;
     // Built by hand: the formatting machinery costs several times more for these few pieces.
     let mut matched = String::with_capacity(row.meaning.len() + 14);
-    for (n, part) in [
-        u16::from(code.class),
-        code.subject,
-        code.detail,
-    ]
-    .into_iter()
-    .enumerate()
+    for (n, part) in [u16::from(code.class), code.subject, code.detail]
+        .into_iter()
+        .enumerate()
     {
         if n > 0 {
             matched.push('.');
@@ -777,7 +773,10 @@ mod tests {
     #[test]
     fn status_evidence_is_the_formatted_text() {
         let mut n = 0;
-        for number in (0..=u16::MAX).step_by(7).chain([0, 9, 10, 99, 100, 999, u16::MAX]) {
+        for number in (0..=u16::MAX)
+            .step_by(7)
+            .chain([0, 9, 10, 99, 100, 999, u16::MAX])
+        {
             let mut s = String::from("x");
             push_number(&mut s, number);
             assert_eq!(s, format!("x{number}"));

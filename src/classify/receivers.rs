@@ -939,10 +939,17 @@ mod tests {
                 .iter()
                 .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
         };
-        let mut names: Vec<String> = ["", ".", "com", ".google.com", "xgoogle.com", "a..google.com"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut names: Vec<String> = [
+            "",
+            ".",
+            "com",
+            ".google.com",
+            "xgoogle.com",
+            "a..google.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         for r in RECEIVERS {
             for s in r.hosts.iter().chain(r.recipient_domains) {
                 for prefix in ["", ".", "a.", "a", "-", "\u{e9}.", "mx.a."] {
