@@ -1575,11 +1575,15 @@ fn named_source_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> 
             .rev()
             .take_while(|&&b| is_space(b))
             .count();
+        // Most `ip`s are inside a word: no blank before them, nothing more to compare.
+        if blank == 0 {
+            return None;
+        }
         let word_end = at - blank;
         let word = ["connecting", "client", "sender", "source"]
             .iter()
             .find(|w| lower.as_bytes()[..word_end].ends_with(w.as_bytes()))?;
-        if blank == 0 || word_end - word.len() < from {
+        if word_end - word.len() < from {
             return None;
         }
         maybe_address(bytes, at + 2)
@@ -1716,8 +1720,10 @@ type HeloScanner = fn(&[u8], &str, &[usize]) -> Option<Range<usize>>;
 /// tests for them).
 const HELO_SCANNERS: [HeloScanner; 3] = [
     // `(?i)<([a-z0-9][a-z0-9.-]*)>:?\s*helo command rejected`
-    |bytes, lower, _| {
-        if !has(lower, literal!("helo command rejected")) {
+    // The words' `helo` stands after `>`, `:` or a blank, so it is one of `words`.
+    |bytes, lower, words| {
+        let rejected = "helo command rejected";
+        if !words.iter().any(|&at| lower[at..].starts_with(rejected)) {
             return None;
         }
         occurrences(lower, 0, literal!("<")).find_map(|at| {
@@ -1765,6 +1771,10 @@ const HELO_SCANNERS: [HeloScanner; 3] = [
 pub(crate) fn helo_in_text(receiver: &ReceiverText) -> Option<String> {
     let (text, lower) = (receiver.text, &*receiver.lower);
     let words = helo_words(lower);
+    // Every scanner reads from a `helo` or `ehlo` word.
+    if words.is_empty() {
+        return None;
+    }
     HELO_SCANNERS.iter().find_map(|scan| {
         scan(text.as_bytes(), lower, &words)
             .map(|r| text[r].to_ascii_lowercase())

@@ -96,6 +96,8 @@ struct Facts<'a> {
     /// The needles of [`INDEX`] that `lower` holds.
     present: Present,
     status: Option<StatusCode>,
+    /// The status table's row for `status`, looked up once for every stage and refinement.
+    status_row: Option<&'static status::StatusRule>,
     reply: Option<u16>,
     /// The remote MTA's host name, lower-cased, without a trailing dot.
     host: Option<String>,
@@ -110,13 +112,15 @@ impl<'a> Facts<'a> {
         let full = recipient.diagnostic.as_deref().unwrap_or("");
         let text = cap(full, MAX_TEXT);
         let lower = text.to_ascii_lowercase();
+        let status = recipient.status.as_deref().and_then(StatusCode::parse);
         Facts {
             bounce,
             recipient,
             text,
             present: INDEX.needles.scan(&lower),
             lower,
-            status: recipient.status.as_deref().and_then(StatusCode::parse),
+            status,
+            status_row: status.and_then(status::lookup),
             reply: recipient.reply_code.filter(|c| (200..600).contains(c)),
             host: recipient
                 .remote_mta
@@ -204,16 +208,19 @@ fn by_kind(f: &Facts) -> Option<Finding> {
 
 /// RFC 3464 `Action: delivered` (or relayed / expanded), or a 2.x.x status: not a failure.
 fn by_action_delivered(f: &Facts) -> Option<Finding> {
-    let action = f.recipient.action.as_deref().map(str::to_ascii_lowercase);
-    let delivered = matches!(
-        action.as_deref(),
-        Some("delivered" | "relayed" | "expanded")
-    ) || f.status.is_some_and(|s| s.class == 2);
+    // Lower-cased only when it is used: most recipients were not delivered.
+    let action = f.recipient.action.as_deref();
+    let delivered = action.is_some_and(|a| {
+        ["delivered", "relayed", "expanded"]
+            .iter()
+            .any(|d| a.eq_ignore_ascii_case(d))
+    }) || f.status.is_some_and(|s| s.class == 2);
     delivered.then(|| Finding {
         reason: Reason::Delivered,
         auth: &[],
         rule: "action:delivered".to_string(),
         matched: action
+            .map(str::to_ascii_lowercase)
             .or_else(|| f.status.map(|s| s.to_string()))
             .unwrap_or_default(),
     })
@@ -317,16 +324,47 @@ fn by_text_every_rule(f: &Facts) -> Option<Finding> {
 
 fn by_status(f: &Facts, strength: Strength) -> Option<Finding> {
     let code = f.status?;
-    let row = status::lookup(code)?;
+    let row = f.status_row?;
     if row.strength != strength {
         return None;
     }
+    let reason = row.reason?;
+    // Built by hand: the formatting machinery costs several times more for these few pieces.
+    let mut matched = String::with_capacity(row.meaning.len() + 14);
+    for (n, part) in [u16::from(code.class), code.subject, code.detail]
+        .into_iter()
+        .enumerate()
+    {
+        if n > 0 {
+            matched.push('.');
+        }
+        push_number(&mut matched, part);
+    }
+    matched.push_str(" (");
+    matched.push_str(row.meaning);
+    matched.push(')');
     Some(Finding {
-        reason: row.reason?,
+        reason,
         auth: &[],
-        rule: format!("status:{}", row.code),
-        matched: format!("{code} ({})", row.meaning),
+        rule: ["status:", row.code].concat(),
+        matched,
     })
+}
+
+/// Appends `n` in decimal.
+fn push_number(out: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// A status code that names the problem.
@@ -516,7 +554,7 @@ const REFINEMENTS: &[(Reason, When, Reason, &str)] = &[
 
 impl When {
     fn holds(self, f: &Facts) -> bool {
-        let status_reason = status::lookup_reason(f.status);
+        let status_reason = f.status_row.and_then(|row| row.reason);
         match self {
             When::StatusSays(r) => status_reason == Some(r),
             When::StatusSaysBeyondRcpt(r) => {
@@ -729,6 +767,48 @@ fn auth_from_status(status: Option<StatusCode>) -> &'static [AuthCheck] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The status evidence built by hand reads as the formatted strings it replaced, for
+    /// every code of every class the parser accepts.
+    #[test]
+    fn status_evidence_is_the_formatted_text() {
+        let mut n = 0;
+        for number in (0..=u16::MAX)
+            .step_by(7)
+            .chain([0, 9, 10, 99, 100, 999, u16::MAX])
+        {
+            let mut s = String::from("x");
+            push_number(&mut s, number);
+            assert_eq!(s, format!("x{number}"));
+        }
+        let bounce = Bounce::new(BounceKind::Ndr);
+        for class in [2, 4, 5] {
+            for subject in 0..=9 {
+                for detail in (0..=40).chain([100, 999]) {
+                    let code = format!("{class}.{subject}.{detail}");
+                    let recipient = Recipient {
+                        status: Some(format!(" {class}.{subject:02}.{detail} ")),
+                        ..Recipient::default()
+                    };
+                    let f = Facts::new(&bounce, &recipient);
+                    let row = status::lookup(StatusCode::parse(&code).expect("a code"));
+                    for strength in [Strength::Specific, Strength::Generic] {
+                        let found = by_status(&f, strength).map(|x| (x.reason, x.rule, x.matched));
+                        let want = row.filter(|r| r.strength == strength).and_then(|r| {
+                            Some((
+                                r.reason?,
+                                format!("status:{}", r.code),
+                                format!("{code} ({})", r.meaning),
+                            ))
+                        });
+                        n += usize::from(want.is_some());
+                        assert_eq!(found, want, "{code}");
+                    }
+                }
+            }
+        }
+        assert!(n > 50, "{n} status findings");
+    }
 
     #[test]
     fn spelled_out_results_pick_the_failed_checks() {

@@ -211,12 +211,15 @@ impl NeedleIndex {
             if from == to {
                 continue;
             }
-            let w = match rest.first_chunk::<8>() {
-                Some(eight) => u64::from_le_bytes(*eight),
-                None => word(rest),
+            let (w, whole) = match rest.first_chunk::<8>() {
+                Some(eight) => (u64::from_le_bytes(*eight), true),
+                None => (word(rest), false),
             };
             for l in &self.long[from..to] {
-                if w & l.mask == l.head && rest.starts_with(l.needle) {
+                // A needle of eight bytes or fewer is all in `head`, unless the text ran out.
+                if w & l.mask == l.head
+                    && ((whole && l.needle.len() <= 8) || rest.starts_with(l.needle))
+                {
                     set(l.id);
                 }
             }

@@ -836,13 +836,8 @@ impl Receiver {
         recipient_domain: Option<&str>,
         lower_text: &str,
     ) -> bool {
-        let under = |name: &str, suffixes: &[&str]| {
-            suffixes
-                .iter()
-                .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
-        };
-        host.is_some_and(|h| under(h, self.hosts))
-            || recipient_domain.is_some_and(|d| under(d, self.recipient_domains))
+        host.is_some_and(|h| is_under(h, self.hosts))
+            || recipient_domain.is_some_and(|d| is_under(d, self.recipient_domains))
             || present.any(&needles.markers)
             || self
                 .hosts
@@ -860,6 +855,16 @@ impl Receiver {
             .iter()
             .zip(needles.rules.iter().map(Vec::as_slice))
     }
+}
+
+/// Whether `name` is one of `suffixes` or a name under one (`mx.example.com` under
+/// `example.com`): one comparison of the tail, then the byte before it.
+fn is_under(name: &str, suffixes: &[&str]) -> bool {
+    let name = name.as_bytes();
+    suffixes.iter().any(|s| {
+        name.ends_with(s.as_bytes())
+            && (name.len() == s.len() || name[name.len() - s.len() - 1] == b'.')
+    })
 }
 
 /// Whether the text names a host under `suffix`, as in `host mx.example.com[192.0.2.1] said:`.
@@ -924,6 +929,57 @@ impl ReceiverRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`is_under`] agrees with the comparison [`Receiver::recognises`] makes, for every
+    /// receiver's hosts and recipient domains, on the names of the corpus and made-up ones.
+    #[test]
+    fn is_under_is_the_suffix_comparison() {
+        let old = |name: &str, suffixes: &[&str]| {
+            suffixes
+                .iter()
+                .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
+        };
+        let mut names: Vec<String> = [
+            "",
+            ".",
+            "com",
+            ".google.com",
+            "xgoogle.com",
+            "a..google.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for r in RECEIVERS {
+            for s in r.hosts.iter().chain(r.recipient_domains) {
+                for prefix in ["", ".", "a.", "a", "-", "\u{e9}.", "mx.a."] {
+                    names.push(format!("{prefix}{s}"));
+                    names.push(format!("{prefix}{s}."));
+                    names.push(format!("{prefix}{}", &s[1..]));
+                }
+            }
+        }
+        for text in crate::bounce::corpus_texts() {
+            let lower = text.to_ascii_lowercase();
+            names.extend(
+                lower
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                    .filter(|w| w.contains('.'))
+                    .map(str::to_string),
+            );
+        }
+        let mut under = 0;
+        for r in RECEIVERS {
+            for suffixes in [r.hosts, r.recipient_domains] {
+                for n in &names {
+                    let want = old(n, suffixes);
+                    under += usize::from(want);
+                    assert_eq!(is_under(n, suffixes), want, "{n:?} {suffixes:?}");
+                }
+            }
+        }
+        assert!(under > 1000, "{under} names under a suffix");
+    }
 
     #[test]
     fn hosts_match_on_label_boundaries() {

@@ -4,7 +4,6 @@
 //! receiver or text rule spoke: receivers misuse codes (GoDaddy's SPF fail under 5.1.0, Gmail's
 //! X.7.2x numbering), so the classifier consults this table after them.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::Reason;
@@ -469,20 +468,31 @@ impl std::fmt::Display for StatusCode {
 /// A table row's code as a key: `(class, subject, detail)`, class 0 for the `X.` rows.
 type RowKey = (u8, u16, u16);
 
-/// The table by code, built once; the first row of a code wins, as in a scan of the table.
-static ROWS_BY_CODE: LazyLock<HashMap<RowKey, &'static StatusRule>> = LazyLock::new(|| {
-    let mut rows = HashMap::with_capacity(STATUS_RULES.len());
+/// The table by code, built once, sorted by code for a binary search (a hashed map costs
+/// several times more per look-up); the first row of a code wins, as in a scan of the table.
+static ROWS_BY_CODE: LazyLock<Vec<(RowKey, &'static StatusRule)>> = LazyLock::new(|| {
+    let mut rows = Vec::with_capacity(STATUS_RULES.len());
     for rule in STATUS_RULES {
         let key = match rule.code.strip_prefix("X.") {
             Some(rest) => StatusCode::parse(&format!("2.{rest}")).map(|c| (0, c.subject, c.detail)),
             None => StatusCode::parse(rule.code).map(|c| (c.class, c.subject, c.detail)),
         };
         if let Some(key) = key {
-            rows.entry(key).or_insert(rule);
+            rows.push((key, rule));
         }
     }
+    // A stable sort keeps each code's rows in table order, so the first is kept.
+    rows.sort_by_key(|(key, _)| *key);
+    rows.dedup_by_key(|(key, _)| *key);
     rows
 });
+
+/// The row with this key, when the table has one.
+fn row(key: RowKey) -> Option<&'static StatusRule> {
+    let rows = &*ROWS_BY_CODE;
+    let at = rows.binary_search_by_key(&key, |(k, _)| *k).ok()?;
+    Some(rows[at].1)
+}
 
 /// The row for `code`: the class-specific row first, then the `X.` row.
 pub fn lookup(code: StatusCode) -> Option<&'static StatusRule> {
@@ -491,10 +501,7 @@ pub fn lookup(code: StatusCode) -> Option<&'static StatusRule> {
         subject,
         detail,
     } = code;
-    ROWS_BY_CODE
-        .get(&(class, subject, detail))
-        .or_else(|| ROWS_BY_CODE.get(&(0, subject, detail)))
-        .copied()
+    row((class, subject, detail)).or_else(|| row((0, subject, detail)))
 }
 
 /// The table's reason for an optional code, whatever its strength.
