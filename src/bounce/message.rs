@@ -263,14 +263,7 @@ impl Ctx {
 
     /// Files a non-body part by its content type.
     fn add_part(&mut self, full: &str, bytes: &[u8], encoding_problem: bool) {
-        let text = || {
-            let s = super::lossy(bytes);
-            if s.contains('\r') {
-                s.replace("\r\n", "\n")
-            } else {
-                s.into_owned()
-            }
-        };
+        let text = || crlf_to_lf(super::lossy(bytes));
         if full.ends_with("delivery-status") {
             self.dsn.push(text());
         } else if full == "message/feedback-report" {
@@ -314,6 +307,31 @@ impl Ctx {
     }
 }
 
+/// `text` with every CRLF made LF: the bytes between carriage returns copied in runs
+/// (`str::replace` searches for the two-byte pattern with its general string searcher).
+fn crlf_to_lf(text: std::borrow::Cow<'_, str>) -> String {
+    let bytes = text.as_bytes();
+    let Some(first) = memchr::memchr(b'\r', bytes) else {
+        return text.into_owned();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut at = first;
+    loop {
+        if bytes.get(at + 1) == Some(&b'\n') {
+            // The run before the CR ends at a character boundary: a CR is ASCII.
+            out.push_str(&text[copied..at]);
+            copied = at + 1;
+        }
+        match memchr::memchr(b'\r', &bytes[at + 1..]) {
+            Some(next) => at += 1 + next,
+            None => break,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 fn is_special(full: &str) -> bool {
     full.ends_with("delivery-status")
         || full.ends_with("feedback-report")
@@ -344,15 +362,48 @@ pub(crate) fn strip_html(html: &str) -> String {
     let s = drop_blocks(html).unwrap_or_else(|| DROP.replace_all(html, "").into_owned());
     let s = break_blocks(&s).unwrap_or_else(|| BREAK.replace_all(&s, "\n").into_owned());
     let s = drop_tags(&s);
-    if !s.contains('&') {
+    decode_entities(s)
+}
+
+/// The entities [`strip_html`] decodes and what they stand for.
+const ENTITIES: [(&str, &str); 6] = [
+    ("&nbsp;", " "),
+    ("&lt;", "<"),
+    ("&gt;", ">"),
+    ("&quot;", "\""),
+    ("&#39;", "'"),
+    ("&amp;", "&"),
+];
+
+/// [`ENTITIES`] decoded in one pass from `&` to `&`. The same as replacing each entity in
+/// turn: every entity starts with its only `&`, so no two matches overlap, and no replacement
+/// can be part of a later match (`&amp;` goes last there, so the `&` it gives stays).
+fn decode_entities(s: String) -> String {
+    let bytes = s.as_bytes();
+    let Some(first) = memchr::memchr(b'&', bytes) else {
         return s;
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    let mut at = first;
+    loop {
+        let rest = &bytes[at..];
+        if let Some((entity, with)) = ENTITIES
+            .iter()
+            .find(|(entity, _)| rest.starts_with(entity.as_bytes()))
+        {
+            // `&` is ASCII: the run before it ends at a character boundary.
+            out.push_str(&s[copied..at]);
+            out.push_str(with);
+            copied = at + entity.len();
+        }
+        match memchr::memchr(b'&', &bytes[at + 1..]) {
+            Some(next) => at += 1 + next,
+            None => break,
+        }
     }
-    s.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    out.push_str(&s[copied..]);
+    out
 }
 
 /// `s[at..]` begins with `word` (ASCII lower case), ASCII case ignored.
@@ -678,6 +729,67 @@ mod tests {
         }
         assert!(checked > 10_000, "{checked} texts");
         assert!(found > 1_000, "{found} markers");
+    }
+
+    /// Entities decoded in one pass are the six replacements in turn, on the corpus texts and
+    /// every short mix of entity pieces.
+    #[test]
+    fn decode_entities_is_the_replacements_in_turn() {
+        let in_turn = |s: &str| {
+            s.replace("&nbsp;", " ")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        };
+        let mut texts = corpus_texts();
+        let pieces = [
+            "&", "&amp;", "&lt;", "&gt;", "&nbsp;", "&quot;", "&#39;", "amp;", "lt;", "nbsp", ";",
+            "x", "\u{e9}", "&am", "#39;",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    texts.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        let mut decoded = 0;
+        for text in &texts {
+            let ours = super::decode_entities(text.clone());
+            decoded += usize::from(ours.len() != text.len());
+            assert_eq!(ours, in_turn(text), "{text:?}");
+        }
+        assert!(decoded > 1000, "{decoded} texts changed");
+    }
+
+    /// CRLF to LF by runs is `str::replace` on every corpus email, CRLF variants and corners.
+    #[test]
+    fn crlf_to_lf_is_str_replace() {
+        let mut texts: Vec<String> = [
+            "",
+            "\r",
+            "\n",
+            "\r\n",
+            "\r\r\n",
+            "\r\n\r",
+            "a\rb\r\nc\n\r",
+            "\u{e9}\r\n\u{e9}\r",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for bytes in crate::bounce::corpus_emails() {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            texts.push(text.replace('\n', "\r\n"));
+            texts.push(text.replace('\n', "\r\r\n"));
+            texts.push(text);
+        }
+        for text in &texts {
+            let ours = super::crlf_to_lf(std::borrow::Cow::Borrowed(text));
+            assert_eq!(ours, text.replace("\r\n", "\n"), "{text:?}");
+        }
     }
 
     /// The marker found in lower-cased text is where the case-insensitive pattern finds it.
