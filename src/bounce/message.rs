@@ -177,7 +177,8 @@ impl Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = super::mime::walk(bytes, MAX_PARTS) else {
+        let Some(message) = super::mime::walk(bytes, MAX_PARTS, |ct| reads_bytes(&full_type(ct)))
+        else {
             ctx.warnings
                 .push("the message could not be parsed as MIME".into());
             let body = text.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
@@ -200,15 +201,7 @@ impl Ctx {
         let mut texts: Vec<String> = Vec::new();
         let mut htmls: Vec<String> = Vec::new();
         for part in &message.parts {
-            // `type/subtype`, lower-cased, built in one allocation.
-            let (ctype, subtype) = part.content_type.as_ref().map_or(("text", "plain"), |ct| {
-                (ct.ctype(), ct.subtype().unwrap_or(""))
-            });
-            let mut full = String::with_capacity(ctype.len() + 1 + subtype.len());
-            full.push_str(ctype);
-            full.push('/');
-            full.push_str(subtype);
-            full.make_ascii_lowercase();
+            let full = full_type(part.content_type.as_ref());
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {
@@ -238,6 +231,8 @@ impl Ctx {
                 Body::Binary(b) => {
                     ctx.add_part(&full, b, part.encoding_problem);
                 }
+                // Bytes [`reads_bytes`] turned down: only a failed decoding would be noted.
+                Body::Undecoded => ctx.add_part(&full, &[], part.encoding_problem),
             }
         }
         let mut body = if texts.iter().any(|t| !t.trim().is_empty()) {
@@ -330,6 +325,30 @@ fn crlf_to_lf(text: std::borrow::Cow<'_, str>) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// A part's `type/subtype`, lower-cased, built in one allocation (`text/plain` without a type).
+fn full_type(content_type: Option<&mail_parser::ContentType<'_>>) -> String {
+    let (ctype, subtype) = content_type.map_or(("text", "plain"), |ct| {
+        (ct.ctype(), ct.subtype().unwrap_or(""))
+    });
+    let mut full = String::with_capacity(ctype.len() + 1 + subtype.len());
+    full.push_str(ctype);
+    full.push('/');
+    full.push_str(subtype);
+    full.make_ascii_lowercase();
+    full
+}
+
+/// Whether [`Ctx::add_part`] reads the bytes of a part of this type (the walker need not
+/// decode the others).
+fn reads_bytes(full: &str) -> bool {
+    full.ends_with("delivery-status")
+        || full == "message/feedback-report"
+        || full.contains("rfc822-headers")
+        || full.ends_with("global-headers")
+        || full == "message/rfc822"
+        || full == "message/global"
 }
 
 fn is_special(full: &str) -> bool {
@@ -578,7 +597,10 @@ mod tests {
     fn corpus_texts() -> Vec<String> {
         let mut texts = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
-            for part in walk(&bytes, 200).map(|m| m.parts).unwrap_or_default() {
+            for part in walk(&bytes, 200, |_| true)
+                .map(|m| m.parts)
+                .unwrap_or_default()
+            {
                 if let Body::Html(s) | Body::Text(s) = part.body {
                     texts.push(s.into_owned());
                 }
