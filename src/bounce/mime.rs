@@ -338,15 +338,21 @@ fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
     if last != b'\n' || !body.is_ascii() {
         return None;
     }
+    // A carriage return before the last line feed is skipped, as mail-parser skips it.
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
     // ASCII: every index is a character boundary.
     let text = std::str::from_utf8(body).ok()?;
-    let blanks = |from: usize| {
-        from + body
-            .get(from..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count()
+    // Blanks, and line breaks that fold the field (a blank after them): where mail-parser
+    // reads them as blanks, between the parts and around a `;`.
+    let blanks = |mut at: usize| {
+        loop {
+            match body.get(at..).unwrap_or_default() {
+                [b' ' | b'\t', ..] => at += 1,
+                [b'\n', b' ' | b'\t', ..] => at += 2,
+                [b'\r', b'\n', b' ' | b'\t', ..] => at += 3,
+                _ => return at,
+            }
+        }
     };
     let token = |from: usize| {
         let end = run_end(body, from, NAME);
@@ -1529,6 +1535,18 @@ mod tests {
                 text.replace('-', "\u{e9}").into_bytes(),
                 text.replace('e', "(e)").into_bytes(),
                 text.replace("\n", ";\n").into_bytes(),
+                text.replace("; ", ";\n\t").into_bytes(),
+                text.replace("; ", ";\r\n ").into_bytes(),
+                text.replace(';', "\n\t;").into_bytes(),
+                text.replace(';', "\n\n;").into_bytes(),
+                text.replace('/', "\n /").into_bytes(),
+                text.replace('=', "\n =").into_bytes(),
+                text.replace('"', "\n \"").into_bytes(),
+                text.replace("\n", "\r\n")
+                    .replace("\r\n", "\r\r\n")
+                    .into_bytes(),
+                text.replace("\n", "\n \n").into_bytes(),
+                format!("\n {text}").into_bytes(),
                 text.replace("\n", " x\n").into_bytes(),
                 text.replace("\n", "\"\n").into_bytes(),
                 text.replace("charset", "charset*").into_bytes(),
