@@ -125,9 +125,27 @@ fn returned_marker(text: &str) -> Option<(usize, usize)> {
     }
 }
 
+/// The bytes a phrase of [`RETURNED_PHRASES`] begins with, either case: most lines begin with
+/// none of them and are passed over with one look-up.
+static PHRASE_STARTS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < RETURNED_PHRASES.len() {
+        let first = RETURNED_PHRASES[i].0.as_bytes()[0];
+        table[first as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// The end of the first of [`RETURNED_PHRASES`] at `at` with what it needs after it.
 fn phrase_at(s: &[u8], at: usize) -> Option<usize> {
-    let first = s.get(at)?.to_ascii_lowercase();
+    let first = *s.get(at)?;
+    if !PHRASE_STARTS[usize::from(first)] {
+        return None;
+    }
+    let first = first.to_ascii_lowercase();
     RETURNED_PHRASES.iter().find_map(|&(phrase, tail)| {
         if phrase.as_bytes()[0] != first
             || !s

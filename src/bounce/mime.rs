@@ -265,19 +265,51 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
             _ => None,
         })
     });
-    let encoding = match cte_field.map(|f| MessageStream::new(f).parse_unstructured()) {
-        Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
-        Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("quoted-printable") => {
-            Encoding::QuotedPrintable
-        }
-        _ => Encoding::None,
-    };
+    let encoding = cte_field.map_or(Encoding::None, encoding_of);
     HeaderBlock {
         complete,
         any,
         content_type,
         encoding,
     }
+}
+
+/// The transfer encoding a `Content-Transfer-Encoding` field names, as mail-parser reads it
+/// (its unstructured value, ASCII case ignored).
+fn encoding_of(field: &[u8]) -> Encoding {
+    let parsed;
+    let value = match single_token(field) {
+        Some(token) => token,
+        None => {
+            parsed = MessageStream::new(field).parse_unstructured();
+            match &parsed {
+                HeaderValue::Text(e) => e.as_bytes(),
+                _ => return Encoding::None,
+            }
+        }
+    };
+    if value.eq_ignore_ascii_case(b"base64") {
+        Encoding::Base64
+    } else if value.eq_ignore_ascii_case(b"quoted-printable") {
+        Encoding::QuotedPrintable
+    } else {
+        Encoding::None
+    }
+}
+
+/// mail-parser's `parse_unstructured` for the one-line field most transfer encodings are: a
+/// single word of letters, digits and dashes between blanks, ending with a line feed. Its
+/// value is the word; `None` for anything else, which goes to mail-parser.
+fn single_token(field: &[u8]) -> Option<&[u8]> {
+    let body = field.strip_suffix(b"\n")?;
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let start = body.iter().position(|b| !blank(b))?;
+    let end = body.iter().rposition(|b| !blank(b))? + 1;
+    let token = &body[start..end];
+    token
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        .then_some(token)
 }
 
 /// Byte classes of the fast path: a type, subtype or parameter name byte.
@@ -1487,6 +1519,47 @@ mod tests {
         for (i, bytes) in crate::bounce::corpus_emails().iter().enumerate() {
             check(bytes, &format!("corpus email {i}"));
         }
+    }
+
+    /// The one-word fast path for transfer encodings gives mail-parser's value or none, on
+    /// every such field of the corpus and the fixtures and on variants of each.
+    #[test]
+    fn single_token_is_mail_parsers() {
+        let mut fields: Vec<Vec<u8>> = vec![b"\n".to_vec(), b" \n".to_vec(), b"a\n".to_vec()];
+        for email in all_emails() {
+            for at in find_all(&email, b"content-transfer-encoding:", 20) {
+                let value = &email[at + 26..line_end(&email, at)];
+                let text = String::from_utf8_lossy(value);
+                for v in [
+                    text.to_string(),
+                    text.to_uppercase(),
+                    text.replace('\n', "\r\n"),
+                    text.replace('\n', " \t\r\n"),
+                    text.replace('\n', "\n x\n"),
+                    text.replace('-', " - "),
+                    text.replace('e', "=?us-ascii?q?e?="),
+                    text.replace('e', "\u{e9}"),
+                    text.replace('e', "_"),
+                    text.trim_end().to_string(),
+                    format!("\r{text}"),
+                ] {
+                    fields.push(v.into_bytes());
+                }
+            }
+        }
+        let mut fast = 0;
+        for field in &fields {
+            if let Some(token) = super::single_token(field) {
+                fast += 1;
+                let theirs =
+                    match mail_parser::parsers::MessageStream::new(field).parse_unstructured() {
+                        mail_parser::HeaderValue::Text(t) => t.into_owned().into_bytes(),
+                        other => panic!("{other:?} for {:?}", String::from_utf8_lossy(field)),
+                    };
+                assert_eq!(token, &theirs[..], "{:?}", String::from_utf8_lossy(field));
+            }
+        }
+        assert!(fast > 500, "{fast} of {} on the fast path", fields.len());
     }
 
     /// The fast path for plain `Content-Type` fields gives mail-parser's value or none, on
