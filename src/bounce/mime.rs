@@ -542,7 +542,16 @@ fn decoded<'x>(
 /// same (blanks before a line break dropped, a bad escape kept as it stands, an `=` inside an
 /// escape giving up), with runs of plain bytes copied whole instead of one at a time: where the
 /// body ends, where the walk goes on, the decoded bytes.
+///
+/// mail-parser stops at the second dash of the first `--boundary` ([`part_end`] finds it): with
+/// none there is nothing to decode to, and no dash before it need stop a run.
 fn quoted_printable(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
+    let limit = if boundary.is_empty() {
+        data.len()
+    } else {
+        let (_, next) = part_end(data, start, boundary)?;
+        next - boundary.len() - 1
+    };
     use mail_parser::decoders::quoted_printable::HEX_MAP;
     #[derive(PartialEq)]
     enum State {
@@ -562,12 +571,9 @@ fn quoted_printable(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize
     let mut i = start;
     while i < data.len() {
         if state == State::None {
-            // A run of bytes that are copied as they are.
-            let rest = &data[i..];
-            let mut run = memchr::memchr3(b'=', b'\n', b'-', rest).unwrap_or(rest.len());
-            if let Some(cr) = memchr::memchr(b'\r', &rest[..run]) {
-                run = cr;
-            }
+            // A run of bytes that are copied as they are, up to the boundary's second dash.
+            let rest = data.get(i..limit).unwrap_or_default();
+            let run = memchr::memchr3(b'=', b'\n', b'\r', rest).unwrap_or(rest.len());
             if run > 0 {
                 let bytes = &rest[..run];
                 buf.extend_from_slice(bytes);
