@@ -254,7 +254,11 @@ impl Ctx {
             }
         }
         let mut body = if texts.iter().any(|t| !t.trim().is_empty()) {
-            texts.join("\n\n")
+            // One part (the usual case) is the body as it is, not copied once more.
+            match <[String; 1]>::try_from(texts) {
+                Ok([text]) => text,
+                Err(texts) => texts.join("\n\n"),
+            }
         } else {
             htmls.join("\n\n")
         };

@@ -138,15 +138,16 @@ fn name_of(raw: &[u8]) -> Name {
     if !raw.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'c')) {
         return Name::Other;
     }
-    // Most names are written without blanks: compared as they stand.
+    // Most names are written without blanks: compared as they stand (a name with blanks
+    // equals neither, and is looked at below).
+    if raw.eq_ignore_ascii_case(b"content-type") {
+        return Name::ContentType;
+    }
+    if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
+        return Name::TransferEncoding;
+    }
     if !raw.iter().any(u8::is_ascii_whitespace) {
-        return if raw.eq_ignore_ascii_case(b"content-type") {
-            Name::ContentType
-        } else if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
-            Name::TransferEncoding
-        } else {
-            Name::Other
-        };
+        return Name::Other;
     }
     let mut name = [0u8; MAX_HEADER_NAME_LEN];
     let mut len = 0usize;
