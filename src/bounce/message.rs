@@ -195,8 +195,9 @@ impl Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = super::mime::walk(bytes, MAX_PARTS, |ct| reads_bytes(&full_type(ct)))
-        else {
+        let Some(message) = super::mime::walk(bytes, Some(text), MAX_PARTS, |ct| {
+            reads_bytes(&full_type(ct))
+        }) else {
             ctx.warnings
                 .push("the message could not be parsed as MIME".into());
             let body = text.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
@@ -619,7 +620,7 @@ mod tests {
     fn corpus_texts() -> Vec<String> {
         let mut texts = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
-            for part in walk(&bytes, 200, |_| true)
+            for part in walk(&bytes, None, 200, |_| true)
                 .map(|m| m.parts)
                 .unwrap_or_default()
             {

@@ -771,14 +771,34 @@ const ASCII_KEEPING: [&str; 7] = [
     "latin1",
 ];
 
-/// Text of a part's decoded bytes in its declared charset, as mail-parser decodes it.
-fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>) -> Cow<'x, str> {
+/// `part` as text; when it is a stretch of `whole` (the data, known to be UTF-8) cut at
+/// character boundaries, taken from it without being validated a second time.
+fn text_within<'x>(whole: Option<&'x str>, part: &'x [u8]) -> Cow<'x, str> {
+    if let Some(whole) = whole {
+        let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+        if let Some(text) = start
+            .checked_add(part.len())
+            .and_then(|end| whole.get(start..end))
+        {
+            return Cow::Borrowed(text);
+        }
+    }
+    super::lossy(part)
+}
+
+/// Text of a part's decoded bytes in its declared charset, as mail-parser decodes it; `whole`
+/// is the data as text when it is valid UTF-8.
+fn decode_text<'x>(
+    bytes: Cow<'x, [u8]>,
+    content_type: Option<&ContentType<'_>>,
+    whole: Option<&'x str>,
+) -> Cow<'x, str> {
     let charset = content_type.and_then(|ct| ct.attribute("charset"));
     if charset.is_some_and(|c| ASCII_KEEPING.iter().any(|k| c.eq_ignore_ascii_case(k)))
         && bytes.is_ascii()
     {
         return match bytes {
-            Cow::Borrowed(b) => super::lossy(b),
+            Cow::Borrowed(b) => text_within(whole, b),
             Cow::Owned(v) => String::from_utf8(v)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
                 .into(),
@@ -791,7 +811,7 @@ fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
             .into(),
         (Cow::Borrowed(bytes), Some(decoder)) => decoder(bytes).into(),
-        (Cow::Borrowed(bytes), None) => super::lossy(bytes),
+        (Cow::Borrowed(bytes), None) => text_within(whole, bytes),
     }
 }
 
@@ -800,11 +820,17 @@ fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>)
 ///
 /// `wants_bytes` tells, by its content type, whether the caller reads the bytes of a part that
 /// mail-parser gives as binary; a base64 one it does not read comes as [`Body::Undecoded`].
-pub(crate) fn walk(
-    data: &[u8],
+///
+/// `text` is `data` as text when the caller knows it is valid UTF-8: the parts' texts are cut
+/// from it instead of being validated again.
+pub(crate) fn walk<'x>(
+    data: &'x [u8],
+    text: Option<&'x str>,
     max_parts: usize,
     wants_bytes: fn(Option<&ContentType<'_>>) -> bool,
-) -> Option<Mime<'_>> {
+) -> Option<Mime<'x>> {
+    // Only the very same bytes can be cut from.
+    let text = text.filter(|t| std::ptr::eq(t.as_bytes(), data));
     let mut pos = 0usize;
     let mut message = Message::new(true);
     let mut state = State {
@@ -927,11 +953,11 @@ pub(crate) fn walk(
         } else {
             let body = if mime_type != MimeType::Message {
                 if is_text {
-                    let text = decode_text(bytes, content_type.as_ref());
+                    let decoded = decode_text(bytes, content_type.as_ref(), text);
                     if mime_type == MimeType::TextHtml {
-                        Body::Html(text)
+                        Body::Html(decoded)
                     } else {
-                        Body::Text(text)
+                        Body::Text(decoded)
                     }
                 } else if undecoded && !problem {
                     Body::Undecoded
@@ -1127,13 +1153,21 @@ mod tests {
         let Ok(theirs) = std::panic::catch_unwind(|| by_mail_parser(data)) else {
             return;
         };
-        let ours = super::walk(data, MAX_PARTS, |_| true);
+        let ours = super::walk(data, None, MAX_PARTS, |_| true);
+        // Texts cut from the data as text, when it is UTF-8, are the same.
+        if let Ok(text) = std::str::from_utf8(data) {
+            assert_eq!(
+                super::walk(data, Some(text), MAX_PARTS, |_| true),
+                ours,
+                "{what}, as text: {text:?}"
+            );
+        }
         assert_eq!(ours, theirs, "{what}: {:?}", String::from_utf8_lossy(data));
         // With no bytes wanted, base64 binary parts come undecoded, all else the same.
         let Some(theirs) = theirs else {
             return;
         };
-        let undecoded = super::walk(data, MAX_PARTS, |_| false).map(|m| {
+        let undecoded = super::walk(data, None, MAX_PARTS, |_| false).map(|m| {
             m.parts
                 .into_iter()
                 .zip(&theirs.parts)
