@@ -255,9 +255,11 @@ pub(crate) fn sniff_message(text: &str) -> Option<Option<Headers>> {
         rest
     };
     let (headers, _) = Headers::parse(rest);
+    // Counted up to the two that decide, not through every field.
     let known = headers
         .fields()
         .filter(|(n, _)| MESSAGE_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(n)))
+        .take(2)
         .count();
     let is_message = known >= 2 && headers.len() * 2 >= headers.len().min(4);
     is_message.then(|| (start == 0).then_some(headers))

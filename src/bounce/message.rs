@@ -125,9 +125,27 @@ fn returned_marker(text: &str) -> Option<(usize, usize)> {
     }
 }
 
+/// The bytes a phrase of [`RETURNED_PHRASES`] begins with, either case: most lines begin with
+/// none of them and are passed over with one look-up.
+static PHRASE_STARTS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < RETURNED_PHRASES.len() {
+        let first = RETURNED_PHRASES[i].0.as_bytes()[0];
+        table[first as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// The end of the first of [`RETURNED_PHRASES`] at `at` with what it needs after it.
 fn phrase_at(s: &[u8], at: usize) -> Option<usize> {
-    let first = s.get(at)?.to_ascii_lowercase();
+    let first = *s.get(at)?;
+    if !PHRASE_STARTS[usize::from(first)] {
+        return None;
+    }
+    let first = first.to_ascii_lowercase();
     RETURNED_PHRASES.iter().find_map(|&(phrase, tail)| {
         if phrase.as_bytes()[0] != first
             || !s
@@ -177,7 +195,9 @@ impl Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = super::mime::walk(bytes, MAX_PARTS) else {
+        let Some(message) = super::mime::walk(bytes, Some(text), MAX_PARTS, |ct| {
+            reads_bytes(&full_type(ct))
+        }) else {
             ctx.warnings
                 .push("the message could not be parsed as MIME".into());
             let body = text.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
@@ -200,15 +220,7 @@ impl Ctx {
         let mut texts: Vec<String> = Vec::new();
         let mut htmls: Vec<String> = Vec::new();
         for part in &message.parts {
-            // `type/subtype`, lower-cased, built in one allocation.
-            let (ctype, subtype) = part.content_type.as_ref().map_or(("text", "plain"), |ct| {
-                (ct.ctype(), ct.subtype().unwrap_or(""))
-            });
-            let mut full = String::with_capacity(ctype.len() + 1 + subtype.len());
-            full.push_str(ctype);
-            full.push('/');
-            full.push_str(subtype);
-            full.make_ascii_lowercase();
+            let full = full_type(part.content_type.as_ref());
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {
@@ -238,10 +250,16 @@ impl Ctx {
                 Body::Binary(b) => {
                     ctx.add_part(&full, b, part.encoding_problem);
                 }
+                // Bytes [`reads_bytes`] turned down: only a failed decoding would be noted.
+                Body::Undecoded => ctx.add_part(&full, &[], part.encoding_problem),
             }
         }
         let mut body = if texts.iter().any(|t| !t.trim().is_empty()) {
-            texts.join("\n\n")
+            // One part (the usual case) is the body as it is, not copied once more.
+            match <[String; 1]>::try_from(texts) {
+                Ok([text]) => text,
+                Err(texts) => texts.join("\n\n"),
+            }
         } else {
             htmls.join("\n\n")
         };
@@ -263,14 +281,7 @@ impl Ctx {
 
     /// Files a non-body part by its content type.
     fn add_part(&mut self, full: &str, bytes: &[u8], encoding_problem: bool) {
-        let text = || {
-            let s = super::lossy(bytes);
-            if s.contains('\r') {
-                s.replace("\r\n", "\n")
-            } else {
-                s.into_owned()
-            }
-        };
+        let text = || crlf_to_lf(super::lossy(bytes));
         if full.ends_with("delivery-status") {
             self.dsn.push(text());
         } else if full == "message/feedback-report" {
@@ -314,6 +325,55 @@ impl Ctx {
     }
 }
 
+/// `text` with every CRLF made LF: the bytes between carriage returns copied in runs
+/// (`str::replace` searches for the two-byte pattern with its general string searcher).
+fn crlf_to_lf(text: std::borrow::Cow<'_, str>) -> String {
+    let bytes = text.as_bytes();
+    let Some(first) = memchr::memchr(b'\r', bytes) else {
+        return text.into_owned();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut at = first;
+    loop {
+        if bytes.get(at + 1) == Some(&b'\n') {
+            // The run before the CR ends at a character boundary: a CR is ASCII.
+            out.push_str(&text[copied..at]);
+            copied = at + 1;
+        }
+        match memchr::memchr(b'\r', &bytes[at + 1..]) {
+            Some(next) => at += 1 + next,
+            None => break,
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// A part's `type/subtype`, lower-cased, built in one allocation (`text/plain` without a type).
+fn full_type(content_type: Option<&mail_parser::ContentType<'_>>) -> String {
+    let (ctype, subtype) = content_type.map_or(("text", "plain"), |ct| {
+        (ct.ctype(), ct.subtype().unwrap_or(""))
+    });
+    let mut full = String::with_capacity(ctype.len() + 1 + subtype.len());
+    full.push_str(ctype);
+    full.push('/');
+    full.push_str(subtype);
+    full.make_ascii_lowercase();
+    full
+}
+
+/// Whether [`Ctx::add_part`] reads the bytes of a part of this type (the walker need not
+/// decode the others).
+fn reads_bytes(full: &str) -> bool {
+    full.ends_with("delivery-status")
+        || full == "message/feedback-report"
+        || full.contains("rfc822-headers")
+        || full.ends_with("global-headers")
+        || full == "message/rfc822"
+        || full == "message/global"
+}
+
 fn is_special(full: &str) -> bool {
     full.ends_with("delivery-status")
         || full.ends_with("feedback-report")
@@ -344,15 +404,48 @@ pub(crate) fn strip_html(html: &str) -> String {
     let s = drop_blocks(html).unwrap_or_else(|| DROP.replace_all(html, "").into_owned());
     let s = break_blocks(&s).unwrap_or_else(|| BREAK.replace_all(&s, "\n").into_owned());
     let s = drop_tags(&s);
-    if !s.contains('&') {
+    decode_entities(s)
+}
+
+/// The entities [`strip_html`] decodes and what they stand for.
+const ENTITIES: [(&str, &str); 6] = [
+    ("&nbsp;", " "),
+    ("&lt;", "<"),
+    ("&gt;", ">"),
+    ("&quot;", "\""),
+    ("&#39;", "'"),
+    ("&amp;", "&"),
+];
+
+/// [`ENTITIES`] decoded in one pass from `&` to `&`. The same as replacing each entity in
+/// turn: every entity starts with its only `&`, so no two matches overlap, and no replacement
+/// can be part of a later match (`&amp;` goes last there, so the `&` it gives stays).
+fn decode_entities(s: String) -> String {
+    let bytes = s.as_bytes();
+    let Some(first) = memchr::memchr(b'&', bytes) else {
         return s;
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    let mut at = first;
+    loop {
+        let rest = &bytes[at..];
+        if let Some((entity, with)) = ENTITIES
+            .iter()
+            .find(|(entity, _)| rest.starts_with(entity.as_bytes()))
+        {
+            // `&` is ASCII: the run before it ends at a character boundary.
+            out.push_str(&s[copied..at]);
+            out.push_str(with);
+            copied = at + entity.len();
+        }
+        match memchr::memchr(b'&', &bytes[at + 1..]) {
+            Some(next) => at += 1 + next,
+            None => break,
+        }
     }
-    s.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    out.push_str(&s[copied..]);
+    out
 }
 
 /// `s[at..]` begins with `word` (ASCII lower case), ASCII case ignored.
@@ -527,7 +620,10 @@ mod tests {
     fn corpus_texts() -> Vec<String> {
         let mut texts = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
-            for part in walk(&bytes, 200).map(|m| m.parts).unwrap_or_default() {
+            for part in walk(&bytes, None, 200, |_| true)
+                .map(|m| m.parts)
+                .unwrap_or_default()
+            {
                 if let Body::Html(s) | Body::Text(s) = part.body {
                     texts.push(s.into_owned());
                 }
@@ -678,6 +774,67 @@ mod tests {
         }
         assert!(checked > 10_000, "{checked} texts");
         assert!(found > 1_000, "{found} markers");
+    }
+
+    /// Entities decoded in one pass are the six replacements in turn, on the corpus texts and
+    /// every short mix of entity pieces.
+    #[test]
+    fn decode_entities_is_the_replacements_in_turn() {
+        let in_turn = |s: &str| {
+            s.replace("&nbsp;", " ")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        };
+        let mut texts = corpus_texts();
+        let pieces = [
+            "&", "&amp;", "&lt;", "&gt;", "&nbsp;", "&quot;", "&#39;", "amp;", "lt;", "nbsp", ";",
+            "x", "\u{e9}", "&am", "#39;",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    texts.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        let mut decoded = 0;
+        for text in &texts {
+            let ours = super::decode_entities(text.clone());
+            decoded += usize::from(ours.len() != text.len());
+            assert_eq!(ours, in_turn(text), "{text:?}");
+        }
+        assert!(decoded > 1000, "{decoded} texts changed");
+    }
+
+    /// CRLF to LF by runs is `str::replace` on every corpus email, CRLF variants and corners.
+    #[test]
+    fn crlf_to_lf_is_str_replace() {
+        let mut texts: Vec<String> = [
+            "",
+            "\r",
+            "\n",
+            "\r\n",
+            "\r\r\n",
+            "\r\n\r",
+            "a\rb\r\nc\n\r",
+            "\u{e9}\r\n\u{e9}\r",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for bytes in crate::bounce::corpus_emails() {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            texts.push(text.replace('\n', "\r\n"));
+            texts.push(text.replace('\n', "\r\r\n"));
+            texts.push(text);
+        }
+        for text in &texts {
+            let ours = super::crlf_to_lf(std::borrow::Cow::Borrowed(text));
+            assert_eq!(ours, text.replace("\r\n", "\n"), "{text:?}");
+        }
     }
 
     /// The marker found in lower-cased text is where the case-insensitive pattern finds it.

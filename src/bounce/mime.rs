@@ -25,6 +25,9 @@ pub(crate) enum Body<'x> {
     Html(Cow<'x, str>),
     /// Anything else, decoded bytes.
     Binary(Cow<'x, [u8]>),
+    /// A base64 part mail-parser gives as [`Body::Binary`], whose bytes the caller said it
+    /// does not read: found and checked as mail-parser decodes it, never decoded.
+    Undecoded,
     /// An attached message: its raw bytes.
     Message(Cow<'x, [u8]>),
 }
@@ -135,15 +138,16 @@ fn name_of(raw: &[u8]) -> Name {
     if !raw.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'c')) {
         return Name::Other;
     }
-    // Most names are written without blanks: compared as they stand.
+    // Most names are written without blanks: compared as they stand (a name with blanks
+    // equals neither, and is looked at below).
+    if raw.eq_ignore_ascii_case(b"content-type") {
+        return Name::ContentType;
+    }
+    if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
+        return Name::TransferEncoding;
+    }
     if !raw.iter().any(u8::is_ascii_whitespace) {
-        return if raw.eq_ignore_ascii_case(b"content-type") {
-            Name::ContentType
-        } else if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
-            Name::TransferEncoding
-        } else {
-            Name::Other
-        };
+        return Name::Other;
     }
     let mut name = [0u8; MAX_HEADER_NAME_LEN];
     let mut len = 0usize;
@@ -262,19 +266,51 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
             _ => None,
         })
     });
-    let encoding = match cte_field.map(|f| MessageStream::new(f).parse_unstructured()) {
-        Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
-        Some(HeaderValue::Text(e)) if e.eq_ignore_ascii_case("quoted-printable") => {
-            Encoding::QuotedPrintable
-        }
-        _ => Encoding::None,
-    };
+    let encoding = cte_field.map_or(Encoding::None, encoding_of);
     HeaderBlock {
         complete,
         any,
         content_type,
         encoding,
     }
+}
+
+/// The transfer encoding a `Content-Transfer-Encoding` field names, as mail-parser reads it
+/// (its unstructured value, ASCII case ignored).
+fn encoding_of(field: &[u8]) -> Encoding {
+    let parsed;
+    let value = match single_token(field) {
+        Some(token) => token,
+        None => {
+            parsed = MessageStream::new(field).parse_unstructured();
+            match &parsed {
+                HeaderValue::Text(e) => e.as_bytes(),
+                _ => return Encoding::None,
+            }
+        }
+    };
+    if value.eq_ignore_ascii_case(b"base64") {
+        Encoding::Base64
+    } else if value.eq_ignore_ascii_case(b"quoted-printable") {
+        Encoding::QuotedPrintable
+    } else {
+        Encoding::None
+    }
+}
+
+/// mail-parser's `parse_unstructured` for the one-line field most transfer encodings are: a
+/// single word of letters, digits and dashes between blanks, ending with a line feed. Its
+/// value is the word; `None` for anything else, which goes to mail-parser.
+fn single_token(field: &[u8]) -> Option<&[u8]> {
+    let body = field.strip_suffix(b"\n")?;
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let start = body.iter().position(|b| !blank(b))?;
+    let end = body.iter().rposition(|b| !blank(b))? + 1;
+    let token = &body[start..end];
+    token
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        .then_some(token)
 }
 
 /// Byte classes of the fast path: a type, subtype or parameter name byte.
@@ -335,15 +371,21 @@ fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
     if last != b'\n' || !body.is_ascii() {
         return None;
     }
+    // A carriage return before the last line feed is skipped, as mail-parser skips it.
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
     // ASCII: every index is a character boundary.
     let text = std::str::from_utf8(body).ok()?;
-    let blanks = |from: usize| {
-        from + body
-            .get(from..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|&&b| b == b' ' || b == b'\t')
-            .count()
+    // Blanks, and line breaks that fold the field (a blank after them): where mail-parser
+    // reads them as blanks, between the parts and around a `;`.
+    let blanks = |mut at: usize| {
+        loop {
+            match body.get(at..).unwrap_or_default() {
+                [b' ' | b'\t', ..] => at += 1,
+                [b'\n', b' ' | b'\t', ..] => at += 2,
+                [b'\r', b'\n', b' ' | b'\t', ..] => at += 3,
+                _ => return at,
+            }
+        }
     };
     let token = |from: usize| {
         let end = run_end(body, from, NAME);
@@ -435,6 +477,52 @@ fn part_end(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize, usize)
     Some((end, q + 2 + boundary.len()))
 }
 
+/// Whether a byte may stand before the first `--` of a base64 body that mail-parser decodes:
+/// the base64 alphabet, the padding, blanks, line breaks and a lone dash.
+#[inline]
+fn is_base64_text(b: u8) -> bool {
+    // Ranges and equalities only, no branches: the check over a body runs vectorised.
+    ((b | 0x20).wrapping_sub(b'a') < 26)
+        | (b.wrapping_sub(b'/') < 11)
+        | (b == b'+')
+        | (b == b'=')
+        | (b == b' ')
+        | (b == b'\t')
+        | (b == b'\r')
+        | (b == b'\n')
+        | (b == b'-')
+}
+
+/// Where mail-parser's `decode_base64_mime` from `start` ends and the walk goes on, without
+/// decoding: `None` where it gives up. It stops at the first `--`, which must begin the
+/// boundary (then the body ends where [`part_end`] ends it), and gives up on any byte before
+/// that outside [`is_base64_text`]; with no `--` it reads to the end if there is no boundary.
+fn base64_extent(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize, usize)> {
+    let rest = data.get(start..)?;
+    let mut from = 0;
+    let stop = loop {
+        match memchr::memchr(b'-', rest.get(from..)?) {
+            Some(dash) if rest.get(from + dash + 1) == Some(&b'-') => break Some(from + dash),
+            Some(dash) => from += dash + 1,
+            None => break None,
+        }
+    };
+    let body = &rest[..stop.unwrap_or(rest.len())];
+    if !body
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & is_base64_text(b)))
+    {
+        return None;
+    }
+    match stop {
+        None => boundary.is_empty().then_some((data.len(), data.len())),
+        Some(dashes) if !boundary.is_empty() && rest[dashes + 2..].starts_with(boundary) => {
+            part_end(data, start, boundary)
+        }
+        Some(_) => None,
+    }
+}
+
 /// A base64 or quoted-printable body decoded by mail-parser: where it ends, where the walk goes
 /// on, the bytes; `None` where the decoder gives up.
 fn decoded<'x>(
@@ -455,7 +543,16 @@ fn decoded<'x>(
 /// same (blanks before a line break dropped, a bad escape kept as it stands, an `=` inside an
 /// escape giving up), with runs of plain bytes copied whole instead of one at a time: where the
 /// body ends, where the walk goes on, the decoded bytes.
+///
+/// mail-parser stops at the second dash of the first `--boundary` ([`part_end`] finds it): with
+/// none there is nothing to decode to, and no dash before it need stop a run.
 fn quoted_printable(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
+    let limit = if boundary.is_empty() {
+        data.len()
+    } else {
+        let (_, next) = part_end(data, start, boundary)?;
+        next - boundary.len() - 1
+    };
     use mail_parser::decoders::quoted_printable::HEX_MAP;
     #[derive(PartialEq)]
     enum State {
@@ -475,12 +572,9 @@ fn quoted_printable(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize
     let mut i = start;
     while i < data.len() {
         if state == State::None {
-            // A run of bytes that are copied as they are.
-            let rest = &data[i..];
-            let mut run = memchr::memchr3(b'=', b'\n', b'-', rest).unwrap_or(rest.len());
-            if let Some(cr) = memchr::memchr(b'\r', &rest[..run]) {
-                run = cr;
-            }
+            // A run of bytes that are copied as they are, up to the boundary's second dash.
+            let rest = data.get(i..limit).unwrap_or_default();
+            let run = memchr::memchr3(b'=', b'\n', b'\r', rest).unwrap_or(rest.len());
             if run > 0 {
                 let bytes = &rest[..run];
                 buf.extend_from_slice(bytes);
@@ -677,14 +771,34 @@ const ASCII_KEEPING: [&str; 7] = [
     "latin1",
 ];
 
-/// Text of a part's decoded bytes in its declared charset, as mail-parser decodes it.
-fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>) -> Cow<'x, str> {
+/// `part` as text; when it is a stretch of `whole` (the data, known to be UTF-8) cut at
+/// character boundaries, taken from it without being validated a second time.
+fn text_within<'x>(whole: Option<&'x str>, part: &'x [u8]) -> Cow<'x, str> {
+    if let Some(whole) = whole {
+        let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+        if let Some(text) = start
+            .checked_add(part.len())
+            .and_then(|end| whole.get(start..end))
+        {
+            return Cow::Borrowed(text);
+        }
+    }
+    super::lossy(part)
+}
+
+/// Text of a part's decoded bytes in its declared charset, as mail-parser decodes it; `whole`
+/// is the data as text when it is valid UTF-8.
+fn decode_text<'x>(
+    bytes: Cow<'x, [u8]>,
+    content_type: Option<&ContentType<'_>>,
+    whole: Option<&'x str>,
+) -> Cow<'x, str> {
     let charset = content_type.and_then(|ct| ct.attribute("charset"));
     if charset.is_some_and(|c| ASCII_KEEPING.iter().any(|k| c.eq_ignore_ascii_case(k)))
         && bytes.is_ascii()
     {
         return match bytes {
-            Cow::Borrowed(b) => super::lossy(b),
+            Cow::Borrowed(b) => text_within(whole, b),
             Cow::Owned(v) => String::from_utf8(v)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
                 .into(),
@@ -697,13 +811,26 @@ fn decode_text<'x>(bytes: Cow<'x, [u8]>, content_type: Option<&ContentType<'_>>)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
             .into(),
         (Cow::Borrowed(bytes), Some(decoder)) => decoder(bytes).into(),
-        (Cow::Borrowed(bytes), None) => super::lossy(bytes),
+        (Cow::Borrowed(bytes), None) => text_within(whole, bytes),
     }
 }
 
 /// The parts of `data` as mail-parser's `parse` lays them out, the first `max_parts` of the
 /// outer message at most; `None` where it returns `None` (no header found).
-pub(crate) fn walk(data: &[u8], max_parts: usize) -> Option<Mime<'_>> {
+///
+/// `wants_bytes` tells, by its content type, whether the caller reads the bytes of a part that
+/// mail-parser gives as binary; a base64 one it does not read comes as [`Body::Undecoded`].
+///
+/// `text` is `data` as text when the caller knows it is valid UTF-8: the parts' texts are cut
+/// from it instead of being validated again.
+pub(crate) fn walk<'x>(
+    data: &'x [u8],
+    text: Option<&'x str>,
+    max_parts: usize,
+    wants_bytes: fn(Option<&ContentType<'_>>) -> bool,
+) -> Option<Mime<'x>> {
+    // Only the very same bytes can be cut from.
+    let text = text.filter(|t| std::ptr::eq(t.as_bytes(), data));
     let mut pos = 0usize;
     let mut message = Message::new(true);
     let mut state = State {
@@ -777,7 +904,15 @@ pub(crate) fn walk(data: &[u8], max_parts: usize) -> Option<Mime<'_>> {
         let boundary = state.boundary.as_deref().unwrap_or_default();
         // The body: decoded for the outer message's parts, only found for the others (where a
         // decoder that gives up reads to the same boundary as one that does not).
+        // A binary part nobody reads: only found and checked.
+        let undecoded = encoding == Encoding::Base64
+            && message.outer
+            && !is_text
+            && mime_type != MimeType::Message
+            && !wants_bytes(content_type.as_ref());
         let found = match (encoding, message.outer) {
+            (Encoding::Base64, true) if undecoded => base64_extent(data, pos, boundary)
+                .map(|(end, next)| (end, next, Cow::Borrowed(&[][..]))),
             (Encoding::Base64, true) => decoded(data, pos, boundary, true),
             (Encoding::QuotedPrintable, true) => decoded(data, pos, boundary, false),
             _ => part_end(data, pos, boundary).map(|(end, next)| {
@@ -818,12 +953,14 @@ pub(crate) fn walk(data: &[u8], max_parts: usize) -> Option<Mime<'_>> {
         } else {
             let body = if mime_type != MimeType::Message {
                 if is_text {
-                    let text = decode_text(bytes, content_type.as_ref());
+                    let decoded = decode_text(bytes, content_type.as_ref(), text);
                     if mime_type == MimeType::TextHtml {
-                        Body::Html(text)
+                        Body::Html(decoded)
                     } else {
-                        Body::Text(text)
+                        Body::Text(decoded)
                     }
+                } else if undecoded && !problem {
+                    Body::Undecoded
                 } else {
                     Body::Binary(bytes)
                 }
@@ -1016,8 +1153,39 @@ mod tests {
         let Ok(theirs) = std::panic::catch_unwind(|| by_mail_parser(data)) else {
             return;
         };
-        let ours = super::walk(data, MAX_PARTS);
+        let ours = super::walk(data, None, MAX_PARTS, |_| true);
+        // Texts cut from the data as text, when it is UTF-8, are the same.
+        if let Ok(text) = std::str::from_utf8(data) {
+            assert_eq!(
+                super::walk(data, Some(text), MAX_PARTS, |_| true),
+                ours,
+                "{what}, as text: {text:?}"
+            );
+        }
         assert_eq!(ours, theirs, "{what}: {:?}", String::from_utf8_lossy(data));
+        // With no bytes wanted, base64 binary parts come undecoded, all else the same.
+        let Some(theirs) = theirs else {
+            return;
+        };
+        let undecoded = super::walk(data, None, MAX_PARTS, |_| false).map(|m| {
+            m.parts
+                .into_iter()
+                .zip(&theirs.parts)
+                .map(|(ours, theirs)| match (&ours.body, &theirs.body) {
+                    (Body::Undecoded, Body::Binary(bytes)) => Part {
+                        body: Body::Binary(bytes.clone()),
+                        ..ours
+                    },
+                    _ => ours,
+                })
+                .collect()
+        });
+        assert_eq!(
+            undecoded.as_ref(),
+            Some(&theirs.parts),
+            "{what}, undecoded: {:?}",
+            String::from_utf8_lossy(data)
+        );
     }
 
     /// Every corpus email and every `.eml` under fixtures.
@@ -1298,14 +1466,23 @@ mod tests {
             "_",
             "\x0c",
             "",
+            "@",
+            "[`{.:",
+            "\u{e9}",
+            "QUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJD\n",
         ];
         let mut checked = 0;
         for boundary in ["b", "-b", "--"] {
-            for (encoding, snippets) in [("quoted-printable", &qp[..]), ("base64", &b64[..])] {
+            // A binary base64 part too: left undecoded when its bytes are not wanted.
+            for (encoding, ctype, snippets) in [
+                ("quoted-printable", "text/plain", &qp[..]),
+                ("base64", "text/plain", &b64[..]),
+                ("base64", "image/png", &b64[..]),
+            ] {
                 for one in snippets {
                     for two in snippets {
                         let part = format!(
-                            "--{boundary}\nContent-Type: text/plain\nContent-Transfer-Encoding: {encoding}\n\n{one}{two}\n--{boundary}\nContent-Type: text/plain\n\nlast\n--{boundary}--\n"
+                            "--{boundary}\nContent-Type: {ctype}\nContent-Transfer-Encoding: {encoding}\n\n{one}{two}\n--{boundary}\nContent-Type: text/plain\n\nlast\n--{boundary}--\n"
                         );
                         let inner = format!(
                             "Subject: x\nContent-Type: multipart/mixed; boundary=\"{boundary}\"\n\n{part}"
@@ -1385,6 +1562,47 @@ mod tests {
         }
     }
 
+    /// The one-word fast path for transfer encodings gives mail-parser's value or none, on
+    /// every such field of the corpus and the fixtures and on variants of each.
+    #[test]
+    fn single_token_is_mail_parsers() {
+        let mut fields: Vec<Vec<u8>> = vec![b"\n".to_vec(), b" \n".to_vec(), b"a\n".to_vec()];
+        for email in all_emails() {
+            for at in find_all(&email, b"content-transfer-encoding:", 20) {
+                let value = &email[at + 26..line_end(&email, at)];
+                let text = String::from_utf8_lossy(value);
+                for v in [
+                    text.to_string(),
+                    text.to_uppercase(),
+                    text.replace('\n', "\r\n"),
+                    text.replace('\n', " \t\r\n"),
+                    text.replace('\n', "\n x\n"),
+                    text.replace('-', " - "),
+                    text.replace('e', "=?us-ascii?q?e?="),
+                    text.replace('e', "\u{e9}"),
+                    text.replace('e', "_"),
+                    text.trim_end().to_string(),
+                    format!("\r{text}"),
+                ] {
+                    fields.push(v.into_bytes());
+                }
+            }
+        }
+        let mut fast = 0;
+        for field in &fields {
+            if let Some(token) = super::single_token(field) {
+                fast += 1;
+                let theirs =
+                    match mail_parser::parsers::MessageStream::new(field).parse_unstructured() {
+                        mail_parser::HeaderValue::Text(t) => t.into_owned().into_bytes(),
+                        other => panic!("{other:?} for {:?}", String::from_utf8_lossy(field)),
+                    };
+                assert_eq!(token, &theirs[..], "{:?}", String::from_utf8_lossy(field));
+            }
+        }
+        assert!(fast > 500, "{fast} of {} on the fast path", fields.len());
+    }
+
     /// The fast path for plain `Content-Type` fields gives mail-parser's value or none, on
     /// every such field of the corpus and the fixtures and on variants of each.
     #[test]
@@ -1431,6 +1649,18 @@ mod tests {
                 text.replace('-', "\u{e9}").into_bytes(),
                 text.replace('e', "(e)").into_bytes(),
                 text.replace("\n", ";\n").into_bytes(),
+                text.replace("; ", ";\n\t").into_bytes(),
+                text.replace("; ", ";\r\n ").into_bytes(),
+                text.replace(';', "\n\t;").into_bytes(),
+                text.replace(';', "\n\n;").into_bytes(),
+                text.replace('/', "\n /").into_bytes(),
+                text.replace('=', "\n =").into_bytes(),
+                text.replace('"', "\n \"").into_bytes(),
+                text.replace("\n", "\r\n")
+                    .replace("\r\n", "\r\r\n")
+                    .into_bytes(),
+                text.replace("\n", "\n \n").into_bytes(),
+                format!("\n {text}").into_bytes(),
                 text.replace("\n", " x\n").into_bytes(),
                 text.replace("\n", "\"\n").into_bytes(),
                 text.replace("charset", "charset*").into_bytes(),
