@@ -81,3 +81,46 @@ fn batch_reports_equal_the_reports_of_single_runs() {
         }
     }
 }
+
+#[test]
+fn a_mailbox_among_named_files_is_reported_message_by_message_in_its_place() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mbox = std::env::temp_dir().join(format!("bouncedoc-batch-{}.mbox", std::process::id()));
+    let mut bytes = Vec::new();
+    for fixture in [
+        "fixtures/bounces/exim-5.7.1-spamhaus-blocked.eml",
+        "fixtures/bounces/rfc3834-vacation.eml",
+        "fixtures/bounces/office365-5.7.1-relay-denied.eml",
+    ] {
+        bytes.extend_from_slice(b"From MAILER-DAEMON Sun Nov 22 10:00:00 2026\n");
+        bytes.extend_from_slice(&std::fs::read(root.join(fixture)).unwrap());
+        bytes.extend_from_slice(b"\n");
+    }
+    std::fs::write(&mbox, bytes).unwrap();
+    let mbox_name = mbox.display().to_string();
+    // Corpus emails that are not mailboxes themselves, so each gives one report.
+    let files: Vec<String> = corpus_files()
+        .into_iter()
+        .filter(|f| !std::fs::read(f).unwrap().starts_with(b"From "))
+        .take(20)
+        .collect();
+    let mut args: Vec<&str> = vec!["--json", "--offline"];
+    args.extend(files[..10].iter().map(String::as_str));
+    args.push(&mbox_name);
+    args.extend(files[10..].iter().map(String::as_str));
+    let run = run_bouncedoc(&args, b"");
+    std::fs::remove_file(&mbox).unwrap();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let inputs: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["input"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let mut expected: Vec<String> = files[..10].to_vec();
+    expected.extend((1..=3).map(|i| format!("{mbox_name}#{i}")));
+    expected.extend(files[10..].iter().cloned());
+    assert_eq!(inputs, expected);
+}
