@@ -341,6 +341,9 @@ fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect:
         .map(returned::read)
         .unwrap_or_default();
     b.sender = sender(ctx, text_domain, &returned, found.sender);
+    // A Received field's HELO describes the host at that field's address: kept only when the
+    // sending IP is that address too, so the two facts speak of one host.
+    let received_helo = returned.received_helo.filter(|_| text_ip.is_none());
     b.sending_ip = text_ip
         .map(|ip| SendingIp {
             ip,
@@ -350,10 +353,15 @@ fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect:
             ip,
             source: Source::ReturnedHeaders,
         }));
-    b.helo = helo.map(|value| Sourced {
-        value,
-        source: Source::DiagnosticText,
-    });
+    b.helo = helo
+        .map(|value| Sourced {
+            value,
+            source: Source::DiagnosticText,
+        })
+        .or(received_helo.map(|value| Sourced {
+            value,
+            source: Source::ReturnedHeaders,
+        }));
     b.from_domain = returned.from.as_deref().and_then(returned::domain_of);
     b.dkim_signatures = returned.dkim;
     b.returned_message = ctx.returned_raw.clone();

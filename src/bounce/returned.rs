@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::DkimSignatureRef;
 use super::headers::Headers;
-use super::smtp::{is_usable_ip, parse_ip};
+use super::smtp::{clean_domain, is_usable_ip, parse_ip};
 
 /// The most DKIM-Signature fields read from one message.
 const MAX_SIGNATURES: usize = 10;
@@ -148,6 +148,9 @@ pub(crate) struct Returned {
     pub dkim: Vec<DkimSignatureRef>,
     /// The first usable address in a Received field's `from` clause, top (latest) first.
     pub received_ip: Option<IpAddr>,
+    /// The HELO name recorded in the same `from` clause as `received_ip`: what the host at
+    /// that address greeted with, so an SPF check of the HELO identity pairs the two.
+    pub received_helo: Option<String>,
 }
 
 /// The addresses a Received field's `from` clause names, in order: bracketed (`[192.0.2.1]`,
@@ -253,10 +256,40 @@ pub(crate) fn read(headers: &Headers) -> Returned {
         let ip = received_ips(from_clause).find_map(|s| parse_ip(s).filter(is_usable_ip));
         if ip.is_some() {
             out.received_ip = ip;
+            out.received_helo = received_helo(from_clause);
             break;
         }
     }
     out
+}
+
+/// The HELO name a Received field's `from` clause records: `helo=NAME` or `(HELO NAME)` where
+/// the receiving MTA writes it apart (Exim, qmail), otherwise the name right after `from`
+/// (Postfix, Sendmail and Exchange put the HELO there and the reverse-DNS name in the
+/// parentheses). A name without a dot (`unknown`, `localhost`) or an address literal is none.
+fn received_helo(clause: &str) -> Option<String> {
+    let bytes = clause.as_bytes();
+    let tagged = (0..bytes.len()).find_map(|i| {
+        let tag = bytes.get(i..i + 5)?;
+        let word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        (word_start && tag[..4].eq_ignore_ascii_case(b"helo") && matches!(tag[4], b'=' | b' '))
+            .then_some(i + 5)
+    });
+    let start = tagged.unwrap_or_else(|| {
+        let after_from = clause.trim_start();
+        let skipped = clause.len() - after_from.len() + 4;
+        skipped
+            + bytes[skipped.min(bytes.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count()
+    });
+    let name = &clause[start.min(clause.len())..];
+    let end = name
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')))
+        .unwrap_or(name.len());
+    clean_domain(&name[..end])
 }
 
 /// The `d=`, `s=` and `a=` tags of a DKIM-Signature value (RFC 6376 §3.5).
@@ -356,6 +389,73 @@ mod tests {
         assert_eq!(sig.domain, "example.com");
         assert_eq!(sig.selector, "sel1");
         assert_eq!(sig.algorithm.as_deref(), Some("rsa-sha256"));
+    }
+
+    #[test]
+    fn received_helo_pairs_with_the_received_ip() {
+        let helo_of = |received: &str| {
+            let h = Headers::parse(&format!("Received: {received}\n\n")).0;
+            let r = read(&h);
+            (r.received_ip.map(|ip| ip.to_string()), r.received_helo)
+        };
+        let cases = [
+            // Postfix / Sendmail: HELO first, reverse DNS in the parentheses.
+            (
+                "from Mail.Example.COM (out-7.example.net [203.0.113.7]) by mx.example.org",
+                Some("203.0.113.7"),
+                Some("mail.example.com"),
+            ),
+            // Exim: the HELO apart, after `helo=`.
+            (
+                "from [198.51.100.4] (helo=smtp.example.com) by mx.example.org with esmtp",
+                Some("198.51.100.4"),
+                Some("smtp.example.com"),
+            ),
+            (
+                "from out.example.net ([198.51.100.4] helo=smtp.example.com) by mx",
+                Some("198.51.100.4"),
+                Some("smtp.example.com"),
+            ),
+            // qmail: `unknown` then `(HELO name)`.
+            (
+                "from unknown (HELO relay.example.com) (198.51.100.9) by mx.example.org",
+                Some("198.51.100.9"),
+                Some("relay.example.com"),
+            ),
+            // No usable HELO: a bare word, an address literal.
+            (
+                "from localhost (host [203.0.113.8]) by mx",
+                Some("203.0.113.8"),
+                None,
+            ),
+            (
+                "from [203.0.113.9] ([203.0.113.9]) by mx",
+                Some("203.0.113.9"),
+                None,
+            ),
+            // `by` clause HELO-like words are not read.
+            (
+                "from [203.0.113.10] by mx (helo=other.example.com)",
+                Some("203.0.113.10"),
+                None,
+            ),
+        ];
+        for (received, ip, helo) in cases {
+            assert_eq!(
+                helo_of(received),
+                (ip.map(str::to_string), helo.map(str::to_string)),
+                "{received}"
+            );
+        }
+        // The HELO comes from the field whose address was taken, not from an earlier one.
+        let h = Headers::parse(
+            "Received: from inside.example.com (inside [10.0.0.5]) by out.example.com\n\
+             Received: from edge.example.com (edge [203.0.113.20]) by out.example.com\n\n",
+        )
+        .0;
+        let r = read(&h);
+        assert_eq!(r.received_ip, Some("203.0.113.20".parse().unwrap()));
+        assert_eq!(r.received_helo.as_deref(), Some("edge.example.com"));
     }
 
     #[test]

@@ -183,7 +183,6 @@ pub fn wanted(bounce: &Bounce, classifications: &[Classification]) -> Wanted {
 pub async fn subject(resolver: &dyn Lookup, bounce: &Bounce) -> Subject {
     let domain = bounce.sender.as_ref().map(|s| s.domain.clone());
     let mail_from = bounce.sender.as_ref().and_then(|s| s.address.clone());
-    let helo = bounce.helo.as_ref().map(|h| h.value.clone());
     let named = bounce
         .sending_ip
         .as_ref()
@@ -199,6 +198,15 @@ pub async fn subject(resolver: &dyn Lookup, bounce: &Bounce) -> Subject {
         .or(resolved)
         .or_else(|| bounce.sending_ip.as_ref().map(|s| (s.ip, s.source)))
         .unzip();
+    // A HELO read from a Received field belongs to the address in that field: checked only
+    // with that address, never with one the receiver named or the reporting server's.
+    let helo = bounce
+        .helo
+        .as_ref()
+        .filter(|h| {
+            h.source != Source::ReturnedHeaders || ip_source == Some(Source::ReturnedHeaders)
+        })
+        .map(|h| h.value.clone());
     let texts: String = bounce
         .recipients
         .iter()

@@ -672,3 +672,42 @@ fn wall_time_of_typical_diagnoses() {
         );
     }
 }
+
+/// A HELO read from a Received field is checked only with that field's address: when the
+/// reporting server's address is the one checked, the HELO is left out of the check.
+#[test]
+fn a_received_helo_is_checked_only_with_its_own_address() {
+    let bounce = format!(
+        "{}/fixtures/bounces/postfix-5.7.23-spf-fail.eml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let spf = "v=spf1 ip4:192.0.2.0/24 -all";
+    // No address for the reporting server: the Received field's address and HELO are checked.
+    let alone = DnsServer::builder()
+        .txt("example.com", &[spf])
+        .txt("laptop.example.com", &["v=spf1 -all"])
+        .start();
+    let report = diagnose(&alone, &[&bounce]);
+    assert_eq!(report["helo"]["name"], "laptop.example.com");
+    assert_eq!(report["helo"]["source"], "returned_headers");
+    let subject = &report["checks"]["subject"];
+    assert_eq!(subject["ip"], "203.0.113.50", "{subject}");
+    assert_eq!(subject["helo"], "laptop.example.com", "{subject}");
+    let identities: Vec<&str> = report["checks"]["spf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["identity"].as_str())
+        .collect();
+    assert!(identities.contains(&"helo"), "{identities:?}");
+    // The reporting server resolves: its address is checked, without the laptop's HELO.
+    let resolved = DnsServer::builder()
+        .txt("example.com", &[spf])
+        .txt("laptop.example.com", &["v=spf1 -all"])
+        .record("mail.example.com", "A", "198.51.100.25")
+        .start();
+    let report = diagnose(&resolved, &[&bounce]);
+    let subject = &report["checks"]["subject"];
+    assert_eq!(subject["ip"], "198.51.100.25", "{subject}");
+    assert!(subject["helo"].is_null(), "{subject}");
+}
