@@ -70,6 +70,9 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 /// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few
 /// hundred bytes as fast.
 pub struct NeedleIndex {
+    /// Per two-byte beginning (little-endian): whether a needle of four bytes or more starts
+    /// with it. Most places of a text start none, and this one lookup passes them by.
+    pairs: Box<[bool; 1 << 16]>,
     /// `starts[h]..starts[h + 1]` are the needles in `long` whose first four bytes hash to `h`.
     starts: Vec<u16>,
     long: Vec<Long>,
@@ -153,12 +156,14 @@ impl NeedleInterner {
     pub fn build(self) -> NeedleIndex {
         let mut short = Vec::new();
         let mut long: Vec<(usize, Long)> = Vec::new();
+        let mut pairs = Box::new([false; 1 << 16]);
         for (id, needle) in (0u32..).zip(&self.needles) {
             let b = needle.as_bytes();
             if b.len() < 4 {
                 short.push((Finder::new(b), id));
                 continue;
             }
+            pairs[usize::from(u16::from_le_bytes([b[0], b[1]]))] = true;
             let n = b.len().min(8);
             long.push((
                 bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
@@ -179,6 +184,7 @@ impl NeedleInterner {
             starts[h + 1] += starts[h];
         }
         NeedleIndex {
+            pairs,
             starts,
             long: long.into_iter().map(|(_, l)| l).collect(),
             short,
@@ -206,6 +212,9 @@ impl NeedleIndex {
         }
         for at in 0..text.len().saturating_sub(3) {
             let rest = &text[at..];
+            if !self.pairs[usize::from(u16::from_le_bytes([rest[0], rest[1]]))] {
+                continue;
+            }
             let h = bucket(u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]));
             let (from, to) = (usize::from(self.starts[h]), usize::from(self.starts[h + 1]));
             if from == to {
