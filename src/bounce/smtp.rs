@@ -992,12 +992,44 @@ const SENDER_GATE_LITERALS: [&str; 6] = [
     "your ",
 ];
 
+/// A searcher for [`SENDER_GATE_LITERALS`], leftmost-first.
+enum SenderGates {
+    /// The SIMD searcher for a few literals: a search costs a fraction of an automaton's.
+    Packed(aho_corasick::packed::Searcher),
+    /// Where the SIMD searcher is not available.
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl SenderGates {
+    /// The leftmost literal in `lower[at..]`, as `(literal index, start)`.
+    fn find(&self, lower: &str, at: usize) -> Option<(usize, usize)> {
+        match self {
+            SenderGates::Packed(searcher) => searcher
+                .find_in(lower, aho_corasick::Span::from(at..lower.len()))
+                .map(|m| (m.pattern().as_usize(), m.start())),
+            SenderGates::Automaton(automaton) => automaton
+                .find(aho_corasick::Input::new(lower).span(at..lower.len()))
+                .map(|m| (m.pattern().as_usize(), m.start())),
+        }
+    }
+}
+
 /// [`SENDER_GATE_LITERALS`] as one searcher.
-static SENDER_GATES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .build(SENDER_GATE_LITERALS)
-        .expect("valid literals")
+static SENDER_GATES: LazyLock<SenderGates> = LazyLock::new(|| {
+    let packed = aho_corasick::packed::Config::new()
+        .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+        .builder()
+        .extend(SENDER_GATE_LITERALS)
+        .build();
+    match packed {
+        Some(searcher) => SenderGates::Packed(searcher),
+        None => SenderGates::Automaton(
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(SENDER_GATE_LITERALS)
+                .expect("valid literals"),
+        ),
+    }
 });
 
 /// The gate of the patterns read from an `ip` that starts a word (`\bip`, or `ip` after blank
@@ -1018,10 +1050,10 @@ fn sender_gates(lower: &str) -> u32 {
     let mut found = u32::from(has_word_ip(lower)) << WORD_IP_GATE;
     let mut at = 0;
     while found & all != all
-        && let Some(m) = SENDER_GATES.find(aho_corasick::Input::new(lower).span(at..lower.len()))
+        && let Some((literal, start)) = SENDER_GATES.find(lower, at)
     {
-        found |= 1 << m.pattern().as_usize();
-        at = m.start() + 1;
+        found |= 1 << literal;
+        at = start + 1;
     }
     found
 }
