@@ -143,11 +143,17 @@ fn normalise_address_by_chars(a: &str) -> String {
 /// name of letters, digits, `-`, `.` and `_` whose last label is not all digits never parses
 /// as one (IPv4 is four numbers, IPv6 needs a `:`).
 pub(crate) fn domain_of(address: &str) -> Option<String> {
-    let (_, domain) = address.rsplit_once('@')?;
-    let name = domain
-        .trim()
-        .trim_matches(['<', '>', '[', ']', '\'', '"'])
-        .trim_end_matches('.');
+    let at = memchr::memrchr(b'@', address.as_bytes())?;
+    let domain = address[at + 1..].trim();
+    // The marks trimmed off are ASCII: trimmed byte by byte, as in `normalise_address`.
+    let bytes = domain.as_bytes();
+    let mark = |b: &u8| matches!(b, b'<' | b'>' | b'[' | b']' | b'\'' | b'"');
+    let start = bytes.iter().position(|b| !mark(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !mark(b))
+        .map_or(start, |e| e + 1);
+    let name = domain[start..end].trim_end_matches('.');
     let bytes = name.as_bytes();
     let tld = bytes.rsplit(|&b| b == b'.').next().unwrap_or(bytes);
     let ok = bytes.len() <= 253
