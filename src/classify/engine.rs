@@ -11,7 +11,7 @@ use crate::bounce::{Bounce, BounceKind, Recipient};
 use std::sync::LazyLock;
 
 use super::pattern::{NeedleIndex, NeedleInterner, Present};
-use super::receivers::{RECEIVERS, ReceiverNeedles};
+use super::receivers::{RECEIVERS, ReceiverNeedles, Recognition};
 use super::status::{self, StatusCode, Strength};
 use super::text::TEXT_RULES;
 use super::{AuthCheck, Classification, Evidence, Reason};
@@ -34,6 +34,8 @@ struct Index {
     text_unkeyed: Vec<(u16, u16)>,
     /// Per receiver, parallel to [`RECEIVERS`].
     receivers: Vec<ReceiverNeedles>,
+    /// Which of [`RECEIVERS`] a recipient's facts name.
+    recognition: Recognition,
 }
 
 static INDEX: LazyLock<Index> = LazyLock::new(|| {
@@ -47,9 +49,11 @@ static INDEX: LazyLock<Index> = LazyLock::new(|| {
             )
         })
         .collect();
-    let receivers = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+    let receivers: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+    let recognition = Recognition::new(RECEIVERS, &receivers, interner.count());
     let (text_keys, text_unkeyed) = text_keys(&text_rules, interner.count());
     Index {
+        recognition,
         needles: interner.build(),
         text_rules,
         text_keys,
@@ -228,18 +232,18 @@ fn by_action_delivered(f: &Facts) -> Option<Finding> {
 
 /// The refusing provider's own table, when the provider is recognised.
 fn by_receiver(f: &Facts) -> Option<Finding> {
+    let recognised = INDEX.recognition.recognised(
+        &f.present,
+        f.host.as_deref(),
+        f.recipient_domain.as_deref(),
+        &f.lower,
+    );
     RECEIVERS
         .iter()
         .zip(&INDEX.receivers)
-        .filter(|(r, needles)| {
-            r.recognises_indexed(
-                needles,
-                &f.present,
-                f.host.as_deref(),
-                f.recipient_domain.as_deref(),
-                &f.lower,
-            )
-        })
+        .enumerate()
+        .filter(|(n, _)| recognised & (1 << n) != 0)
+        .map(|(_, receiver)| receiver)
         .find_map(|(receiver, needles)| {
             receiver.indexed_rules(needles).find_map(|(rule, ids)| {
                 let (s, e) = rule.holds_indexed(ids, &f.present, f.status, &f.lower)?;

@@ -64,12 +64,18 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 /// are not all present cannot match, so only the few that can are searched for in full. The
 /// full search stays the authority on where a pattern matched; the index only skips rules.
 ///
-/// A table keyed by a needle's first four bytes: each place of the text looks up the needles
-/// that start with its four bytes and compares them there. Building it is a counting sort of
+/// A table keyed by a needle's first four bytes: each place of the text that a needle may start
+/// at (see [`NeedleIndex::shifts`]) looks up the needles that start with its four bytes and
+/// compares them there. Building it is a counting sort of
 /// the needles, a hundredth of what an Aho-Corasick automaton over the same needles costs to
 /// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few
 /// hundred bytes as fast.
 pub struct NeedleIndex {
+    /// Per two-byte block (little-endian): how far a place whose third and fourth bytes are
+    /// the block can move on without passing a place where a needle of four bytes or more
+    /// starts (the Wu-Manber shift): 0 where the block ends some needle's first four bytes, 3
+    /// where it is in none's. Most places are passed over unlooked at.
+    shifts: Box<[u8; 1 << 16]>,
     /// `starts[h]..starts[h + 1]` are the needles in `long` whose first four bytes hash to `h`.
     starts: Vec<u16>,
     long: Vec<Long>,
@@ -153,11 +159,16 @@ impl NeedleInterner {
     pub fn build(self) -> NeedleIndex {
         let mut short = Vec::new();
         let mut long: Vec<(usize, Long)> = Vec::new();
+        let mut shifts = Box::new([3u8; 1 << 16]);
         for (id, needle) in (0u32..).zip(&self.needles) {
             let b = needle.as_bytes();
             if b.len() < 4 {
                 short.push((Finder::new(b), id));
                 continue;
+            }
+            for (j, shift) in [2u8, 1, 0].into_iter().enumerate() {
+                let block = &mut shifts[usize::from(u16::from_le_bytes([b[j], b[j + 1]]))];
+                *block = (*block).min(shift);
             }
             let n = b.len().min(8);
             long.push((
@@ -179,6 +190,7 @@ impl NeedleInterner {
             starts[h + 1] += starts[h];
         }
         NeedleIndex {
+            shifts,
             starts,
             long: long.into_iter().map(|(_, l)| l).collect(),
             short,
@@ -204,8 +216,18 @@ impl NeedleIndex {
                 set(*id);
             }
         }
-        for at in 0..text.len().saturating_sub(3) {
+        // A needle starting `d` (1 or 2) bytes after `at` has its bytes `2 - d..4 - d` at
+        // `at + 2`, where the shift is `d` at most: no needle's place is passed over.
+        let places = text.len().saturating_sub(3);
+        let mut at = 0;
+        while at < places {
+            let shift = self.shifts[usize::from(u16::from_le_bytes([text[at + 2], text[at + 3]]))];
+            if shift != 0 {
+                at += usize::from(shift);
+                continue;
+            }
             let rest = &text[at..];
+            at += 1;
             let h = bucket(u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]));
             let (from, to) = (usize::from(self.starts[h]), usize::from(self.starts[h + 1]));
             if from == to {

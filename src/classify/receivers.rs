@@ -828,6 +828,7 @@ impl Receiver {
     }
 
     /// [`Receiver::recognises`], skipping the text searches for needles the text lacks.
+    #[cfg(test)]
     pub fn recognises_indexed(
         &self,
         needles: &ReceiverNeedles,
@@ -857,8 +858,123 @@ impl Receiver {
     }
 }
 
+/// Which receivers a recipient's facts name, found for all receivers at once (the same answer
+/// as [`Receiver::recognises`] for each): a host or recipient domain is looked up by each of
+/// its dot-suffixes, and only the markers and hosts whose needles the text holds are visited.
+/// Asking each receiver in turn cost a dozen suffix comparisons and needle tests per receiver.
+pub struct Recognition {
+    /// Every receiver's host suffixes, as `(hash, suffix, receivers)`, sorted by hash.
+    hosts: Vec<(u64, &'static str, u64)>,
+    /// Every receiver's recipient domains, the same way.
+    recipient_domains: Vec<(u64, &'static str, u64)>,
+    /// Per needle id (the last entry for the empty needle): the receivers it marks.
+    markers: Vec<u64>,
+    /// Per needle id (the last entry for the empty needle): the receivers with a host suffix
+    /// of that needle, each mentioned in a text only where the needle is.
+    mentions: Vec<Vec<(usize, &'static str)>>,
+}
+
+/// FNV-1a over a name's bytes read from its end, one step: the hash of `b` followed by the
+/// bytes hashed so far.
+fn hash_step(hash: u64, b: u8) -> u64 {
+    (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+}
+
+/// The hash of the empty name.
+const HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The hash of a whole name, as [`hash_step`] builds it from the end.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().rev().fold(HASH_START, hash_step)
+}
+
+impl Recognition {
+    /// The index of `receivers`, whose needle ids `needles` hold (`count` ids in all).
+    pub fn new(receivers: &[Receiver], needles: &[ReceiverNeedles], count: usize) -> Recognition {
+        assert!(receivers.len() <= 64, "one bit per receiver");
+        let slot = |id: u32| (id as usize).min(count);
+        let mut out = Recognition {
+            hosts: Vec::new(),
+            recipient_domains: Vec::new(),
+            markers: vec![0; count + 1],
+            mentions: vec![Vec::new(); count + 1],
+        };
+        for (n, (r, ids)) in receivers.iter().zip(needles).enumerate() {
+            let bit = 1u64 << n;
+            for s in r.hosts {
+                out.hosts.push((name_hash(s), s, bit));
+            }
+            for s in r.recipient_domains {
+                out.recipient_domains.push((name_hash(s), s, bit));
+            }
+            for &id in &ids.markers {
+                out.markers[slot(id)] |= bit;
+            }
+            for (s, &id) in r.hosts.iter().zip(&ids.hosts) {
+                out.mentions[slot(id)].push((n, s));
+            }
+        }
+        out.hosts.sort_by_key(|e| e.0);
+        out.recipient_domains.sort_by_key(|e| e.0);
+        out
+    }
+
+    /// One bit per receiver, in the order given to [`Recognition::new`]: set for those the
+    /// facts name.
+    pub fn recognised(
+        &self,
+        present: &Present,
+        host: Option<&str>,
+        recipient_domain: Option<&str>,
+        lower_text: &str,
+    ) -> u64 {
+        let mut found = host.map_or(0, |h| under_mask(&self.hosts, h))
+            | recipient_domain.map_or(0, |d| under_mask(&self.recipient_domains, d));
+        let always = self.markers.len() - 1;
+        let ids = present
+            .ids()
+            .map(|id| (id as usize).min(always))
+            .chain([always]);
+        for id in ids {
+            found |= self.markers[id];
+            for &(n, s) in &self.mentions[id] {
+                if found & (1 << n) == 0 && mentions_host(lower_text, s) {
+                    found |= 1 << n;
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The receivers of `table` (see [`Recognition`]) with a suffix that `name` is or is under:
+/// each dot-suffix of the name (the whole name, and what follows each dot) looked up by hash.
+fn under_mask(table: &[(u64, &'static str, u64)], name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut found = 0;
+    let mut hash = HASH_START;
+    let mut look = |hash: u64, suffix: &[u8]| {
+        let from = table.partition_point(|e| e.0 < hash);
+        for e in table[from..].iter().take_while(|e| e.0 == hash) {
+            if e.1.as_bytes() == suffix {
+                found |= e.2;
+            }
+        }
+    };
+    for k in (0..=bytes.len()).rev() {
+        if k < bytes.len() {
+            hash = hash_step(hash, bytes[k]);
+        }
+        if k == 0 || bytes[k - 1] == b'.' {
+            look(hash, &bytes[k..]);
+        }
+    }
+    found
+}
+
 /// Whether `name` is one of `suffixes` or a name under one (`mx.example.com` under
 /// `example.com`): one comparison of the tail, then the byte before it.
+#[cfg(test)]
 fn is_under(name: &str, suffixes: &[&str]) -> bool {
     let name = name.as_bytes();
     suffixes.iter().any(|s| {
@@ -979,6 +1095,58 @@ mod tests {
             }
         }
         assert!(under > 1000, "{under} names under a suffix");
+    }
+
+    /// [`Recognition::recognised`] sets the bit of each receiver that
+    /// [`Receiver::recognises_indexed`] and [`Receiver::recognises`] recognise, on every corpus
+    /// text and on names at, under and beside every suffix.
+    #[test]
+    fn recognition_is_each_receiver_asked() {
+        let mut interner = NeedleInterner::default();
+        let needles: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+        let count = interner.count();
+        let recognition = Recognition::new(RECEIVERS, &needles, count);
+        let index = interner.build();
+        let mut names: Vec<String> = ["", ".", "com", "a..google.com", "google.com."]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for r in RECEIVERS {
+            for s in r.hosts.iter().chain(r.recipient_domains) {
+                for prefix in ["", ".", "a.", "a", "-", "\u{e9}.", "mx.a."] {
+                    names.push(format!("{prefix}{s}"));
+                    names.push(format!("{prefix}{s}."));
+                    names.push(format!("{prefix}{}", &s[1..]));
+                }
+            }
+        }
+        let mut texts: Vec<String> = crate::bounce::corpus_texts();
+        texts.extend(names.iter().map(|n| format!("host {n}[192.0.2.1] said")));
+        let mut recognised = 0;
+        let mut check = |host: Option<&str>, domain: Option<&str>, lower: &str| {
+            let present = index.scan(lower);
+            let found = recognition.recognised(&present, host, domain, lower);
+            for (n, (r, ids)) in RECEIVERS.iter().zip(&needles).enumerate() {
+                let want = r.recognises_indexed(ids, &present, host, domain, lower);
+                assert_eq!(want, r.recognises(host, domain, lower), "{lower:?}");
+                assert_eq!(
+                    found & (1 << n) != 0,
+                    want,
+                    "{} {host:?} {domain:?} {lower:?}",
+                    r.name
+                );
+                recognised += usize::from(want);
+            }
+        };
+        for text in &texts {
+            check(None, None, &text.to_ascii_lowercase());
+        }
+        for n in &names {
+            check(Some(n), None, "");
+            check(None, Some(n), "");
+            check(Some(n), Some(n), "gsmtp");
+        }
+        assert!(recognised > 1000, "{recognised} recognised");
     }
 
     #[test]
