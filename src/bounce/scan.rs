@@ -138,9 +138,28 @@ impl Cursor<'_> {
     }
 }
 
+/// The characters of an address's local part, by byte: ASCII letters and digits and
+/// `.!#$%&'*+/=?^_`{|}~-`. A table look-up costs the same for every byte (a search of the
+/// symbol list costs by how far in the byte is).
+const LOCAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let symbols = b".!#$%&'*+/=?^_`{|}~-";
+    let mut i = 0;
+    while i < symbols.len() {
+        table[symbols[i] as usize] = true;
+        i += 1;
+    }
+    let mut b = 0;
+    while b < 256 {
+        table[b] |= (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
 /// A character of an address's local part.
 fn is_local(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b)
+    LOCAL[usize::from(b)]
 }
 
 /// A character of a domain label.
@@ -933,6 +952,15 @@ mod tests {
         let r = recipient_from_text(b[0].address.clone(), &b[0].text);
         assert_eq!(r.reply_code, Some(550));
         assert_eq!(r.diagnostic.as_deref(), Some("550 no such user"));
+    }
+
+    /// The local-part table holds the bytes the symbol list it replaced held, and no others.
+    #[test]
+    fn local_table_is_the_old_list() {
+        for b in 0..=255u8 {
+            let old = b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b);
+            assert_eq!(is_local(b), old, "{b}");
+        }
     }
 
     /// [`lines`] splits as `str::lines` does, on every corpus text, its variants and edge cases.
