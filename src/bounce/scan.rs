@@ -589,7 +589,9 @@ const END_OF_REPORT: &[&str] = &[
 struct Phrases {
     /// The bytes a notice phrase begins with, either case: most lines begin with none.
     notice_first: [bool; 256],
-    notice_lines: Vec<Vec<u8>>,
+    /// The whole-line notices by their length: a line is compared with the few of its own
+    /// length only.
+    notice_lines_by_len: Vec<Vec<Vec<u8>>>,
     notice_starts: Vec<Vec<u8>>,
     /// The bytes an end-of-report phrase (or "returned message") begins with, either case.
     end_first: [bool; 256],
@@ -619,9 +621,14 @@ static PHRASES: LazyLock<Phrases> = LazyLock::new(|| {
         end_first[usize::from(p[0])] = true;
         end_first[usize::from(p[0].to_ascii_uppercase())] = true;
     }
+    let longest = notice_lines.iter().map(Vec::len).max().unwrap_or(0);
+    let mut notice_lines_by_len = vec![Vec::new(); longest + 1];
+    for p in notice_lines {
+        notice_lines_by_len[p.len()].push(p);
+    }
     Phrases {
         notice_first,
-        notice_lines,
+        notice_lines_by_len,
         notice_starts,
         end_first,
         end_of_report,
@@ -649,9 +656,9 @@ fn is_notice(t: &str) -> bool {
         return is_separator(t);
     }
     phrases
-        .notice_lines
-        .iter()
-        .any(|p| p.len() == l.len() && p.eq_ignore_ascii_case(l))
+        .notice_lines_by_len
+        .get(l.len())
+        .is_some_and(|same_len| same_len.iter().any(|p| p.eq_ignore_ascii_case(l)))
         || phrases
             .notice_starts
             .iter()
