@@ -403,9 +403,23 @@ fn address_then_words(s: &[u8]) -> Option<Named> {
 /// Prose: "There was an error delivering your mail to <user@example.org>.", anywhere in the
 /// line (the leftmost place that reads so).
 fn introduced(s: &[u8]) -> Option<Named> {
-    let by_first = &*INTRODUCERS_BY_FIRST;
     // The address after an introducer holds an `@`: no place from the last one on starts one.
     let last_at = memchr::memrchr(b'@', s)?;
+    // Every introducer holds " to" or " for": a line without either before its last `@`
+    // (most lines with an address) is not looked at place by place.
+    let may_introduce = memchr::memchr_iter(b' ', &s[..last_at]).any(|space| {
+        let after = &s[space + 1..];
+        starts_with_ignore_case(after, b"to") || starts_with_ignore_case(after, b"for")
+    });
+    if !may_introduce {
+        return None;
+    }
+    introduced_from(s, last_at)
+}
+
+/// [`introduced`] place by place, up to the last `@` at `last_at`.
+fn introduced_from(s: &[u8], last_at: usize) -> Option<Named> {
+    let by_first = &*INTRODUCERS_BY_FIRST;
     (0..last_at).find_map(|start| {
         by_first[usize::from(s[start])].iter().find_map(|intro| {
             let mut c = Cursor { s, at: start };
@@ -1063,6 +1077,37 @@ mod tests {
             assert_eq!(*new, old_without_notices(text), "{text:?}");
         }
         assert!(borrowed > 500, "{borrowed} texts not copied");
+    }
+
+    /// Every introducer holds " to" or " for", and the introduced shape finds what a search
+    /// place by place finds, on every corpus line with an `@` and made-up lines.
+    #[test]
+    fn introduced_needs_to_or_for() {
+        for intro in INTRODUCERS {
+            assert!(intro.contains(" to") || intro.contains(" for"), "{intro}");
+        }
+        let mut lines: Vec<String> = [
+            "message TO a@b.example",
+            "Delivery failed FOR a@b.example",
+            "sent\tto a@b.example",
+            "sent to@b.example",
+            "x sent to a@b.example c@d",
+            "sent to\n a@b.example",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            lines.extend(text.lines().filter(|l| l.contains('@')).map(str::to_string));
+        }
+        let mut found = 0;
+        for line in &lines {
+            let s = line.as_bytes();
+            let expected = memchr::memrchr(b'@', s).and_then(|at| introduced_from(s, at));
+            assert_eq!(introduced(s), expected, "{line:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 50, "{found} introduced recipients");
     }
 
     /// The local-part table holds the bytes the symbol list it replaced held, and no others.
