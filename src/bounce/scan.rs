@@ -2,6 +2,7 @@
 //! report's text and reads the reply that follows it. Dialects differ in where the report starts
 //! and in a few extra recipient patterns; the rest is the same everywhere.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -138,9 +139,28 @@ impl Cursor<'_> {
     }
 }
 
+/// The characters of an address's local part, by byte: ASCII letters and digits and
+/// `.!#$%&'*+/=?^_`{|}~-`. A table look-up costs the same for every byte (a search of the
+/// symbol list costs by how far in the byte is).
+const LOCAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let symbols = b".!#$%&'*+/=?^_`{|}~-";
+    let mut i = 0;
+    while i < symbols.len() {
+        table[symbols[i] as usize] = true;
+        i += 1;
+    }
+    let mut b = 0;
+    while b < 256 {
+        table[b] |= (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
 /// A character of an address's local part.
 fn is_local(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b)
+    LOCAL[usize::from(b)]
 }
 
 /// A character of a domain label.
@@ -383,9 +403,23 @@ fn address_then_words(s: &[u8]) -> Option<Named> {
 /// Prose: "There was an error delivering your mail to <user@example.org>.", anywhere in the
 /// line (the leftmost place that reads so).
 fn introduced(s: &[u8]) -> Option<Named> {
-    let by_first = &*INTRODUCERS_BY_FIRST;
     // The address after an introducer holds an `@`: no place from the last one on starts one.
     let last_at = memchr::memrchr(b'@', s)?;
+    // Every introducer holds " to" or " for": a line without either before its last `@`
+    // (most lines with an address) is not looked at place by place.
+    let may_introduce = memchr::memchr_iter(b' ', &s[..last_at]).any(|space| {
+        let after = &s[space + 1..];
+        starts_with_ignore_case(after, b"to") || starts_with_ignore_case(after, b"for")
+    });
+    if !may_introduce {
+        return None;
+    }
+    introduced_from(s, last_at)
+}
+
+/// [`introduced`] place by place, up to the last `@` at `last_at`.
+fn introduced_from(s: &[u8], last_at: usize) -> Option<Named> {
+    let by_first = &*INTRODUCERS_BY_FIRST;
     (0..last_at).find_map(|start| {
         by_first[usize::from(s[start])].iter().find_map(|intro| {
             let mut c = Cursor { s, at: start };
@@ -569,7 +603,9 @@ const END_OF_REPORT: &[&str] = &[
 struct Phrases {
     /// The bytes a notice phrase begins with, either case: most lines begin with none.
     notice_first: [bool; 256],
-    notice_lines: Vec<Vec<u8>>,
+    /// The whole-line notices by their length: a line is compared with the few of its own
+    /// length only.
+    notice_lines_by_len: Vec<Vec<Vec<u8>>>,
     notice_starts: Vec<Vec<u8>>,
     /// The bytes an end-of-report phrase (or "returned message") begins with, either case.
     end_first: [bool; 256],
@@ -599,9 +635,14 @@ static PHRASES: LazyLock<Phrases> = LazyLock::new(|| {
         end_first[usize::from(p[0])] = true;
         end_first[usize::from(p[0].to_ascii_uppercase())] = true;
     }
+    let longest = notice_lines.iter().map(Vec::len).max().unwrap_or(0);
+    let mut notice_lines_by_len = vec![Vec::new(); longest + 1];
+    for p in notice_lines {
+        notice_lines_by_len[p.len()].push(p);
+    }
     Phrases {
         notice_first,
-        notice_lines,
+        notice_lines_by_len,
         notice_starts,
         end_first,
         end_of_report,
@@ -629,9 +670,9 @@ fn is_notice(t: &str) -> bool {
         return is_separator(t);
     }
     phrases
-        .notice_lines
-        .iter()
-        .any(|p| p.len() == l.len() && p.eq_ignore_ascii_case(l))
+        .notice_lines_by_len
+        .get(l.len())
+        .is_some_and(|same_len| same_len.iter().any(|p| p.eq_ignore_ascii_case(l)))
         || phrases
             .notice_starts
             .iter()
@@ -702,10 +743,39 @@ fn is_ascii_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
+/// The index of the one paragraph of `text` (split as [`paragraphs`] splits, among the first
+/// 200) that is not blank, when all the others are: a blank paragraph holds only white space
+/// and `>` quoting, which [`clean_diagnostic`] unfolds to nothing.
+fn only_paragraph(text: &str) -> Option<usize> {
+    let mut only = None;
+    for (i, p) in paragraphs(text).enumerate() {
+        if is_blank_paragraph(p) {
+            continue;
+        }
+        if only.is_some() || i >= 200 {
+            return None;
+        }
+        only = Some(i);
+    }
+    only
+}
+
+/// True when a paragraph holds only white space and `>` quoting.
+fn is_blank_paragraph(p: &str) -> bool {
+    if p.is_ascii() {
+        p.bytes().all(|b| b == b'>' || is_ascii_space(b))
+    } else {
+        p.chars().all(|c| c == '>' || c.is_whitespace())
+    }
+}
+
 /// `text` without the notice lines (each left as an empty line, so paragraphs stay apart),
-/// cut where the returned message begins.
-fn without_notices(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// cut where the returned message begins. Borrowed while it is a prefix of `text` (no line
+/// removed, every line ended by a bare line feed): most texts are not copied.
+fn without_notices(text: &str) -> Cow<'_, str> {
+    // The output is `text[..kept]` until `owned` is made.
+    let mut kept = 0;
+    let mut owned: Option<String> = None;
     let mut after_received_at = false;
     for line in lines(text).take(MAX_LINES) {
         let t = line.trim();
@@ -713,6 +783,45 @@ fn without_notices(text: &str) -> String {
             break;
         }
         // "The original message was received at <date>\nfrom <sender>"
+        let sender_line = after_received_at
+            && t.as_bytes()
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"from "));
+        after_received_at = starts_with_ignore_case(t.as_bytes(), RECEIVED_AT.as_bytes());
+        let keep = !sender_line && !is_notice(t);
+        if owned.is_none() {
+            // `line` starts at `kept`; it stays a prefix when kept whole with its line feed.
+            let end = kept + line.len();
+            if keep && text.as_bytes().get(end) == Some(&b'\n') {
+                kept = end + 1;
+                continue;
+            }
+            let mut out = String::with_capacity(text.len());
+            out.push_str(&text[..kept]);
+            owned = Some(out);
+        }
+        let out = owned.as_mut().expect("made above");
+        if keep {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    match owned {
+        Some(out) => Cow::Owned(out),
+        None => Cow::Borrowed(&text[..kept]),
+    }
+}
+
+/// [`without_notices`] as it was: always a copy.
+#[cfg(test)]
+fn old_without_notices(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_received_at = false;
+    for line in lines(text).take(MAX_LINES) {
+        let t = line.trim();
+        if is_end_of_report(t) {
+            break;
+        }
         let sender_line = after_received_at
             && t.as_bytes()
                 .get(..5)
@@ -842,18 +951,18 @@ pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
 fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
     let original = text;
     let text = without_notices(text);
-    // The whole text is its only paragraph, as it was unfolded already.
-    let unfolded = cleaned_whole.filter(|_| {
-        text == original
-            && crate::bounce::dialect::literal!(b"\n\n")
-                .find(text.as_bytes())
-                .is_none()
-    });
+    // The whole text has one paragraph that is not blank, as it was unfolded already: blank
+    // lines add nothing to an unfolding, so that paragraph unfolds to what the whole did.
+    let only = cleaned_whole
+        .filter(|_| *text == *original)
+        .and_then(|c| Some((only_paragraph(&text)?, c)));
     // Paragraphs are unfolded one by one, as far as the one with the reply (and the next).
     let mut paragraphs = paragraphs(&text)
         .take(200)
-        .map(|p| match unfolded {
-            Some(c) => c.to_string(),
+        .enumerate()
+        .map(|(i, p)| match only {
+            Some((at, c)) if at == i => c.to_string(),
+            Some(_) => String::new(),
             None => clean_diagnostic(p),
         })
         .filter(|p| !p.is_empty());
@@ -933,6 +1042,81 @@ mod tests {
         let r = recipient_from_text(b[0].address.clone(), &b[0].text);
         assert_eq!(r.reply_code, Some(550));
         assert_eq!(r.diagnostic.as_deref(), Some("550 no such user"));
+    }
+
+    /// `without_notices` gives the text the copying version gave, on every corpus text, its
+    /// recipient blocks, line-end variants and made-up texts.
+    #[test]
+    fn without_notices_is_the_copying_one() {
+        let mut texts: Vec<String> = [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\nb\n",
+            "a\nb",
+            "a\n\nb\n",
+            "its recipients:\nx\n",
+            "x\nThe original message was received at Mon\nfrom y\nz\n",
+            "x\n--- Original message follows.\nSubject: y\n",
+            "x\n-----\n",
+            "\u{e9}\n\u{e9}\r\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            texts.extend(blocks(&text).into_iter().map(|b| b.text));
+            texts.push(text.replace('\n', "\r\n"));
+            texts.push(text);
+        }
+        let mut borrowed = 0;
+        for text in &texts {
+            let new = without_notices(text);
+            borrowed += usize::from(matches!(new, Cow::Borrowed(_)));
+            assert_eq!(*new, old_without_notices(text), "{text:?}");
+        }
+        assert!(borrowed > 500, "{borrowed} texts not copied");
+    }
+
+    /// Every introducer holds " to" or " for", and the introduced shape finds what a search
+    /// place by place finds, on every corpus line with an `@` and made-up lines.
+    #[test]
+    fn introduced_needs_to_or_for() {
+        for intro in INTRODUCERS {
+            assert!(intro.contains(" to") || intro.contains(" for"), "{intro}");
+        }
+        let mut lines: Vec<String> = [
+            "message TO a@b.example",
+            "Delivery failed FOR a@b.example",
+            "sent\tto a@b.example",
+            "sent to@b.example",
+            "x sent to a@b.example c@d",
+            "sent to\n a@b.example",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            lines.extend(text.lines().filter(|l| l.contains('@')).map(str::to_string));
+        }
+        let mut found = 0;
+        for line in &lines {
+            let s = line.as_bytes();
+            let expected = memchr::memrchr(b'@', s).and_then(|at| introduced_from(s, at));
+            assert_eq!(introduced(s), expected, "{line:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 50, "{found} introduced recipients");
+    }
+
+    /// The local-part table holds the bytes the symbol list it replaced held, and no others.
+    #[test]
+    fn local_table_is_the_old_list() {
+        for b in 0..=255u8 {
+            let old = b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b);
+            assert_eq!(is_local(b), old, "{b}");
+        }
     }
 
     /// [`lines`] splits as `str::lines` does, on every corpus text, its variants and edge cases.
@@ -1065,6 +1249,13 @@ mod tests {
             "Error:\n\n550 5.1.1 x\n\nnext part",
             "Error:\n\n550 5.1.1 xy\n\nnext part",
             "Error:\n\n550 5.1.1\n\n\n\nnext part",
+            "550 5.1.1 x\n\n \n\n> >\n\n",
+            "\n\n>\n\n550-5.1.1 x\n550-5.1.1 y\n\n\u{3000}\n\n",
+            "550 x\n\n\u{a0}>\n\n551 y",
+            "x\n\n\u{85}\n\ny",
+            "550 \n\n>\n\n",
+            "550-5.1.1 \n\n550 5.1.1 z",
+            "x\n\ny\n",
         ]
         .iter()
         .map(|s| s.to_string())
