@@ -303,9 +303,28 @@ mod tests {
             }
             texts.push(text);
         }
+        let long_value = format!("A: {}\r\n\t{}\r\n", "v".repeat(5000), "w ".repeat(300));
+        let long_names = format!(
+            "{}: a\n{}: b\n{}:\n",
+            "N".repeat(75),
+            "N".repeat(76),
+            "N".repeat(77)
+        );
         for seed in [
             "A: 1\n  2\nB: x\n\nbody",
             "From x\nA:\u{a0}\u{a0}\n \u{a0}y \u{85}\n\n",
+            "From x\nFrom y\nA: 1\nFrom z\n",
+            "A:\n \n\tx\n  \ty \r\nB:\r\n\r\nC: c",
+            "A:\nB: \n\t\nC:\t\n",
+            "X\x7fY: 1\nA\u{e9}: 2\n",
+            "A: 1\nno colon here\nB: 2\n",
+            ":x\nA: 1\n",
+            " lead\nA: 1\n",
+            "A: 1\n\x0bB: 2\n",
+            "A: 1\n\r\nB: 2\n",
+            "A: 1\n \u{3000}\n B\n",
+            &long_value,
+            &long_names,
         ] {
             texts.extend(crate::bounce::variants(seed));
         }
