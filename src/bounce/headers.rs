@@ -203,6 +203,15 @@ fn split_field(line: &str) -> Option<(&str, &str)> {
     let b = line.as_bytes();
     let limit = b.len().min(77);
     let mut colon = 0;
+    // Eight name bytes at a time while none is a colon or a byte that stops a name; the byte
+    // loop below then finds which byte stopped it.
+    while let Some(chunk) = b.get(colon..colon + 8).filter(|_| colon + 8 <= limit) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        if name_stops(word) != 0 {
+            break;
+        }
+        colon += 8;
+    }
     while colon < limit {
         match b[colon] {
             b':' => break,
@@ -214,6 +223,19 @@ fn split_field(line: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((line.get(..colon)?, line.get(colon + 1..)?))
+}
+
+/// The high bit of every byte of `word` that is a colon or outside `0x21..=0x7e` (what ends a
+/// field name). Each lane's sums stay below 0x100, so no carry crosses into the next byte.
+fn name_stops(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let low = word & !HIGH;
+    let non_ascii = word & HIGH;
+    let below_graphic = !(low + ONES * (0x80 - 0x21)) & HIGH;
+    let delete = (low + ONES) & HIGH;
+    let colon = !((low ^ (ONES * u64::from(b':'))) + ONES * 0x7f) & HIGH;
+    non_ascii | below_graphic | delete | colon
 }
 
 /// Fields that mark the start of a real message header block.
@@ -303,9 +325,28 @@ mod tests {
             }
             texts.push(text);
         }
+        let long_value = format!("A: {}\r\n\t{}\r\n", "v".repeat(5000), "w ".repeat(300));
+        let long_names = format!(
+            "{}: a\n{}: b\n{}:\n",
+            "N".repeat(75),
+            "N".repeat(76),
+            "N".repeat(77)
+        );
         for seed in [
             "A: 1\n  2\nB: x\n\nbody",
             "From x\nA:\u{a0}\u{a0}\n \u{a0}y \u{85}\n\n",
+            "From x\nFrom y\nA: 1\nFrom z\n",
+            "A:\n \n\tx\n  \ty \r\nB:\r\n\r\nC: c",
+            "A:\nB: \n\t\nC:\t\n",
+            "X\x7fY: 1\nA\u{e9}: 2\n",
+            "A: 1\nno colon here\nB: 2\n",
+            ":x\nA: 1\n",
+            " lead\nA: 1\n",
+            "A: 1\n\x0bB: 2\n",
+            "A: 1\n\r\nB: 2\n",
+            "A: 1\n \u{3000}\n B\n",
+            &long_value,
+            &long_names,
         ] {
             texts.extend(crate::bounce::variants(seed));
         }
@@ -326,6 +367,25 @@ mod tests {
             fields += new.len();
         }
         assert!(fields > 100_000, "{fields} fields");
+    }
+
+    /// The eight-byte test marks exactly the bytes the byte loop stops at, every byte value
+    /// in every lane.
+    #[test]
+    fn name_stops_marks_the_bytes_that_end_a_name() {
+        for byte in 0..=255u8 {
+            let stops = byte == b':' || !(0x21..=0x7e).contains(&byte);
+            for lane in 0..8 {
+                let mut bytes = *b"abcdefgh";
+                bytes[lane] = byte;
+                let expected = if stops { 0x80u64 << (lane * 8) } else { 0 };
+                assert_eq!(
+                    name_stops(u64::from_le_bytes(bytes)),
+                    expected,
+                    "{byte:#x} {lane}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,24 +21,52 @@ pub(crate) struct Ctx {
     pub headers: Headers,
     /// The human-readable report, without any returned message pasted after it.
     pub body: String,
-    /// The human-readable text whole, returned message included (forwarded bounces sit there).
-    pub full_body: String,
+    /// The human-readable text whole, returned message included (forwarded bounces sit there),
+    /// when a returned message was cut out of [`Ctx::body`]; otherwise it is the body and is
+    /// not copied.
+    pub full_body: Option<String>,
     /// The texts of the `message/delivery-status` parts.
     pub dsn: Vec<String>,
     /// The text of a `message/feedback-report` part.
     pub feedback: Option<String>,
     /// The `report-type` of a `multipart/report`, lower-cased.
     pub report_type: Option<String>,
-    /// The exact bytes of a returned `message/rfc822` part.
+    /// The exact bytes of a returned `message/rfc822` part: the first message attached whole.
     pub returned_raw: Option<Vec<u8>>,
     /// The headers of the returned message, wherever they came from.
     pub returned_headers: Option<Headers>,
-    /// Every message attached whole (a bounce forwarded as an attachment is one of them).
-    pub attached: Vec<Vec<u8>>,
+    /// The messages attached whole after the first (which is [`Ctx::returned_raw`]): kept
+    /// apart so that the first is not copied twice. See [`Ctx::attached`].
+    pub attached_after_first: Vec<Vec<u8>>,
     pub warnings: Vec<String>,
 }
 
 impl Ctx {
+    /// The human-readable text whole, returned message included (forwarded bounces sit there).
+    pub fn full_body(&self) -> &str {
+        self.full_body.as_deref().unwrap_or(&self.body)
+    }
+
+    /// Every message attached whole, in order (a bounce forwarded as an attachment is one of
+    /// them).
+    pub fn attached(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.returned_raw
+            .iter()
+            .chain(&self.attached_after_first)
+            .map(Vec::as_slice)
+    }
+
+    /// Files a message attached whole: the first is the returned message, whose headers are
+    /// read.
+    fn attach(&mut self, raw: Vec<u8>, text: impl FnOnce(&[u8]) -> Headers) {
+        if self.returned_raw.is_none() {
+            self.returned_headers = Some(text(&raw));
+            self.returned_raw = Some(raw);
+        } else {
+            self.attached_after_first.push(raw);
+        }
+    }
+
     /// The value of one of the bounce's own headers.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)
@@ -183,7 +211,7 @@ impl Ctx {
     /// Lays out pasted text: everything is report body.
     pub fn from_text(text: &str) -> Ctx {
         let mut ctx = Ctx::default();
-        ctx.set_body(text);
+        ctx.set_body(text.to_string());
         ctx
     }
 
@@ -201,7 +229,7 @@ impl Ctx {
             ctx.warnings
                 .push("the message could not be parsed as MIME".into());
             let body = text.split_once("\n\n").map(|(_, b)| b).unwrap_or("");
-            ctx.set_body(body);
+            ctx.set_body(body.to_string());
             return ctx;
         };
         if let Some(ct) = message.content_type()
@@ -229,12 +257,7 @@ impl Ctx {
                         let s = super::lossy(&raw);
                         ctx.returned_headers.get_or_insert(Headers::parse(&s).0);
                     } else {
-                        if ctx.returned_raw.is_none() {
-                            let s = super::lossy(&raw);
-                            ctx.returned_headers = Some(Headers::parse(&s).0);
-                            ctx.returned_raw = Some(raw.clone());
-                        }
-                        ctx.attached.push(raw);
+                        ctx.attach(raw, |raw| Headers::parse(&super::lossy(raw)).0);
                     }
                 }
                 Body::Text(s) | Body::Html(s) => {
@@ -263,7 +286,7 @@ impl Ctx {
         } else {
             htmls.join("\n\n")
         };
-        if body.trim().is_empty() && ctx.dsn.is_empty() && ctx.attached.is_empty() {
+        if body.trim().is_empty() && ctx.dsn.is_empty() && ctx.returned_raw.is_none() {
             // Broken MIME (an unfolded `boundary=` line) hides every part: read the raw body.
             let raw = skip_mbox_line(text)
                 .split_once("\n\n")
@@ -275,7 +298,7 @@ impl Ctx {
                 body = raw.to_string();
             }
         }
-        ctx.set_body(&body);
+        ctx.set_body(body);
         ctx
     }
 
@@ -290,12 +313,7 @@ impl Ctx {
             self.returned_headers
                 .get_or_insert_with(|| Headers::parse(&text()).0);
         } else if full == "message/rfc822" || full == "message/global" {
-            let raw = bytes.to_vec();
-            if self.returned_raw.is_none() {
-                self.returned_headers = Some(Headers::parse(&text()).0);
-                self.returned_raw = Some(raw.clone());
-            }
-            self.attached.push(raw);
+            self.attach(bytes.to_vec(), |_| Headers::parse(&text()).0);
         }
         if encoding_problem {
             self.warnings
@@ -304,9 +322,16 @@ impl Ctx {
     }
 
     /// Keeps the report text, moving a returned message pasted after a marker line out of it.
-    fn set_body(&mut self, body: &str) {
-        let body = super::smtp::truncate(body, MAX_BODY);
-        self.full_body = body.clone();
+    /// The body is taken owned and cut in place (as [`super::smtp::truncate`] cuts it), so
+    /// that the usual body, with nothing to move out, is kept without a copy.
+    fn set_body(&mut self, mut body: String) {
+        if body.len() > MAX_BODY {
+            let mut end = MAX_BODY;
+            while !body.is_char_boundary(end) {
+                end -= 1;
+            }
+            body.truncate(end);
+        }
         match returned_marker(&body) {
             Some((start, end)) if start > 0 => {
                 let rest = &body[end..];
@@ -319,6 +344,7 @@ impl Ctx {
                     }
                 }
                 self.body = body[..start].to_string();
+                self.full_body = Some(body);
             }
             _ => self.body = body,
         }

@@ -239,7 +239,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
     let ctx = Ctx::from_message(bytes, text, headers);
     let msg = dialect::Msg::new(&ctx);
     if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&msg) {
-        if let Some(inner) = forward::inline(&ctx.full_body) {
+        if let Some(inner) = forward::inline(ctx.full_body()) {
             let mut b = parse_bytes(inner.as_bytes(), depth + 1);
             if is_bounce(&b) {
                 b.warnings
@@ -248,7 +248,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
             }
         }
         if ctx.feedback.is_none() {
-            for attached in ctx.attached.iter().take(5) {
+            for attached in ctx.attached().take(5) {
                 let mut b = parse_message(attached, &lossy(attached), None, depth + 1);
                 if is_bounce(&b) && b.kind != BounceKind::Text {
                     b.warnings.insert(
