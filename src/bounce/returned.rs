@@ -54,8 +54,9 @@ fn find_address(s: &[u8], from: usize) -> Option<Range<usize>> {
     }
 }
 
-/// The characters of an address's local part, as a table: a search of the list of symbols
-/// costs a call and a count that depends on where the list lies in memory.
+/// The characters of an address's local part (ASCII letters, digits and
+/// `.!#$%&'*+/=?^_`{|}~-`), as a table: a search of the symbol list costs by how far in the
+/// byte is, and its count moves with where the list lies in memory.
 const LOCAL: [bool; 256] = {
     let mut table = [false; 256];
     let symbols = b".!#$%&'*+/=?^_`{|}~-";
@@ -73,7 +74,7 @@ const LOCAL: [bool; 256] = {
 };
 
 /// A character of an address's local part.
-fn is_local(b: u8) -> bool {
+pub(crate) fn is_local(b: u8) -> bool {
     LOCAL[usize::from(b)]
 }
 

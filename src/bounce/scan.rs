@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::dialect::marker::literal_variants;
-use super::returned::normalise_address;
+use super::returned::{is_local, normalise_address};
 use super::smtp::{self, clean_diagnostic};
 use super::{Recipient, RemoteMta};
 
@@ -137,30 +137,6 @@ impl Cursor<'_> {
     fn at_end(&self) -> bool {
         self.at == self.s.len()
     }
-}
-
-/// The characters of an address's local part, by byte: ASCII letters and digits and
-/// `.!#$%&'*+/=?^_`{|}~-`. A table look-up costs the same for every byte (a search of the
-/// symbol list costs by how far in the byte is).
-const LOCAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let symbols = b".!#$%&'*+/=?^_`{|}~-";
-    let mut i = 0;
-    while i < symbols.len() {
-        table[symbols[i] as usize] = true;
-        i += 1;
-    }
-    let mut b = 0;
-    while b < 256 {
-        table[b] |= (b as u8).is_ascii_alphanumeric();
-        b += 1;
-    }
-    table
-};
-
-/// A character of an address's local part.
-fn is_local(b: u8) -> bool {
-    LOCAL[usize::from(b)]
 }
 
 /// A character of a domain label.

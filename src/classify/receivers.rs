@@ -1046,6 +1046,21 @@ impl ReceiverRule {
 mod tests {
     use super::*;
 
+    /// Names at, under and beside every receiver's host and recipient-domain suffixes.
+    fn names_around_suffixes() -> Vec<String> {
+        let mut names = Vec::new();
+        for r in RECEIVERS {
+            for s in r.hosts.iter().chain(r.recipient_domains) {
+                for prefix in ["", ".", "a.", "a", "-", "\u{e9}.", "mx.a."] {
+                    names.push(format!("{prefix}{s}"));
+                    names.push(format!("{prefix}{s}."));
+                    names.push(format!("{prefix}{}", &s[1..]));
+                }
+            }
+        }
+        names
+    }
+
     /// [`is_under`] agrees with the comparison [`Receiver::recognises`] makes, for every
     /// receiver's hosts and recipient domains, on the names of the corpus and made-up ones.
     #[test]
@@ -1066,15 +1081,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        for r in RECEIVERS {
-            for s in r.hosts.iter().chain(r.recipient_domains) {
-                for prefix in ["", ".", "a.", "a", "-", "\u{e9}.", "mx.a."] {
-                    names.push(format!("{prefix}{s}"));
-                    names.push(format!("{prefix}{s}."));
-                    names.push(format!("{prefix}{}", &s[1..]));
-                }
-            }
-        }
+        names.extend(names_around_suffixes());
         for text in crate::bounce::corpus_texts() {
             let lower = text.to_ascii_lowercase();
             names.extend(
@@ -1111,15 +1118,7 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        for r in RECEIVERS {
-            for s in r.hosts.iter().chain(r.recipient_domains) {
-                for prefix in ["", ".", "a.", "a", "-", "\u{e9}.", "mx.a."] {
-                    names.push(format!("{prefix}{s}"));
-                    names.push(format!("{prefix}{s}."));
-                    names.push(format!("{prefix}{}", &s[1..]));
-                }
-            }
-        }
+        names.extend(names_around_suffixes());
         let mut texts: Vec<String> = crate::bounce::corpus_texts();
         texts.extend(names.iter().map(|n| format!("host {n}[192.0.2.1] said")));
         let mut recognised = 0;
