@@ -318,6 +318,12 @@ fn split_recipients(all: Headers) -> Vec<Headers> {
     if !splits(&all) {
         return vec![all];
     }
+    group_by_recipient(&all)
+}
+
+/// The groups, every field copied into its own: a second `Final-Recipient` (or an
+/// `Original-Recipient` after one or after a `Status`) opens the next.
+fn group_by_recipient(all: &Headers) -> Vec<Headers> {
     let mut groups: Vec<Headers> = vec![Headers::default()];
     for (name, value) in all.fields() {
         let lower = name.to_ascii_lowercase();
@@ -365,27 +371,6 @@ mod tests {
     use super::*;
     use crate::bounce::message::Ctx;
 
-    /// The groups as they were made before whole blocks were kept: every field copied.
-    fn split_by_copying(all: &Headers) -> Vec<Vec<(String, String)>> {
-        let mut groups: Vec<Headers> = vec![Headers::default()];
-        for (name, value) in all.fields() {
-            let lower = name.to_ascii_lowercase();
-            let current = groups.last_mut().expect("never empty");
-            let repeats = match lower.as_str() {
-                "final-recipient" => current.get("final-recipient").is_some(),
-                "original-recipient" => {
-                    current.get("original-recipient").is_some() || current.get("status").is_some()
-                }
-                _ => false,
-            };
-            if repeats && groups.len() <= MAX_RECIPIENTS {
-                groups.push(Headers::default());
-            }
-            groups.last_mut().expect("never empty").push(name, value);
-        }
-        groups.iter().map(fields_of).collect()
-    }
-
     fn fields_of(h: &Headers) -> Vec<(String, String)> {
         h.fields()
             .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -420,7 +405,7 @@ mod tests {
         let mut split = 0;
         for block in &blocks {
             let (all, _) = Headers::parse(block);
-            let old = split_by_copying(&all);
+            let old: Vec<_> = group_by_recipient(&all).iter().map(fields_of).collect();
             let groups = split_recipients(all);
             let new: Vec<_> = groups.iter().map(fields_of).collect();
             assert_eq!(new, old, "{block}");
