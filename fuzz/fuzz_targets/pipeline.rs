@@ -1,5 +1,6 @@
-//! The whole offline pipeline on raw bytes, as `bouncedoc diagnose --offline` runs it:
-//! read, parse, classify, diagnose without DNS, render JSON and text.
+//! The offline pipeline on raw bytes, as `bouncedoc --offline` runs it on one input (no mbox
+//! splitting; binary input stops at the input check): read, parse, classify, diagnose without
+//! DNS, render JSON and text.
 #![no_main]
 
 use bouncedoc::render::{self, Report};

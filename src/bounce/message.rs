@@ -86,7 +86,7 @@ impl Ctx {
 /// The phrases that begin a copy of the returned message pasted into the report text, in the
 /// order they are tried at a place, lower case. Where a phrase has more after it, the [`Tail`]
 /// says what.
-const RETURNED_PHRASES: [(&str, Tail); 17] = [
+const RETURNED_PHRASES: [(&str, Tail); 16] = [
     ("this is a copy of the message", Tail::None),
     ("below this line is a copy of the message", Tail::None),
     ("original message", Tail::Dashes),
@@ -103,10 +103,7 @@ const RETURNED_PHRASES: [(&str, Tail); 17] = [
     ("original mail:", Tail::None),
     ("copy of the original message", Tail::None),
     ("included is a copy of the message header", Tail::None),
-    (
-        "the header of the original message is following",
-        Tail::None,
-    ),
+    // ("the header of the original message is following" is met by its prefix above.)
 ];
 
 /// What must follow a returned-message phrase.
@@ -121,10 +118,7 @@ enum Tail {
 
 /// The bytes a marker line may begin with before its phrase (the ASCII blanks of `\s`).
 fn is_lead(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'>' | b'-'
-    )
+    is_blank(b) || matches!(b, b'>' | b'-')
 }
 
 fn is_blank(b: u8) -> bool {
@@ -273,8 +267,9 @@ impl Ctx {
                 Body::Binary(b) => {
                     ctx.add_part(&full, b, part.encoding_problem);
                 }
-                // Bytes [`reads_bytes`] turned down: only a failed decoding would be noted.
-                Body::Undecoded => ctx.add_part(&full, &[], part.encoding_problem),
+                // Bytes [`reads_bytes`] turned down, of a type no field is filed under; a part
+                // that failed to decode comes as `Binary` and is noted above.
+                Body::Undecoded => {}
             }
         }
         let mut body = if texts.iter().any(|t| !t.trim().is_empty()) {

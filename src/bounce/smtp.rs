@@ -975,7 +975,7 @@ struct SenderPattern {
     needed: fn(&str) -> bool,
     unicode: bool,
     scanner: Option<SenderScanner>,
-    /// The [`SENDER_GATES`] literal every match holds lower-cased, or [`WORD_IP_GATE`], when
+    /// The [`SENDER_GATE_LITERALS`] entry every match holds lower-cased, or [`WORD_IP_GATE`], when
     /// there is one.
     gate: Option<usize>,
 }

@@ -60,14 +60,15 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
     })
 }
 
-/// Every needle of the rule tables, looked for in one pass over a text: a rule whose needles
-/// are not all present cannot match, so only the few that can are searched for in full. The
+/// Every needle of the rule tables, looked for in a text at once (needles of four bytes or more
+/// in one pass, shorter ones each on its own): a rule whose needles are not all present cannot
+/// match, so only the few that can are searched for in full. The
 /// full search stays the authority on where a pattern matched; the index only skips rules.
 ///
 /// A table keyed by a needle's first four bytes: each place of the text that a needle may start
 /// at (see [`NeedleIndex::shifts`]) looks up the needles that start with its four bytes and
-/// compares them there. Building it is a counting sort of
-/// the needles, a hundredth of what an Aho-Corasick automaton over the same needles costs to
+/// compares them there. Building it is a sort of the needles and a count per
+/// key, a hundredth of what an Aho-Corasick automaton over the same needles costs to
 /// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few
 /// hundred bytes as fast.
 pub struct NeedleIndex {
@@ -81,7 +82,8 @@ pub struct NeedleIndex {
     long: Vec<Long>,
     /// Needles shorter than four bytes, each searched for on its own.
     short: Vec<(Finder<'static>, u32)>,
-    /// Needles by id (the empty needle is never looked for: it is always present).
+    /// How many needle ids there are (the empty needle is never looked for: it is always
+    /// present).
     count: usize,
 }
 
@@ -139,10 +141,7 @@ impl NeedleInterner {
 
     /// The ids of every needle of a pattern, all of which must be present for it to match.
     pub fn pattern(&mut self, pattern: &Pattern) -> Vec<u32> {
-        match *pattern {
-            Pattern::Has(needle) => vec![self.id(needle)],
-            Pattern::InOrder(needles) => needles.iter().map(|n| self.id(n)).collect(),
-        }
+        self.all(pattern.needles())
     }
 
     /// How many needles have ids so far.

@@ -504,11 +504,6 @@ pub fn lookup(code: StatusCode) -> Option<&'static StatusRule> {
     row((class, subject, detail)).or_else(|| row((0, subject, detail)))
 }
 
-/// The table's reason for an optional code, whatever its strength.
-pub fn lookup_reason(code: Option<StatusCode>) -> Option<Reason> {
-    lookup(code?)?.reason
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

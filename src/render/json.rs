@@ -258,15 +258,7 @@ fn put_opt_str(w: &mut Vec<u8>, s: Option<&str>) -> std::io::Result<()> {
 
 /// An array of JSON strings.
 fn put_strs(w: &mut Vec<u8>, items: &[String]) -> std::io::Result<()> {
-    w.push(b'[');
-    for (i, s) in items.iter().enumerate() {
-        if i > 0 {
-            w.push(b',');
-        }
-        put_str(w, s)?;
-    }
-    w.push(b']');
-    Ok(())
+    put_list(w, items, |w, s| put_str(w, s))
 }
 
 /// Anything else through `serde_json` (enums, nested values owned by other stages).

@@ -84,18 +84,12 @@ fn batch_reports_equal_the_reports_of_single_runs() {
 
 #[test]
 fn a_mailbox_among_named_files_is_reported_message_by_message_in_its_place() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mbox = std::env::temp_dir().join(format!("bouncedoc-batch-{}.mbox", std::process::id()));
-    let mut bytes = Vec::new();
-    for fixture in [
+    let bytes = crate::cli::mbox_of(&[
         "fixtures/bounces/exim-5.7.1-spamhaus-blocked.eml",
         "fixtures/bounces/rfc3834-vacation.eml",
         "fixtures/bounces/office365-5.7.1-relay-denied.eml",
-    ] {
-        bytes.extend_from_slice(b"From MAILER-DAEMON Sun Nov 22 10:00:00 2026\n");
-        bytes.extend_from_slice(&std::fs::read(root.join(fixture)).unwrap());
-        bytes.extend_from_slice(b"\n");
-    }
+    ]);
     std::fs::write(&mbox, bytes).unwrap();
     let mbox_name = mbox.display().to_string();
     // Corpus emails that are not mailboxes themselves, so each gives one report.

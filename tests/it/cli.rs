@@ -91,7 +91,7 @@ fn fixture(path: &str) -> Vec<u8> {
 }
 
 /// An mbox of the given fixtures, `From ` lines in bodies quoted as mboxrd does.
-fn mbox_of(paths: &[&str]) -> Vec<u8> {
+pub fn mbox_of(paths: &[&str]) -> Vec<u8> {
     let mut mbox = Vec::new();
     for path in paths {
         mbox.extend_from_slice(b"From MAILER-DAEMON Sun Nov 22 10:00:00 2026\n");
