@@ -16,3 +16,28 @@ pub mod rdns;
 pub mod render;
 pub mod spf;
 pub mod verify;
+
+/// The stages that need no network, for one input: parse, classify, and diagnose without live
+/// checks. What `bouncedoc --offline` reports, and what the fuzz harness drives.
+pub fn offline_report(input: &input::Input) -> render::Report {
+    let bounce = bounce::parse(input);
+    let classifications = classify::classify(&bounce);
+    report_without_checks(input.name.clone(), bounce, classifications)
+}
+
+/// The report of a parsed and classified bounce when no live check runs (none is wanted, or
+/// `--offline`): the diagnosis then rests on the bounce's own words.
+pub fn report_without_checks(
+    input: String,
+    bounce: bounce::Bounce,
+    classifications: Vec<classify::Classification>,
+) -> render::Report {
+    let findings = diagnose::diagnose(&bounce, &classifications, None);
+    render::Report {
+        input,
+        bounce,
+        classifications,
+        checks: None,
+        findings,
+    }
+}

@@ -157,14 +157,7 @@ fn process(input: Input, style: &Style) -> Outcome {
     if wanted.any() && !style.offline {
         return Outcome::NeedsDns(input.name, Box::new(bounce), classifications, wanted);
     }
-    let findings = diagnose::diagnose(&bounce, &classifications, None);
-    let report = Report {
-        input: input.name,
-        bounce,
-        classifications,
-        checks: None,
-        findings,
-    };
+    let report = bouncedoc::report_without_checks(input.name, bounce, classifications);
     let rendered = style.render(&report);
     Outcome::Done(Box::new(report), rendered)
 }

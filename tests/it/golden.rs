@@ -99,3 +99,23 @@ fn golden_files_match() {
         failures.join("\n")
     );
 }
+
+/// The library's `offline_report` is what the binary prints with `--offline`: every golden
+/// case, run both ways, gives the same JSON (so the fuzz harness, which drives the library
+/// function, covers what users run).
+#[test]
+fn the_library_offline_report_is_what_the_binary_prints() {
+    let cases = cases();
+    assert!(!cases.is_empty(), "no golden cases found under fixtures/");
+    for case in &cases {
+        let bytes = std::fs::read(case).unwrap();
+        let run = run_bouncedoc(&["--json", "--offline"], &bytes);
+        let from_binary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+        let input = bouncedoc::input::Input::from_bytes("-", bytes).unwrap();
+        let mut json = Vec::new();
+        bouncedoc::render::json::write_report(&mut json, &bouncedoc::offline_report(&input))
+            .unwrap();
+        let from_library: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(from_library, from_binary, "{}", case.display());
+    }
+}
