@@ -5,7 +5,9 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use bouncedoc::spf::macros::{self, MacroContext};
-use bouncedoc::spf::record::{MacroString, Mechanism, Modifier, SpfRecord, Term, parse_macro_string};
+use bouncedoc::spf::record::{
+    MacroString, Mechanism, Modifier, SpfRecord, Term, parse_macro_string,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn expand_all(s: &MacroString) {
@@ -32,9 +34,9 @@ fn domains(term: &Term) -> Vec<&MacroString> {
     match term {
         Term::Directive(d) => match &d.mechanism {
             Mechanism::Include { domain } | Mechanism::Exists { domain } => vec![domain],
-            Mechanism::A { domain, .. } | Mechanism::Mx { domain, .. } | Mechanism::Ptr { domain } => {
-                domain.iter().collect()
-            }
+            Mechanism::A { domain, .. }
+            | Mechanism::Mx { domain, .. }
+            | Mechanism::Ptr { domain } => domain.iter().collect(),
             Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => vec![],
         },
         Term::Modifier(m) => match m {
@@ -76,7 +78,10 @@ fuzz_target!(|data: &[u8]| {
     let again: SpfRecord = canonical
         .parse()
         .unwrap_or_else(|e| panic!("canonical record {canonical:?} does not parse: {e:?}"));
-    assert_eq!(record.terms, again.terms, "record round trip through {canonical:?}");
+    assert_eq!(
+        record.terms, again.terms,
+        "record round trip through {canonical:?}"
+    );
     // So does a fix's insertion before `all`.
     let mut fixed = record.clone();
     fixed.insert_before_all("include:_spf.example.com".parse::<Term>().unwrap());
