@@ -203,12 +203,17 @@ fn split_field(line: &str) -> Option<(&str, &str)> {
     let b = line.as_bytes();
     let limit = b.len().min(77);
     let mut colon = 0;
-    // Eight name bytes at a time while none is a colon or a byte that stops a name; the byte
-    // loop below then finds which byte stopped it.
+    // Eight name bytes at a time while none is a colon or a byte that stops a name; the first
+    // byte that stops one is the lowest marked lane (a colon ends the name, any other byte
+    // means no field). The byte loop below reads the last bytes, fewer than eight.
     while let Some(chunk) = b.get(colon..colon + 8).filter(|_| colon + 8 <= limit) {
-        let word = u64::from_le_bytes(chunk.try_into().ok()?);
-        if name_stops(word) != 0 {
-            break;
+        let stops = name_stops(u64::from_le_bytes(chunk.try_into().ok()?));
+        if stops != 0 {
+            colon += (stops.trailing_zeros() / 8) as usize;
+            if b[colon] != b':' || colon == 0 {
+                return None;
+            }
+            return Some((line.get(..colon)?, line.get(colon + 1..)?));
         }
         colon += 8;
     }
