@@ -340,13 +340,7 @@ impl Ctx {
     /// The body is taken owned and cut in place (as [`super::smtp::truncate`] cuts it), so
     /// that the usual body, with nothing to move out, is kept without a copy.
     fn set_body(&mut self, mut body: String) {
-        if body.len() > MAX_BODY {
-            let mut end = MAX_BODY;
-            while !body.is_char_boundary(end) {
-                end -= 1;
-            }
-            body.truncate(end);
-        }
+        body.truncate(body.floor_char_boundary(MAX_BODY));
         match returned_marker(&body) {
             Some((start, end)) if start > 0 => {
                 let rest = &body[end..];
