@@ -8,7 +8,7 @@ use super::message::Ctx;
 
 /// How a gateway marks the bounces it writes: `(header, needle in its value or "" for any,
 /// gateway name)`. Needles are lower case.
-const MARKS: &[(&str, &str, &str)] = &[
+const MARKS: [(&str, &str, &str); 8] = [
     // "X-NAI-Header: Modified by McAfee Email and Web Security Virtual Appliance"
     ("x-nai-header", "mcafee", "mcafee"),
     // "X-Mailer: m-FILTER"
@@ -24,38 +24,10 @@ const MARKS: &[(&str, &str, &str)] = &[
     ("from", "mxlogic.net>", "mxlogic"),
 ];
 
-/// The bytes the marking headers' names begin with, either case: most fields begin with none.
-const MARK_FIRST: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < MARKS.len() {
-        let b = MARKS[i].0.as_bytes()[0];
-        table[b.to_ascii_lowercase() as usize] = true;
-        table[b.to_ascii_uppercase() as usize] = true;
-        i += 1;
-    }
-    table
-};
-
 /// The gateway that wrote the bounce, when its marks are there: the first mark, in the
 /// order of [`MARKS`], whose header's first value holds its needle.
 pub(crate) fn detect(ctx: &Ctx) -> Option<&'static str> {
-    // The first value of each marking header, found in one pass over the fields.
-    let mut first: [Option<&str>; MARKS.len()] = [None; MARKS.len()];
-    for (name, value) in ctx.headers.fields() {
-        if !name
-            .as_bytes()
-            .first()
-            .is_some_and(|&b| MARK_FIRST[usize::from(b)])
-        {
-            continue;
-        }
-        for (slot, (header, _, _)) in first.iter_mut().zip(MARKS) {
-            if slot.is_none() && name.eq_ignore_ascii_case(header) {
-                *slot = Some(value);
-            }
-        }
-    }
+    let first = ctx.headers.first_values(MARKS.map(|(header, _, _)| header));
     MARKS
         .iter()
         .zip(first)

@@ -2,6 +2,7 @@
 //! human-readable report, the `message/delivery-status` fields, a feedback report, and the
 //! returned original (whole, headers only, or pasted inline after a marker line).
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -239,6 +240,8 @@ impl Ctx {
                     .push("truncated MIME: the closing boundary of the message is missing".into());
             }
         }
+        // The message as text when it is valid UTF-8: parts cut from it need no second check.
+        let whole = Some(text).filter(|t| std::ptr::eq(t.as_bytes(), bytes));
         let mut texts: Vec<String> = Vec::new();
         let mut htmls: Vec<String> = Vec::new();
         for part in &message.parts {
@@ -246,16 +249,20 @@ impl Ctx {
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {
-                    let raw = raw.to_vec();
+                    let headers = || Headers::parse(&super::mime::text_within(whole, raw)).0;
                     if full.contains("rfc822-headers") || full.contains("global-headers") {
-                        let s = super::lossy(&raw);
-                        ctx.returned_headers.get_or_insert(Headers::parse(&s).0);
+                        ctx.returned_headers.get_or_insert_with(headers);
                     } else {
-                        ctx.attach(raw, |raw| Headers::parse(&super::lossy(raw)).0);
+                        ctx.attach(raw.to_vec(), |_| headers());
                     }
                 }
                 Body::Text(s) | Body::Html(s) => {
-                    ctx.add_part(&full, s.as_bytes(), part.encoding_problem);
+                    ctx.add_part(
+                        &full,
+                        s.as_bytes(),
+                        || Cow::Borrowed(s),
+                        part.encoding_problem,
+                    );
                     if !is_special(&full) {
                         if matches!(part.body, Body::Html(_)) {
                             htmls.push(strip_html(s));
@@ -265,7 +272,13 @@ impl Ctx {
                     }
                 }
                 Body::Binary(b) => {
-                    ctx.add_part(&full, b, part.encoding_problem);
+                    let b: &[u8] = b;
+                    ctx.add_part(
+                        &full,
+                        b,
+                        || super::mime::text_within(whole, b),
+                        part.encoding_problem,
+                    );
                 }
                 // Bytes [`reads_bytes`] turned down, of a type no field is filed under; a part
                 // that failed to decode comes as `Binary` and is noted above.
@@ -298,8 +311,15 @@ impl Ctx {
     }
 
     /// Files a non-body part by its content type.
-    fn add_part(&mut self, full: &str, bytes: &[u8], encoding_problem: bool) {
-        let text = || crlf_to_lf(super::lossy(bytes));
+    /// `as_text` gives the bytes as text (without a second UTF-8 check where they are known).
+    fn add_part<'t>(
+        &mut self,
+        full: &str,
+        bytes: &[u8],
+        as_text: impl Fn() -> Cow<'t, str>,
+        encoding_problem: bool,
+    ) {
+        let text = || crlf_to_lf(as_text());
         if full.ends_with("delivery-status") {
             self.dsn.push(text());
         } else if full == "message/feedback-report" {
@@ -320,13 +340,7 @@ impl Ctx {
     /// The body is taken owned and cut in place (as [`super::smtp::truncate`] cuts it), so
     /// that the usual body, with nothing to move out, is kept without a copy.
     fn set_body(&mut self, mut body: String) {
-        if body.len() > MAX_BODY {
-            let mut end = MAX_BODY;
-            while !body.is_char_boundary(end) {
-                end -= 1;
-            }
-            body.truncate(end);
-        }
+        body.truncate(body.floor_char_boundary(MAX_BODY));
         match returned_marker(&body) {
             Some((start, end)) if start > 0 => {
                 let rest = &body[end..];

@@ -776,7 +776,7 @@ const ASCII_KEEPING: [&str; 7] = [
 
 /// `part` as text; when it is a stretch of `whole` (the data, known to be UTF-8) cut at
 /// character boundaries, taken from it without being validated a second time.
-fn text_within<'x>(whole: Option<&'x str>, part: &'x [u8]) -> Cow<'x, str> {
+pub(crate) fn text_within<'x>(whole: Option<&'x str>, part: &'x [u8]) -> Cow<'x, str> {
     if let Some(whole) = whole {
         let start = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
         if let Some(text) = start
