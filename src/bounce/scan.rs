@@ -148,9 +148,12 @@ fn is_label(b: u8) -> bool {
 type Named = (Range<usize>, usize);
 
 /// A reader of one recipient shape (each one former pattern).
+#[cfg(test)]
 type Shape = fn(&[u8]) -> Option<Named>;
 
-/// The recipient shapes, in the order they are tried.
+/// The recipient shapes, in the order they are tried (by [`summary`] and
+/// [`recipient_after_summary`], which read the address most begin with once).
+#[cfg(test)]
 const SHAPES: &[Shape] = &[
     summary,
     angle_bracketed,
@@ -246,10 +249,14 @@ fn double_quoted(s: &[u8]) -> Option<Named> {
 }
 
 /// Exim, Gmail, Exchange: the address alone on a line (indented or not).
+#[cfg(test)]
 fn address_alone(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_alone_after(s, leading_address(s)?)
+}
+
+/// [`address_alone`] given the line's [`leading_address`].
+fn address_alone_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     c.spaces();
     c.eat(b':');
     c.spaces();
@@ -257,10 +264,14 @@ fn address_alone(s: &[u8]) -> Option<Named> {
 }
 
 /// "user@example.org [User unknown]", Sendmail's ">>> user@example.org <user@example.org>".
+#[cfg(test)]
 fn address_then_bracket(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_then_bracket_after(s, leading_address(s)?)
+}
+
+/// [`address_then_bracket`] given the line's [`leading_address`].
+fn address_then_bracket_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     if c.spaces() == 0 {
         return None;
     }
@@ -292,10 +303,14 @@ fn bulleted(s: &[u8]) -> Option<Named> {
 }
 
 /// Exchange 2003: "user@example.org on Thu, 29 Apr 2010".
+#[cfg(test)]
 fn address_on_date(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_on_date_after(s, leading_address(s)?)
+}
+
+/// [`address_on_date`] given the line's [`leading_address`].
+fn address_on_date_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     if c.spaces() == 0 || !c.eat_exact(b"on") || c.spaces() == 0 {
         return None;
     }
@@ -307,10 +322,14 @@ fn address_on_date(s: &[u8]) -> Option<Named> {
 
 /// Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail
 /// "user@x... reason".
+#[cfg(test)]
 fn address_then_reason(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_then_reason_after(s, leading_address(s)?)
+}
+
+/// [`address_then_reason`] given the line's [`leading_address`].
+fn address_then_reason_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     c.spaces();
     let reason = c.eat(b'(')
         || c.eat_exact(b"...")
@@ -351,10 +370,14 @@ fn labelled(s: &[u8]) -> Option<Named> {
 }
 
 /// Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ...".
+#[cfg(test)]
 fn address_then_words(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_then_words_after(s, leading_address(s)?)
+}
+
+/// [`address_then_words`] given the line's [`leading_address`].
+fn address_then_words_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     if c.spaces() == 0 {
         return None;
     }
@@ -541,9 +564,30 @@ fn first_lines(text: &str, n: usize) -> &str {
     }
 }
 
-/// The recipient a line names, by the shapes after [`summary`] (which the caller read).
+/// The recipient a line names, by the shapes after [`summary`] (which the caller read), in
+/// the order of the `SHAPES` table: the address that five of them begin with is read once.
 fn recipient_after_summary(line: &str) -> Option<Named> {
-    SHAPES[1..].iter().find_map(|shape| shape(line.as_bytes()))
+    let s = line.as_bytes();
+    let lead = leading_address(s);
+    let after = |shape: fn(&[u8], Named) -> Option<Named>| lead.clone().and_then(|l| shape(s, l));
+    angle_bracketed(s)
+        .or_else(|| double_quoted(s))
+        .or_else(|| after(address_alone_after))
+        .or_else(|| after(address_then_bracket_after))
+        .or_else(|| bulleted(s))
+        .or_else(|| after(address_on_date_after))
+        .or_else(|| after(address_then_reason_after))
+        .or_else(|| labelled(s))
+        .or_else(|| after(address_then_words_after))
+        .or_else(|| introduced(s))
+}
+
+/// The address a line begins with (after ASCII blank space): its range and where it ends.
+fn leading_address(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    Some((address, c.at))
 }
 
 /// [`push_line`] for each of the lines of `chunk`, whole lines (the last may lack its line
@@ -801,7 +845,7 @@ fn is_end_of_report(t: &str) -> bool {
     if PHRASES
         .end_of_report
         .iter()
-        .any(|p| starts_with_ignore_case(l, p))
+        .any(|p| p[0] == l[0] | 0x20 && starts_with_ignore_case(l, p))
     {
         return true;
     }
@@ -1219,6 +1263,32 @@ mod tests {
             let old = b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b);
             assert_eq!(is_local(b), old, "{b}");
         }
+    }
+
+    /// The shapes after the summary, with their leading address read once, read as the table.
+    #[test]
+    fn shapes_after_the_summary_are_the_table() {
+        let mut lines: Vec<String> = Vec::new();
+        for seed in [
+            " *a@b.example",
+            "a@b.example on Thu",
+            "a@b.example  [x] <c@d.example>",
+            "a@b.example Invalid Address, x",
+            "\"a@b.example\": <c@d.example>...",
+            "a@b.example: sent to c@d.example",
+        ] {
+            lines.extend(crate::bounce::smtp::tests::variants(seed));
+        }
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            lines.extend(text.lines().filter(|l| l.contains('@')).map(str::to_string));
+        }
+        let mut found = 0;
+        for line in &lines {
+            let expected = SHAPES[1..].iter().find_map(|shape| shape(line.as_bytes()));
+            assert_eq!(recipient_after_summary(line), expected, "{line:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 1_000, "{found} recipients");
     }
 
     /// [`blocks`] reads as [`old_blocks`] did, line by line.
