@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::smtp::skip_unicode_space;
+
 /// The most `>` quoting levels removed.
 const MAX_QUOTE_LEVELS: usize = 5;
 
@@ -59,12 +61,12 @@ fn marker_at(text: &str, at: usize) -> Option<usize> {
     if b[at] != b'-' {
         return line_end(text, phrase_end(text, at, "begin forwarded message:")?);
     }
-    let phrase_at = skip_blank(text, dashes_end(b, at)?);
+    let phrase_at = skip_unicode_space(text, dashes_end(b, at)?);
     // The phrases start differently: at most one matches.
     let (end, open) = DASHED
         .iter()
         .find_map(|&(phrase, open)| Some((phrase_end(text, phrase_at, phrase)?, open)))?;
-    let closing = dashes_end(b, skip_blank(text, end)).and_then(|d| line_end(text, d));
+    let closing = dashes_end(b, skip_unicode_space(text, end)).and_then(|d| line_end(text, d));
     if closing.is_some() || !open {
         return closing;
     }
@@ -77,19 +79,10 @@ fn dashes_end(b: &[u8], at: usize) -> Option<usize> {
     (n >= 2).then_some(at + n)
 }
 
-/// The end of the blank space (Unicode `\s`) from `at`.
-fn skip_blank(text: &str, at: usize) -> usize {
-    at + text[at..]
-        .chars()
-        .take_while(|c| c.is_whitespace())
-        .map(char::len_utf8)
-        .sum::<usize>()
-}
-
 /// `\s*$` (multi-line) at `at`, greedy: the end of the text when blank space runs to it, else
 /// the last line feed of the blank space.
 fn line_end(text: &str, at: usize) -> Option<usize> {
-    let end = skip_blank(text, at);
+    let end = skip_unicode_space(text, at);
     if end == text.len() {
         return Some(end);
     }

@@ -148,9 +148,12 @@ fn is_label(b: u8) -> bool {
 type Named = (Range<usize>, usize);
 
 /// A reader of one recipient shape (each one former pattern).
+#[cfg(test)]
 type Shape = fn(&[u8]) -> Option<Named>;
 
-/// The recipient shapes, in the order they are tried.
+/// The recipient shapes, in the order they are tried (by [`summary`] and
+/// [`recipient_after_summary`], which read the address most begin with once).
+#[cfg(test)]
 const SHAPES: &[Shape] = &[
     summary,
     angle_bracketed,
@@ -166,6 +169,7 @@ const SHAPES: &[Shape] = &[
 ];
 
 /// The recipient a line names: the first shape that reads it.
+#[cfg(test)]
 fn recipient_in_line(line: &str) -> Option<Named> {
     SHAPES.iter().find_map(|shape| shape(line.as_bytes()))
 }
@@ -245,10 +249,14 @@ fn double_quoted(s: &[u8]) -> Option<Named> {
 }
 
 /// Exim, Gmail, Exchange: the address alone on a line (indented or not).
+#[cfg(test)]
 fn address_alone(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_alone_after(s, leading_address(s)?)
+}
+
+/// [`address_alone`] given the line's [`leading_address`].
+fn address_alone_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     c.spaces();
     c.eat(b':');
     c.spaces();
@@ -256,10 +264,14 @@ fn address_alone(s: &[u8]) -> Option<Named> {
 }
 
 /// "user@example.org [User unknown]", Sendmail's ">>> user@example.org <user@example.org>".
+#[cfg(test)]
 fn address_then_bracket(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_then_bracket_after(s, leading_address(s)?)
+}
+
+/// [`address_then_bracket`] given the line's [`leading_address`].
+fn address_then_bracket_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     if c.spaces() == 0 {
         return None;
     }
@@ -291,10 +303,14 @@ fn bulleted(s: &[u8]) -> Option<Named> {
 }
 
 /// Exchange 2003: "user@example.org on Thu, 29 Apr 2010".
+#[cfg(test)]
 fn address_on_date(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_on_date_after(s, leading_address(s)?)
+}
+
+/// [`address_on_date`] given the line's [`leading_address`].
+fn address_on_date_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     if c.spaces() == 0 || !c.eat_exact(b"on") || c.spaces() == 0 {
         return None;
     }
@@ -306,10 +322,14 @@ fn address_on_date(s: &[u8]) -> Option<Named> {
 
 /// Exim: "  user@example.org\n    (generated from alias@example.org)"; Sendmail
 /// "user@x... reason".
+#[cfg(test)]
 fn address_then_reason(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_then_reason_after(s, leading_address(s)?)
+}
+
+/// [`address_then_reason`] given the line's [`leading_address`].
+fn address_then_reason_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     c.spaces();
     let reason = c.eat(b'(')
         || c.eat_exact(b"...")
@@ -350,10 +370,14 @@ fn labelled(s: &[u8]) -> Option<Named> {
 }
 
 /// Zoho: "user@example.org Invalid Address, ERROR_CODE :550, ...".
+#[cfg(test)]
 fn address_then_words(s: &[u8]) -> Option<Named> {
-    let mut c = Cursor { s, at: 0 };
-    c.spaces();
-    let address = c.address()?;
+    address_then_words_after(s, leading_address(s)?)
+}
+
+/// [`address_then_words`] given the line's [`leading_address`].
+fn address_then_words_after(s: &[u8], (address, at): Named) -> Option<Named> {
+    let mut c = Cursor { s, at };
     if c.spaces() == 0 {
         return None;
     }
@@ -464,11 +488,133 @@ pub(crate) struct Block {
 /// Splits `report` into one block per named recipient (addresses deduplicated, their texts
 /// joined). Text before the first recipient is not kept.
 pub(crate) fn blocks(report: &str) -> Vec<Block> {
+    let report = first_lines(report, MAX_LINES);
+    let bytes = report.as_bytes();
+    let mut out: Vec<Block> = Vec::new();
+    let mut current: Option<usize> = None;
+    // Where the lines not read yet start.
+    let mut at = 0;
+    while at < report.len() {
+        // Every recipient pattern names an address: the lines up to the next `@` name none,
+        // and go to the current block whole.
+        let line_start = match memchr::memchr(b'@', &bytes[at..]) {
+            Some(i) => memchr::memrchr(b'\n', &bytes[at..at + i]).map_or(at, |n| at + n + 1),
+            None => report.len(),
+        };
+        if let Some(i) = current {
+            push_lines(&mut out[i].text, &report[at..line_start]);
+        }
+        let Some(line) = lines(&report[line_start..]).next() else {
+            break;
+        };
+        at = memchr::memchr(b'\n', &bytes[line_start..])
+            .map_or(report.len(), |n| line_start + n + 1);
+        let unquoted = line.trim_start_matches(['>', ' ']);
+        let summary = summary(unquoted.as_bytes());
+        let found = summary
+            .clone()
+            .or_else(|| recipient_after_summary(unquoted));
+        let summary = summary.is_some();
+        if let Some((addr, whole_end)) = found.filter(|_| summary || !is_transcript(unquoted)) {
+            let address = normalise_address(&unquoted[addr.clone()]);
+            let rest_start = whole_end.max(addr.end);
+            let rest = unquoted[rest_start..].trim();
+            let rest = rest.trim_start_matches([':', '>', '.', ',']).trim();
+            let rest = if summary { unquoted.trim() } else { rest };
+            let idx = match out.iter().position(|b| {
+                b.address
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&address))
+            }) {
+                Some(i) => i,
+                None => {
+                    if out.len() >= MAX_RECIPIENTS {
+                        break;
+                    }
+                    out.push(Block {
+                        address: Some(address),
+                        // Room for a few lines of reply: most blocks grow no further.
+                        text: String::with_capacity(256),
+                    });
+                    out.len() - 1
+                }
+            };
+            current = Some(idx);
+            if !rest.is_empty() {
+                push_line(&mut out[idx].text, rest);
+            }
+            continue;
+        }
+        if let Some(i) = current {
+            push_line(&mut out[i].text, line);
+        }
+    }
+    out
+}
+
+/// The first `n` lines of `text` (as [`lines`] splits it), their line ends kept.
+fn first_lines(text: &str, n: usize) -> &str {
+    // Each line takes a byte at least: a shorter text has no more lines.
+    if text.len() <= n {
+        return text;
+    }
+    match memchr::memchr_iter(b'\n', text.as_bytes()).nth(n - 1) {
+        Some(end) => &text[..=end],
+        None => text,
+    }
+}
+
+/// The recipient a line names, by the shapes after [`summary`] (which the caller read), in
+/// the order of the `SHAPES` table: the address that five of them begin with is read once.
+fn recipient_after_summary(line: &str) -> Option<Named> {
+    let s = line.as_bytes();
+    let lead = leading_address(s);
+    let after = |shape: fn(&[u8], Named) -> Option<Named>| lead.clone().and_then(|l| shape(s, l));
+    angle_bracketed(s)
+        .or_else(|| double_quoted(s))
+        .or_else(|| after(address_alone_after))
+        .or_else(|| after(address_then_bracket_after))
+        .or_else(|| bulleted(s))
+        .or_else(|| after(address_on_date_after))
+        .or_else(|| after(address_then_reason_after))
+        .or_else(|| labelled(s))
+        .or_else(|| after(address_then_words_after))
+        .or_else(|| introduced(s))
+}
+
+/// The address a line begins with (after ASCII blank space): its range and where it ends.
+fn leading_address(s: &[u8]) -> Option<Named> {
+    let mut c = Cursor { s, at: 0 };
+    c.spaces();
+    let address = c.address()?;
+    Some((address, c.at))
+}
+
+/// [`push_line`] for each of the lines of `chunk`, whole lines (the last may lack its line
+/// feed): copied at once when that is the same.
+fn push_lines(text: &mut String, chunk: &str) {
+    if chunk.is_empty() {
+        return;
+    }
+    if text.len() + chunk.len() < 64 * 1024 && memchr::memchr(b'\r', chunk.as_bytes()).is_none() {
+        text.push_str(chunk);
+        if !chunk.ends_with('\n') {
+            text.push('\n');
+        }
+        return;
+    }
+    for line in lines(chunk) {
+        push_line(text, line);
+    }
+}
+
+/// [`blocks`] as it was: every line read by itself.
+#[cfg(test)]
+fn old_blocks(report: &str) -> Vec<Block> {
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<usize> = None;
     for line in lines(report).take(MAX_LINES) {
         let unquoted = line.trim_start_matches(['>', ' ']);
-        // Every recipient pattern names an address: a line without an `@` names none.
         let has_at = memchr::memchr(b'@', unquoted.as_bytes()).is_some();
         let found = has_at.then(|| recipient_in_line(unquoted)).flatten();
         let summary = has_at && summary(unquoted.as_bytes()).is_some();
@@ -490,7 +636,6 @@ pub(crate) fn blocks(report: &str) -> Vec<Block> {
                     }
                     out.push(Block {
                         address: Some(address),
-                        // Room for a few lines of reply: most blocks grow no further.
                         text: String::with_capacity(256),
                     });
                     out.len() - 1
@@ -652,7 +797,7 @@ fn is_notice(t: &str) -> bool {
         || phrases
             .notice_starts
             .iter()
-            .any(|p| starts_with_ignore_case(l, p))
+            .any(|p| p[0] == first | 0x20 && starts_with_ignore_case(l, p))
 }
 
 /// Separator lines: `=====` (five or more of `-=_*`), `--- Heading ---` (three dashes or more
@@ -700,7 +845,7 @@ fn is_end_of_report(t: &str) -> bool {
     if PHRASES
         .end_of_report
         .iter()
-        .any(|p| starts_with_ignore_case(l, p))
+        .any(|p| p[0] == l[0] | 0x20 && starts_with_ignore_case(l, p))
     {
         return true;
     }
@@ -754,7 +899,7 @@ fn without_notices(text: &str) -> Cow<'_, str> {
     let mut owned: Option<String> = None;
     let mut after_received_at = false;
     for line in lines(text).take(MAX_LINES) {
-        let t = line.trim();
+        let t = smtp::trim(line);
         if is_end_of_report(t) {
             break;
         }
@@ -763,7 +908,8 @@ fn without_notices(text: &str) -> Cow<'_, str> {
             && t.as_bytes()
                 .get(..5)
                 .is_some_and(|p| p.eq_ignore_ascii_case(b"from "));
-        after_received_at = starts_with_ignore_case(t.as_bytes(), RECEIVED_AT.as_bytes());
+        after_received_at = t.as_bytes().first().is_some_and(|b| b | 0x20 == b't')
+            && starts_with_ignore_case(t.as_bytes(), RECEIVED_AT.as_bytes());
         let keep = !sender_line && !is_notice(t);
         if owned.is_none() {
             // `line` starts at `kept`; it stays a prefix when kept whole with its line feed.
@@ -1073,13 +1219,37 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        for seed in [
+            "Unable to deliver to: <a@b.example>",
+            "x FAILED TO DELIVER TO a@b.c",
+        ] {
+            lines.extend(crate::bounce::smtp::tests::variants(seed));
+        }
         for text in crate::bounce::dialect::corpus_texts::texts() {
             lines.extend(text.lines().filter(|l| l.contains('@')).map(str::to_string));
         }
+        // Every introducer tried at every place, without the gate or the first-byte table.
+        let every_place = |s: &[u8]| {
+            (0..s.len()).find_map(|start| {
+                INTRODUCERS.iter().find_map(|intro| {
+                    let mut c = Cursor { s, at: start };
+                    if !c.eat_ignore_case(intro.as_bytes()) {
+                        return None;
+                    }
+                    c.spaces();
+                    c.eat(b':');
+                    c.spaces();
+                    c.eat(b'<');
+                    let address = c.address()?;
+                    c.eat(b'>');
+                    Some((address, c.at))
+                })
+            })
+        };
         let mut found = 0;
         for line in &lines {
             let s = line.as_bytes();
-            let expected = memchr::memrchr(b'@', s).and_then(|at| introduced_from(s, at));
+            let expected = every_place(s);
             assert_eq!(introduced(s), expected, "{line:?}");
             found += usize::from(expected.is_some());
         }
@@ -1093,6 +1263,66 @@ mod tests {
             let old = b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b);
             assert_eq!(is_local(b), old, "{b}");
         }
+    }
+
+    /// The shapes after the summary, with their leading address read once, read as the table.
+    #[test]
+    fn shapes_after_the_summary_are_the_table() {
+        let mut lines: Vec<String> = Vec::new();
+        for seed in [
+            " *a@b.example",
+            "a@b.example on Thu",
+            "a@b.example  [x] <c@d.example>",
+            "a@b.example Invalid Address, x",
+            "\"a@b.example\": <c@d.example>...",
+            "a@b.example: sent to c@d.example",
+        ] {
+            lines.extend(crate::bounce::smtp::tests::variants(seed));
+        }
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            lines.extend(text.lines().filter(|l| l.contains('@')).map(str::to_string));
+        }
+        let mut found = 0;
+        for line in &lines {
+            let expected = SHAPES[1..].iter().find_map(|shape| shape(line.as_bytes()));
+            assert_eq!(recipient_after_summary(line), expected, "{line:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 1_000, "{found} recipients");
+    }
+
+    /// [`blocks`] reads as [`old_blocks`] did, line by line.
+    #[test]
+    fn blocks_are_the_old_blocks() {
+        let mut texts: Vec<String> = crate::bounce::corpus_emails()
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect();
+        texts.extend(crate::bounce::dialect::corpus_texts::texts());
+        for seed in [
+            "x\n<a@b.example>: no\r\n550 5.1.1 gone\r\nmore\rtext\n\nc@d.example\nend",
+            "554 5.0.0 <a@b.example>... Service unavailable\nRCPT TO:<c@d.example>\n>>> x@y.example",
+            "> > a@b.example\n>\n> reason\n@\nb@c.example (x)\nlast line",
+        ] {
+            texts.extend(crate::bounce::smtp::tests::variants(seed));
+        }
+        // Past the line, text and recipient limits.
+        texts.push("a@b.example\n".to_string() + &"line\n".repeat(MAX_LINES + 5) + "c@d.example");
+        texts.push("a@b.example\n".to_string() + &"\n".repeat(MAX_LINES) + "c@d.example x\n");
+        texts.push("a@b.example\n".to_string() + &"reply text line\n".repeat(5_000));
+        texts.push("a@b.example\n".to_string() + &"reply\r\n".repeat(12_000));
+        texts.push(
+            (0..1_100)
+                .map(|n| format!("u{n}@b.example\nsaid {n}\n"))
+                .collect(),
+        );
+        let mut named = 0;
+        for text in &texts {
+            let expected = old_blocks(text);
+            assert_eq!(blocks(text), expected, "{text:?}");
+            named += expected.len();
+        }
+        assert!(named > 1_000, "{named} blocks");
     }
 
     /// [`lines`] splits as `str::lines` does, on every corpus text, its variants and edge cases.
