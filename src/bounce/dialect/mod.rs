@@ -182,23 +182,26 @@ impl Start {
         }
     }
 
-    /// True when any alternative occurs in `text`.
-    pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.first_match(text).is_some()
+    /// True when any alternative occurs in the report body.
+    pub(crate) fn is_match(&self, ctx: &Msg) -> bool {
+        self.first_match(ctx).is_some()
     }
 
-    /// Where the first alternative that matches `text` first matches.
-    fn first_match(&self, text: &str) -> Option<usize> {
+    /// Where the first alternative that matches the report body first matches.
+    fn first_match(&self, ctx: &Msg) -> Option<usize> {
         match &self.search {
-            StartSearch::Markers(m) => m.first_match(text),
-            StartSearch::Regexes(res) => res.iter().find_map(|re| Some(re.find(text)?.start())),
+            StartSearch::Markers(m) => m.first_match(&ctx.body, ctx.body_lower()),
+            StartSearch::Regexes(res) => {
+                res.iter().find_map(|re| Some(re.find(&ctx.body)?.start()))
+            }
         }
     }
 
-    /// Where the first line matching the first alternative that matches begins.
-    fn line_start(&self, text: &str) -> Option<usize> {
-        let at = self.first_match(text)?;
-        Some(text[..at].rfind('\n').map_or(0, |nl| nl + 1))
+    /// Where the first line of the report body matching the first alternative that matches
+    /// begins.
+    fn line_start(&self, ctx: &Msg) -> Option<usize> {
+        let at = self.first_match(ctx)?;
+        Some(ctx.body[..at].rfind('\n').map_or(0, |nl| nl + 1))
     }
 }
 
@@ -248,9 +251,9 @@ fn balanced(p: &str) -> bool {
 
 /// The report text from the first line matching `start` (the whole body when none matches or
 /// `start` is `None`). The alternatives of `start` are tried one by one, in the order written.
-pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Start>) -> &'a str {
+pub(crate) fn report_from<'a>(ctx: &'a Msg, start: Option<&Start>) -> &'a str {
     let Some(start) = start else { return &ctx.body };
-    match start.line_start(&ctx.body) {
+    match start.line_start(ctx) {
         Some(at) => &ctx.body[at..],
         None => &ctx.body,
     }
