@@ -49,8 +49,10 @@ pub(crate) fn has(text: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
 /// once for all (each dialect used to lower-case the From and Subject again).
 pub(crate) struct Msg<'a> {
     ctx: &'a Ctx,
-    /// From, a line feed, Subject, ASCII lower-cased; made when first asked for.
-    heads: OnceCell<String>,
+    /// From, a line feed, Subject, ASCII lower-cased, and the length of the From part; made
+    /// when first asked for (the detectors split it often, and a header lookup per split cost
+    /// more than the split).
+    heads: OnceCell<(String, usize)>,
     /// The report body, ASCII lower-cased (same offsets); made when first asked for.
     body_lower: OnceCell<String>,
 }
@@ -82,19 +84,26 @@ impl<'a> Msg<'a> {
     /// The bounce's From and Subject joined by a line feed, ASCII lower-cased: what most
     /// dialects detect on.
     pub(crate) fn sender_and_subject(&self) -> &str {
-        self.heads.get_or_init(|| self.ctx.sender_and_subject())
+        &self.heads().0
+    }
+
+    fn heads(&self) -> &(String, usize) {
+        self.heads.get_or_init(|| {
+            let from = self.ctx.header("from").map_or(0, str::len);
+            (self.ctx.sender_and_subject(), from)
+        })
     }
 
     /// The From header, ASCII lower-cased (empty when there is none).
     pub(super) fn sender_lower(&self) -> &str {
-        let from = self.ctx.header("from").unwrap_or("");
-        &self.sender_and_subject()[..from.len()]
+        let (heads, from) = self.heads();
+        &heads[..*from]
     }
 
     /// The Subject header, ASCII lower-cased (empty when there is none).
     fn subject_lower(&self) -> &str {
-        let from = self.ctx.header("from").unwrap_or("");
-        &self.sender_and_subject()[from.len() + 1..]
+        let (heads, from) = self.heads();
+        &heads[from + 1..]
     }
 }
 
