@@ -10,6 +10,8 @@ use crate::bounce::{Bounce, BounceKind, Recipient};
 
 use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
+
 use super::pattern::{NeedleIndex, NeedleInterner, Present};
 use super::receivers::{RECEIVERS, ReceiverNeedles, Recognition};
 use super::status::{self, StatusCode, Strength};
@@ -32,6 +34,9 @@ struct Index {
     text_keys: Vec<Vec<(u16, u16)>>,
     /// Text patterns that need no needle (listed under none).
     text_unkeyed: Vec<(u16, u16)>,
+    /// Per text rule and pattern: a searcher per needle, built once (a `memmem::find` builds
+    /// its searcher on every call, several times the cost of a search in a short reply).
+    text_finders: Vec<Vec<Vec<Finder<'static>>>>,
     /// Per receiver, parallel to [`RECEIVERS`].
     receivers: Vec<ReceiverNeedles>,
     /// Which of [`RECEIVERS`] a recipient's facts name.
@@ -52,7 +57,17 @@ static INDEX: LazyLock<Index> = LazyLock::new(|| {
     let receivers: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
     let recognition = Recognition::new(RECEIVERS, &receivers, interner.count());
     let (text_keys, text_unkeyed) = text_keys(&text_rules, interner.count());
+    let text_finders = TEXT_RULES
+        .iter()
+        .map(|rule| {
+            rule.patterns
+                .iter()
+                .map(|p| p.needles().iter().map(Finder::new).collect())
+                .collect()
+        })
+        .collect();
     Index {
+        text_finders,
         recognition,
         needles: interner.build(),
         text_rules,
@@ -135,11 +150,15 @@ impl<'a> Facts<'a> {
                 .command
                 .as_deref()
                 .map(|c| c.trim().to_ascii_uppercase()),
-            recipient_domain: recipient
-                .address
-                .as_deref()
-                .and_then(|a| a.rsplit_once('@'))
-                .map(|(_, d)| d.trim_end_matches(['>', '.']).to_ascii_lowercase()),
+            recipient_domain: recipient.address.as_deref().and_then(|a| {
+                // Searched as a byte: a `char` search from the end decodes backwards.
+                let at = memchr::memrchr(b'@', a.as_bytes())?;
+                Some(
+                    a[at + 1..]
+                        .trim_end_matches(['>', '.'])
+                        .to_ascii_lowercase(),
+                )
+            }),
         }
     }
 
@@ -205,7 +224,7 @@ fn by_kind(f: &Facts) -> Option<Finding> {
     Some(Finding {
         reason,
         auth: &[],
-        rule: format!("kind:{name}"),
+        rule: ["kind:", name].concat(),
         matched: name.to_string(),
     })
 }
@@ -254,7 +273,7 @@ fn by_receiver(f: &Facts) -> Option<Finding> {
                 Some(Finding {
                     reason: rule.reason,
                     auth: rule.auth,
-                    rule: format!("{}:{}", receiver.name, rule.id),
+                    rule: [receiver.name, ":", rule.id].concat(),
                     matched,
                 })
             })
@@ -279,19 +298,35 @@ fn by_text(f: &Facts) -> Option<Finding> {
     candidates.into_iter().find_map(|(r, p)| {
         let rule = TEXT_RULES.get(usize::from(r))?;
         let (unless, patterns) = index.text_rules.get(usize::from(r))?;
-        let pattern = rule.patterns.get(usize::from(p))?;
         if f.present.any(unless) || !f.present.all(patterns.get(usize::from(p))?) {
             return None;
         }
-        let (s, e) = pattern.find(&f.lower)?;
+        let finders = index
+            .text_finders
+            .get(usize::from(r))?
+            .get(usize::from(p))?;
+        let (s, e) = find_in_order(finders, &f.lower)?;
         let matched = f.text.get(s..e)?;
         Some(Finding {
             reason: rule.reason,
             auth: rule.auth,
-            rule: format!("text:{}", rule.id),
+            rule: ["text:", rule.id].concat(),
             matched: matched.to_string(),
         })
     })
+}
+
+/// [`Pattern::find`](super::pattern::Pattern::find) with the pattern's needles as prebuilt
+/// searchers: where all of them occur, each after the end of the previous one.
+fn find_in_order(finders: &[Finder], lower: &str) -> Option<(usize, usize)> {
+    let (first, rest) = finders.split_first()?;
+    let start = first.find(lower.as_bytes())?;
+    let mut end = start + first.needle().len();
+    for finder in rest {
+        let at = finder.find(lower.as_bytes().get(end..)?)?;
+        end += at + finder.needle().len();
+    }
+    Some((start, end))
 }
 
 /// [`by_text`] trying every pattern of every rule, as it did before the needle lists.

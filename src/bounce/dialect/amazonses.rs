@@ -27,7 +27,7 @@ fn detect(ctx: &Msg) -> bool {
         || ctx
             .headers
             .has_any(&["x-ses-outgoing", "x-amz-sns-message-id"])
-        || START.is_match(&ctx.body)
+        || START.is_match(ctx)
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {

@@ -102,16 +102,19 @@ impl Markers {
         Some(Markers { alternatives })
     }
 
-    /// Where the first alternative that matches `text` first matches.
-    pub(crate) fn first_match(&self, text: &str) -> Option<usize> {
-        let search = Search::new(text);
+    /// Where the first alternative that matches `text` first matches, given `text` ASCII
+    /// lower-cased (same offsets): the dialects search the body, whose copy is made once.
+    pub(crate) fn first_match(&self, text: &str, lower: &str) -> Option<usize> {
+        debug_assert_eq!(lower, text.to_ascii_lowercase());
+        let search = Search::new(text, lower.as_bytes());
         self.alternatives.iter().find_map(|a| a.find(&search))
     }
 
     /// Where each alternative first matches in `text` (its leftmost match start).
     #[cfg(test)]
     pub(crate) fn first_matches(&self, text: &str) -> Vec<Option<usize>> {
-        let search = Search::new(text);
+        let lower = text.to_ascii_lowercase();
+        let search = Search::new(text, lower.as_bytes());
         self.alternatives.iter().map(|a| a.find(&search)).collect()
     }
 }
@@ -120,15 +123,15 @@ impl Markers {
 /// case folding matches with `s` or `k`.
 struct Search<'a> {
     text: &'a str,
-    lower: Vec<u8>,
+    lower: &'a [u8],
     folds: OnceLock<bool>,
 }
 
 impl<'a> Search<'a> {
-    fn new(text: &'a str) -> Search<'a> {
+    fn new(text: &'a str, lower: &'a [u8]) -> Search<'a> {
         Search {
             text,
-            lower: text.as_bytes().to_ascii_lowercase(),
+            lower,
             folds: OnceLock::new(),
         }
     }
@@ -148,7 +151,7 @@ impl Alternative {
         if self.unicode && search.folds() {
             return self.regex().find(search.text).map(|m| m.start());
         }
-        let text = &search.lower;
+        let text = search.lower;
         self.variants
             .iter()
             .filter_map(|v| {

@@ -49,8 +49,10 @@ pub(crate) fn has(text: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
 /// once for all (each dialect used to lower-case the From and Subject again).
 pub(crate) struct Msg<'a> {
     ctx: &'a Ctx,
-    /// From, a line feed, Subject, ASCII lower-cased; made when first asked for.
-    heads: OnceCell<String>,
+    /// From, a line feed, Subject, ASCII lower-cased, and the length of the From part; made
+    /// when first asked for (the detectors split it often, and a header lookup per split cost
+    /// more than the split).
+    heads: OnceCell<(String, usize)>,
     /// The report body, ASCII lower-cased (same offsets); made when first asked for.
     body_lower: OnceCell<String>,
 }
@@ -82,19 +84,26 @@ impl<'a> Msg<'a> {
     /// The bounce's From and Subject joined by a line feed, ASCII lower-cased: what most
     /// dialects detect on.
     pub(crate) fn sender_and_subject(&self) -> &str {
-        self.heads.get_or_init(|| self.ctx.sender_and_subject())
+        &self.heads().0
+    }
+
+    fn heads(&self) -> &(String, usize) {
+        self.heads.get_or_init(|| {
+            let from = self.ctx.header("from").map_or(0, str::len);
+            (self.ctx.sender_and_subject(), from)
+        })
     }
 
     /// The From header, ASCII lower-cased (empty when there is none).
     pub(super) fn sender_lower(&self) -> &str {
-        let from = self.ctx.header("from").unwrap_or("");
-        &self.sender_and_subject()[..from.len()]
+        let (heads, from) = self.heads();
+        &heads[..*from]
     }
 
     /// The Subject header, ASCII lower-cased (empty when there is none).
     fn subject_lower(&self) -> &str {
-        let from = self.ctx.header("from").unwrap_or("");
-        &self.sender_and_subject()[from.len() + 1..]
+        let (heads, from) = self.heads();
+        &heads[from + 1..]
     }
 }
 
@@ -182,23 +191,26 @@ impl Start {
         }
     }
 
-    /// True when any alternative occurs in `text`.
-    pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.first_match(text).is_some()
+    /// True when any alternative occurs in the report body.
+    pub(crate) fn is_match(&self, ctx: &Msg) -> bool {
+        self.first_match(ctx).is_some()
     }
 
-    /// Where the first alternative that matches `text` first matches.
-    fn first_match(&self, text: &str) -> Option<usize> {
+    /// Where the first alternative that matches the report body first matches.
+    fn first_match(&self, ctx: &Msg) -> Option<usize> {
         match &self.search {
-            StartSearch::Markers(m) => m.first_match(text),
-            StartSearch::Regexes(res) => res.iter().find_map(|re| Some(re.find(text)?.start())),
+            StartSearch::Markers(m) => m.first_match(&ctx.body, ctx.body_lower()),
+            StartSearch::Regexes(res) => {
+                res.iter().find_map(|re| Some(re.find(&ctx.body)?.start()))
+            }
         }
     }
 
-    /// Where the first line matching the first alternative that matches begins.
-    fn line_start(&self, text: &str) -> Option<usize> {
-        let at = self.first_match(text)?;
-        Some(text[..at].rfind('\n').map_or(0, |nl| nl + 1))
+    /// Where the first line of the report body matching the first alternative that matches
+    /// begins.
+    fn line_start(&self, ctx: &Msg) -> Option<usize> {
+        let at = self.first_match(ctx)?;
+        Some(ctx.body[..at].rfind('\n').map_or(0, |nl| nl + 1))
     }
 }
 
@@ -248,9 +260,9 @@ fn balanced(p: &str) -> bool {
 
 /// The report text from the first line matching `start` (the whole body when none matches or
 /// `start` is `None`). The alternatives of `start` are tried one by one, in the order written.
-pub(crate) fn report_from<'a>(ctx: &'a Ctx, start: Option<&Start>) -> &'a str {
+pub(crate) fn report_from<'a>(ctx: &'a Msg, start: Option<&Start>) -> &'a str {
     let Some(start) = start else { return &ctx.body };
-    match start.line_start(&ctx.body) {
+    match start.line_start(ctx) {
         Some(at) => &ctx.body[at..],
         None => &ctx.body,
     }

@@ -229,7 +229,8 @@ fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
     let diagnostic = fields
         .diagnostic_code
         .map(|v| {
-            if v.trim_start().to_ascii_lowercase().starts_with("x-unix;") {
+            let prefix = v.trim_start().get(..7);
+            if prefix.is_some_and(|p| p.eq_ignore_ascii_case("x-unix;")) {
                 clean_diagnostic(v)
             } else {
                 clean_diagnostic(strip_type(v))
