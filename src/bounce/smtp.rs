@@ -730,15 +730,6 @@ const COMMAND_SHAPES: [CommandShape; 8] = [
     CommandShape::EximError,
 ];
 
-/// [`COMMAND_LITERALS`] found case-insensitively, overlapping (a shape's literal may hold
-/// another's, as `... server for RCPT` holds `for `).
-static COMMAND_FINDER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(COMMAND_LITERALS)
-        .expect("valid literals")
-});
-
 /// `\s` of an ASCII regex: space, tab, line feed, vertical tab, form feed, carriage return.
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
@@ -834,10 +825,119 @@ fn command_at(
     Some((start, index))
 }
 
+/// The beginnings of the commands' names (lower case): `end of DATA` and `final DATA` are
+/// found by their `data`. With qmail's `does not like `, every place a shape names a command
+/// is found from one of these, by the literal that ends where the name begins. None of them
+/// starts inside another's match but `starttls` in `starttlstarttls`, where no literal ends.
+const COMMAND_STARTS: [&str; 8] = [
+    "rcpt",
+    "mail",
+    "data",
+    "ehlo",
+    "helo",
+    "starttls",
+    "initial connection",
+    "does not like ",
+];
+
+/// Where the name of the command found at `at` may begin: there, or (for `data`) where
+/// `end of ` or `final ` begins before it.
+fn command_name_starts(lower: &[u8], at: usize, start: usize) -> impl Iterator<Item = usize> {
+    let data = COMMAND_STARTS[start] == "data";
+    let before = move |p: &str| {
+        let from = at.checked_sub(p.len())?;
+        (data && lower[from..at] == *p.as_bytes()).then_some(from)
+    };
+    std::iter::once(at)
+        .chain(before("end of "))
+        .chain(before("final "))
+}
+
+/// Where a literal of each shape that could name a command at `at` starts: the literal that
+/// ends there (for a transcript, before the blank space; for Exim, before its server and verb).
+fn shape_hits(lower: &[u8], at: usize, shape: CommandShape) -> Option<usize> {
+    let literal = COMMAND_LITERALS[shape as usize];
+    let ends_at = |end: usize, p: &str| {
+        let from = end.checked_sub(p.len())?;
+        (lower[from..end] == *p.as_bytes()).then_some(from)
+    };
+    match shape {
+        CommandShape::Transcript => {
+            let blank = lower[..at]
+                .iter()
+                .rev()
+                .take_while(|&&b| is_space(b))
+                .count();
+            ends_at(at - blank, literal)
+        }
+        CommandShape::EximError => {
+            let verb = ["after ", "for "].iter().find_map(|v| ends_at(at, v))?;
+            ["mail server ", "server "]
+                .iter()
+                .filter_map(|s| ends_at(verb, s))
+                .find_map(|server| ends_at(server, literal))
+        }
+        _ => ends_at(at, literal),
+    }
+}
+
 /// The command the earliest command-naming shape in `text` names; at one place, the command
 /// listed first in [`COMMAND_WORDS`] and then the shape listed first win, and qmail's
-/// `does not like` comes last.
-fn command_in(text: &str) -> Option<&'static str> {
+/// `does not like` comes last. `lower` is `text` ASCII lower-cased. Found from the commands'
+/// names, which few texts hold, rather than from the shapes' literals (`for `, `[`), which
+/// most do.
+fn command_in(text: &str, lower: &str) -> Option<&'static str> {
+    static STARTS: LazyLock<PackedLiterals> =
+        LazyLock::new(|| PackedLiterals::new(&COMMAND_STARTS));
+    let bytes = text.as_bytes();
+    let low = lower.as_bytes();
+    let qmail_rank = COMMAND_WORDS.len() * COMMAND_SHAPES.len();
+    let mut best: Option<(usize, usize, &'static str)> = None;
+    let mut consider = |f: (usize, usize, &'static str)| {
+        if best.is_none_or(|b| (f.0, f.1) < (b.0, b.1)) {
+            best = Some(f);
+        }
+    };
+    let mut from = 0;
+    while let Some((start, at)) = STARTS.find(lower, from) {
+        from = at + COMMAND_STARTS[start].len();
+        if start == COMMAND_STARTS.len() - 1 {
+            if starts_with_ci(bytes, from, "recipient") {
+                consider((at, qmail_rank, "RCPT"));
+            } else if starts_with_ci(bytes, from, "sender") {
+                consider((at, qmail_rank + 1, "MAIL"));
+            }
+            continue;
+        }
+        for name_at in command_name_starts(low, at, start) {
+            for (id, &shape) in COMMAND_SHAPES.iter().enumerate() {
+                let Some(hit) = shape_hits(low, name_at, shape) else {
+                    continue;
+                };
+                if let Some((start, word)) = command_at(bytes, shape, hit, COMMAND_LITERALS[id]) {
+                    consider((
+                        start,
+                        word * COMMAND_SHAPES.len() + id,
+                        COMMAND_WORDS[word].1,
+                    ));
+                }
+            }
+        }
+    }
+    best.map(|(_, _, name)| name)
+}
+
+/// [`command_in`] as it was: every shape's literal found, overlapping, and read on from there.
+#[cfg(test)]
+fn old_command_in(text: &str) -> Option<&'static str> {
+    /// [`COMMAND_LITERALS`] found case-insensitively, overlapping (a shape's literal may hold
+    /// another's, as `... server for RCPT` holds `for `).
+    static COMMAND_FINDER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(COMMAND_LITERALS)
+            .expect("valid literals")
+    });
     let bytes = text.as_bytes();
     let qmail_rank = COMMAND_WORDS.len() * COMMAND_SHAPES.len();
     let mut best: Option<(usize, usize, &'static str)> = None;
@@ -872,7 +972,8 @@ fn command_in(text: &str) -> Option<&'static str> {
 /// Command words that, anywhere in the ASCII lower-cased text, let a command-naming shape
 /// match: every shape but qmail's names one of [`COMMAND_WORDS`] right after its literal, and
 /// qmail's begins `does not like `. `mail` is left out: it is common in replies, and checked
-/// by [`MAIL_AFTER`] where it is found.
+/// by [`MAIL_AFTER`] where it is found. The gate [`old_command_in`] was read behind.
+#[cfg(test)]
 const COMMAND_GATES: [&[u8]; 7] = [
     b"rcpt",
     b"data",
@@ -886,11 +987,13 @@ const COMMAND_GATES: [&[u8]; 7] = [
 /// What a shape's literal may end with where `mail` follows it (lower case): `in reply to `,
 /// `after `, `did not like our `, `most progress was `, `[`, `for `. A transcript's `>>>` may
 /// have blank space before the word, checked apart.
+#[cfg(test)]
 const MAIL_AFTER: [&[u8]; 6] = [b"to ", b"after ", b"our ", b"was ", b"[", b"for "];
 
 /// False when no command-naming shape can match in `lower`, the text ASCII lower-cased: no
 /// command word is there where a shape's literal could end. Most replies name none, and this
 /// is faster than looking for every literal.
+#[cfg(test)]
 fn may_name_command(lower: &[u8]) -> bool {
     /// [`COMMAND_GATES`], then `mail`, found in one pass (a packed SIMD search).
     static GATES: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
@@ -949,9 +1052,7 @@ pub(crate) fn read_reply(text: &str) -> Reply {
         reply.remote_ip = found_ip;
         break;
     }
-    if may_name_command(lower.as_bytes()) {
-        reply.command = command_in(text).map(str::to_string);
-    }
+    reply.command = command_in(text, &lower).map(str::to_string);
     reply
 }
 
@@ -1057,22 +1158,39 @@ const SENDER_GATE_LITERALS: [&str; 6] = [
     "your ",
 ];
 
-/// A searcher for [`SENDER_GATE_LITERALS`], leftmost-first.
-enum SenderGates {
+/// A searcher for a few literals, leftmost-first.
+enum PackedLiterals {
     /// The SIMD searcher for a few literals: a search costs a fraction of an automaton's.
     Packed(aho_corasick::packed::Searcher),
     /// Where the SIMD searcher is not available.
     Automaton(aho_corasick::AhoCorasick),
 }
 
-impl SenderGates {
+impl PackedLiterals {
+    fn new(literals: &[&str]) -> PackedLiterals {
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(literals)
+            .build();
+        match packed {
+            Some(searcher) => PackedLiterals::Packed(searcher),
+            None => PackedLiterals::Automaton(
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                    .build(literals)
+                    .expect("valid literals"),
+            ),
+        }
+    }
+
     /// The leftmost literal in `lower[at..]`, as `(literal index, start)`.
     fn find(&self, lower: &str, at: usize) -> Option<(usize, usize)> {
         match self {
-            SenderGates::Packed(searcher) => searcher
+            PackedLiterals::Packed(searcher) => searcher
                 .find_in(lower, aho_corasick::Span::from(at..lower.len()))
                 .map(|m| (m.pattern().as_usize(), m.start())),
-            SenderGates::Automaton(automaton) => automaton
+            PackedLiterals::Automaton(automaton) => automaton
                 .find(aho_corasick::Input::new(lower).span(at..lower.len()))
                 .map(|m| (m.pattern().as_usize(), m.start())),
         }
@@ -1080,22 +1198,8 @@ impl SenderGates {
 }
 
 /// [`SENDER_GATE_LITERALS`] as one searcher.
-static SENDER_GATES: LazyLock<SenderGates> = LazyLock::new(|| {
-    let packed = aho_corasick::packed::Config::new()
-        .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-        .builder()
-        .extend(SENDER_GATE_LITERALS)
-        .build();
-    match packed {
-        Some(searcher) => SenderGates::Packed(searcher),
-        None => SenderGates::Automaton(
-            aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(SENDER_GATE_LITERALS)
-                .expect("valid literals"),
-        ),
-    }
-});
+static SENDER_GATES: LazyLock<PackedLiterals> =
+    LazyLock::new(|| PackedLiterals::new(&SENDER_GATE_LITERALS));
 
 /// The gate of the patterns read from an `ip` that starts a word (`\bip`, or `ip` after blank
 /// space): a bit after those of [`SENDER_GATE_LITERALS`]. Most texts hold `ip` only inside
@@ -2109,7 +2213,9 @@ pub(crate) mod tests {
             }
             let expected = best.map(|(_, n)| n);
             assert_eq!(command_by_one_regex(&one_regex, text), expected, "{text}");
-            assert_eq!(super::command_in(text), expected, "{text}");
+            assert_eq!(super::old_command_in(text), expected, "{text}");
+            let lower = text.to_ascii_lowercase();
+            assert_eq!(super::command_in(text, &lower), expected, "{text}");
             named += usize::from(expected.is_some());
         }
         assert!(named > 20, "{named} texts name a command");
@@ -2121,14 +2227,17 @@ pub(crate) mod tests {
         let mut named = 0;
         for text in corpus_texts() {
             let expected = command_by_one_regex(&one_regex, &text);
-            assert_eq!(super::command_in(&text), expected, "{text}");
+            assert_eq!(super::old_command_in(&text), expected, "{text}");
+            let lower = text.to_ascii_lowercase();
+            assert_eq!(super::command_in(&text, &lower), expected, "{text}");
             named += usize::from(expected.is_some());
         }
         assert!(named > 500, "{named} texts name a command");
     }
 
-    /// Where the command gate says no shape can match, none does: on every corpus text and on
-    /// variants of texts naming each command in each shape.
+    /// Where the old command gate said no shape can match, none does; and the command found
+    /// from the commands' names is the one found from the shapes' literals: on every corpus
+    /// text and on variants of texts naming each command in each shape.
     #[test]
     fn command_gate_lets_every_command_through() {
         let mut texts = corpus_texts();
@@ -2145,13 +2254,20 @@ pub(crate) mod tests {
             "in reply to RCPT TO; after end of DATA; [EHLO] [HELO] for STARTTLS response",
             "SMTP error from remote mail server after initial connection: 554",
             "192.0.2.1 does not like recipient. does not like sender",
+            "after STARTTLSTARTTLS [STARTTLSTARTTLS] for final DATA response",
+            "after end of final data; most progress was end of data response",
+            "smtp error from remote mail server for end of DATA [end of DATA] >>> final data",
+            "SMTP error from remote mail server after SMTP error from remote server for HELO",
         ] {
             texts.extend(variants(seed));
+            texts.push(seed.to_uppercase());
         }
         let (mut gated, mut named) = (0, 0);
         for text in &texts {
-            let command = super::command_in(text);
-            if !super::may_name_command(text.to_ascii_lowercase().as_bytes()) {
+            let command = super::old_command_in(text);
+            let lower = text.to_ascii_lowercase();
+            assert_eq!(super::command_in(text, &lower), command, "{text:?}");
+            if !super::may_name_command(lower.as_bytes()) {
                 assert_eq!(command, None, "{text:?}");
                 gated += 1;
             }
