@@ -3,6 +3,7 @@
 //! and in a few extra recipient patterns; the rest is the same everywhere.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -974,19 +975,32 @@ fn reply_start(text: &str) -> Option<usize> {
     })
 }
 
-/// A text read as one reply: unfolded, and what the unfolded text says (status, code, server,
-/// command). The part of [`recipient_from_text`] that a reader wanting only the server or the
-/// command needs.
+/// A text read as one reply: unfolded, and what the unfolded text says (server, command, and
+/// status and code when asked for). The part of [`recipient_from_text`] that a reader wanting
+/// only the server or the command needs.
 pub(crate) struct TextReply {
     cleaned: String,
+    /// The server and the command; no codes.
     reply: smtp::Reply,
+    /// Status and code, read when first needed: most readers of a block's reply want its
+    /// server and command only, and a diagnostic's own codes often say all.
+    codes: OnceCell<smtp::Reply>,
 }
 
 impl TextReply {
     pub(crate) fn new(text: &str) -> TextReply {
         let cleaned = clean_diagnostic(text);
-        let reply = smtp::read_reply(&cleaned);
-        TextReply { cleaned, reply }
+        let reply = smtp::read_server_and_command(&cleaned, smtp::Reply::default());
+        TextReply {
+            cleaned,
+            reply,
+            codes: OnceCell::new(),
+        }
+    }
+
+    /// The status and the reply code of the whole text.
+    fn codes(&self) -> &smtp::Reply {
+        self.codes.get_or_init(|| smtp::read_codes(&self.cleaned))
     }
 
     /// The SMTP command the text names, as [`recipient_from_text`] gives it.
@@ -1016,13 +1030,12 @@ pub(crate) fn recipient_from_reply(
     text: &str,
     whole: &TextReply,
 ) -> Recipient {
-    let reply = &whole.reply;
     let diagnostic = diagnostic_with(text, Some(&whole.cleaned));
     // Status and code come from the reply itself when there is one, else from the whole block.
     let read;
     let from_diag = match diagnostic.as_deref() {
-        // The whole block is the reply paragraph: it was just read.
-        Some(d) if d == whole.cleaned => reply,
+        // The whole block is the reply paragraph: it is read once.
+        Some(d) if d == whole.cleaned => whole.codes(),
         Some(d) => {
             read = smtp::read_codes(d);
             &read
@@ -1034,8 +1047,11 @@ pub(crate) fn recipient_from_reply(
     };
     Recipient {
         address,
-        status: from_diag.status.clone().or_else(|| reply.status.clone()),
-        reply_code: from_diag.reply_code.or(reply.reply_code),
+        status: from_diag
+            .status
+            .clone()
+            .or_else(|| whole.codes().status.clone()),
+        reply_code: from_diag.reply_code.or_else(|| whole.codes().reply_code),
         remote_mta: whole.remote_mta(),
         command: whole.command(),
         diagnostic,

@@ -1025,8 +1025,14 @@ pub(crate) fn read_codes(text: &str) -> Reply {
 }
 
 /// Reads status, reply code, remote server and command from a reply's text.
+#[cfg(test)]
 pub(crate) fn read_reply(text: &str) -> Reply {
-    let mut reply = read_codes(text);
+    read_server_and_command(text, read_codes(text))
+}
+
+/// Reads the remote server and the command from a reply's text into `reply`: the part of
+/// [`read_reply`] that a reader wanting no codes needs.
+pub(crate) fn read_server_and_command(text: &str, mut reply: Reply) -> Reply {
     let lower = text.to_ascii_lowercase();
     for scan in REMOTE_SCANNERS {
         let Some(found) = scan(text, &lower) else {
