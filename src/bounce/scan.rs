@@ -1059,6 +1059,46 @@ pub(crate) fn recipient_from_reply(
     }
 }
 
+/// [`recipient_from_text`] of `diagnostic`, a text [`clean_diagnostic`] unfolded already,
+/// without the diagnostic: unfolding is idempotent, and the one line of an unfolded text is
+/// its one paragraph, so the reading reduces to where the reply starts on that line. A text
+/// cut to the longest diagnostic may end in a space, which unfolding again drops: it is read
+/// the long way.
+pub(crate) fn reply_of_diagnostic(diagnostic: &str) -> Recipient {
+    let d = diagnostic;
+    if d.ends_with(' ') {
+        return Recipient {
+            diagnostic: None,
+            ..recipient_from_text(None, d)
+        };
+    }
+    let reply = smtp::read_server_and_command(d, smtp::read_codes(d));
+    // The diagnostic is the line from its reply code, when the line is not a notice: its
+    // own codes come first.
+    let own = reply_start(d)
+        .filter(|&start| start > 0 && !is_end_of_report(d) && !is_notice(d))
+        .map(|start| smtp::read_codes(&d[start..]));
+    let remote_mta =
+        (reply.remote_host.is_some() || reply.remote_ip.is_some()).then_some(RemoteMta {
+            host: reply.remote_host,
+            ip: reply.remote_ip,
+        });
+    let (status, reply_code) = match own {
+        Some(own) => (
+            own.status.or(reply.status),
+            own.reply_code.or(reply.reply_code),
+        ),
+        None => (reply.status, reply.reply_code),
+    };
+    Recipient {
+        status,
+        reply_code,
+        remote_mta,
+        command: reply.command,
+        ..Recipient::default()
+    }
+}
+
 /// What the text before a recipient list says about them: its reply when it has one, else
 /// its last paragraph (the one that introduces the list), notices stripped.
 pub(crate) fn preamble_reply(text: &str) -> Option<Recipient> {
@@ -1518,6 +1558,61 @@ mod tests {
             starts > 5000 && diagnostics > 5000,
             "{starts} reply starts, {diagnostics} diagnostics"
         );
+    }
+
+    /// An unfolded diagnostic read by [`reply_of_diagnostic`] is what [`recipient_from_text`]
+    /// reads from it, but the diagnostic: on every corpus text unfolded, its lines and
+    /// paragraphs unfolded, variants of them and made-up texts.
+    #[test]
+    fn diagnostic_reply_is_the_text_reading() {
+        let mut texts: Vec<String> = [
+            "550 x",
+            "x 550 5.1.1 y",
+            "x 550 5.1.1",
+            "x: 550 y",
+            "host mx.example.net[192.0.2.1] said: 550 5.1.1 <a@b>... unknown (in reply to RCPT TO command)",
+            "Delivery to the following recipient failed permanently: 550 x",
+            "Delivery to the following recipient failed permanently:",
+            "The original message was received at 550 x",
+            "------ This is a copy of the message 550 x",
+            "--- 550 x ---",
+            "-- transcript of session 550 x --",
+            "4.4.7 x 450 y",
+            "Technical details of permanent failure:",
+            "x \u{17f} 550 y",
+            "\u{a0}550 x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for bytes in crate::bounce::corpus_emails() {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            texts.extend(text.lines().map(str::to_string));
+            texts.extend(text.split("\n\n").map(str::to_string));
+            for b in blocks(&text) {
+                texts.push(b.text);
+            }
+            texts.push(text);
+        }
+        let seeds = texts.len();
+        for i in 0..15 {
+            texts.extend(text_variants(&texts[i].clone()));
+        }
+        let mut read = 0;
+        for (i, text) in texts.iter().enumerate() {
+            let d = clean_diagnostic(text);
+            if d.is_empty() {
+                continue;
+            }
+            if !d.ends_with(' ') {
+                assert_eq!(clean_diagnostic(&d), d, "{text:?}");
+            }
+            let mut expected = recipient_from_text(None, &d);
+            expected.diagnostic = None;
+            assert_eq!(reply_of_diagnostic(&d), expected, "{text:?}");
+            read += usize::from(i < seeds && expected.reply_code.is_some());
+        }
+        assert!(read > 1500, "{read} diagnostics with a reply code");
     }
 
     /// The notice, received-at and end-of-report tables say what the regexes they replaced

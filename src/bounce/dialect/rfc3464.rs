@@ -268,8 +268,7 @@ fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
     let prose = || *prose.get_or_init(|| readings.block_about(address.as_deref()));
     let t = match &r.diagnostic {
         Some(d) => {
-            let mut t = scan::recipient_from_text(None, d);
-            t.diagnostic = None;
+            let mut t = scan::reply_of_diagnostic(d);
             if t.command.is_none() {
                 t.command = prose().and_then(|p| p.reply().command());
             }
