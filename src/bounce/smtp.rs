@@ -215,13 +215,7 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             break;
         }
     }
-    if out.len() > MAX_DIAGNOSTIC {
-        let end = (0..=MAX_DIAGNOSTIC)
-            .rev()
-            .find(|&end| out.is_char_boundary(end))
-            .unwrap_or(0);
-        out.truncate(end);
-    }
+    out.truncate(out.floor_char_boundary(MAX_DIAGNOSTIC));
     out
 }
 
@@ -302,14 +296,7 @@ pub(crate) fn trim(s: &str) -> &str {
 
 /// Cuts `s` to at most `max` bytes on a character boundary.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_string()
+    s[..s.floor_char_boundary(max)].to_string()
 }
 
 /// The enhanced status codes of `text` (RFC 3463 `class.subject.detail`), in order, skipping
