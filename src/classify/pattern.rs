@@ -53,6 +53,7 @@ fn find(text: &str, needle: &str) -> Option<usize> {
 }
 
 /// The first pattern of `patterns` that matches, with the matched piece of `original`.
+#[cfg(test)]
 pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> Option<&'t str> {
     patterns.iter().find_map(|p| {
         let (s, e) = p.find(lower)?;
