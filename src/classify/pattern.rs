@@ -53,6 +53,7 @@ fn find(text: &str, needle: &str) -> Option<usize> {
 }
 
 /// The first pattern of `patterns` that matches, with the matched piece of `original`.
+#[cfg(test)]
 pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> Option<&'t str> {
     patterns.iter().find_map(|p| {
         let (s, e) = p.find(lower)?;
@@ -72,14 +73,24 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 /// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few
 /// hundred bytes as fast.
 pub struct NeedleIndex {
-    /// Per two-byte block (little-endian): how far a place whose third and fourth bytes are
+    /// Per two-byte block (see [`block`]): how far a place whose third and fourth bytes are
     /// the block can move on without passing a place where a needle of four bytes or more
     /// starts (the Wu-Manber shift): 0 where the block ends some needle's first four bytes, 3
-    /// where it is in none's. Most places are passed over unlooked at.
-    shifts: Box<[u8; 1 << 16]>,
-    /// `starts[h]..starts[h + 1]` are the needles in `long` whose first four bytes hash to `h`.
+    /// where it is in none's. Most places are passed over unlooked at. A quarter of a table
+    /// of two whole bytes, which missed the first-level cache at most places looked at.
+    shifts: Box<[u8; BLOCKS]>,
+    /// One bit per bucket: set when some needle's first four bytes hash to it. Most places
+    /// with a shift of 0 are in empty buckets, told apart here without reading `starts`.
+    filled: Box<[u64; 1 << (BUCKET_BITS - 6)]>,
+    /// `starts[h]..starts[h + 1]` are the needles in `heads` and `long` whose first four bytes
+    /// hash to `h`.
     starts: Vec<u16>,
-    long: Vec<Long>,
+    /// Per needle of four bytes or more: its first eight bytes (fewer when shorter) as a
+    /// little-endian word, the rest zero, and the mask of the bytes that belong to the needle.
+    /// Apart from the rest of the needle, so that a bucket's candidates share cache lines.
+    heads: Vec<(u64, u64)>,
+    /// Parallel to `heads`: the whole needle and its id.
+    long: Vec<(&'static [u8], u32)>,
     /// Needles shorter than four bytes, each searched for on its own.
     short: Vec<(Finder<'static>, u32)>,
     /// How many needle ids there are (the empty needle is never looked for: it is always
@@ -87,14 +98,16 @@ pub struct NeedleIndex {
     count: usize,
 }
 
-/// A needle of four bytes or more.
-struct Long {
-    /// Its first eight bytes (fewer when shorter) as a little-endian word, the rest zero.
-    head: u64,
-    /// The bytes of `head` that belong to the needle.
-    mask: u64,
-    needle: &'static [u8],
-    id: u32,
+/// The number of entries of [`NeedleIndex::shifts`]: a block's two bytes, seven bits each.
+const BLOCKS: usize = 0x7f7f + 1;
+
+/// The entry of a two-byte block in [`NeedleIndex::shifts`], `pair` holding the two bytes as
+/// a little-endian number: the low seven bits of each byte. Needles and lower-cased texts are
+/// mostly ASCII, where this is exact; a non-ASCII byte shares its entry with an ASCII one,
+/// which can only make its shift smaller (never wrong). The entries ASCII reaches are the
+/// first half of each 256 (16 KB of the 32), one mask from the pair.
+fn block(pair: u32) -> usize {
+    (pair & 0x7f7f) as usize
 }
 
 /// The number of buckets of a [`NeedleIndex`], a power of two well above the number of
@@ -157,8 +170,9 @@ impl NeedleInterner {
     /// The finished index.
     pub fn build(self) -> NeedleIndex {
         let mut short = Vec::new();
-        let mut long: Vec<(usize, Long)> = Vec::new();
-        let mut shifts = Box::new([3u8; 1 << 16]);
+        let mut long = Vec::new();
+        let mut shifts = Box::new([3u8; BLOCKS]);
+        let mut filled = Box::new([0u64; 1 << (BUCKET_BITS - 6)]);
         for (id, needle) in (0u32..).zip(&self.needles) {
             let b = needle.as_bytes();
             if b.len() < 4 {
@@ -166,23 +180,17 @@ impl NeedleInterner {
                 continue;
             }
             for (j, shift) in [2u8, 1, 0].into_iter().enumerate() {
-                let block = &mut shifts[usize::from(u16::from_le_bytes([b[j], b[j + 1]]))];
-                *block = (*block).min(shift);
+                let entry = &mut shifts[block(u32::from(u16::from_le_bytes([b[j], b[j + 1]])))];
+                *entry = (*entry).min(shift);
             }
+            let h = bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+            filled[h / 64] |= 1 << (h % 64);
             let n = b.len().min(8);
-            long.push((
-                bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                Long {
-                    head: word(b),
-                    mask: u64::MAX >> (8 * (8 - n)),
-                    needle: b,
-                    id,
-                },
-            ));
+            long.push((h, (word(b), u64::MAX >> (8 * (8 - n))), (b, id)));
         }
-        long.sort_by_key(|(h, _)| *h);
+        long.sort_by_key(|(h, _, _)| *h);
         let mut starts = vec![0u16; (1 << BUCKET_BITS) + 1];
-        for (h, _) in &long {
+        for (h, _, _) in &long {
             starts[h + 1] += 1;
         }
         for h in 0..1 << BUCKET_BITS {
@@ -190,8 +198,10 @@ impl NeedleInterner {
         }
         NeedleIndex {
             shifts,
+            filled,
             starts,
-            long: long.into_iter().map(|(_, l)| l).collect(),
+            heads: long.iter().map(|(_, head, _)| *head).collect(),
+            long: long.into_iter().map(|(_, _, l)| l).collect(),
             short,
             count: self.needles.len(),
         }
@@ -215,33 +225,34 @@ impl NeedleIndex {
                 set(*id);
             }
         }
-        // A needle starting `d` (1 or 2) bytes after `at` has its bytes `2 - d..4 - d` at
-        // `at + 2`, where the shift is `d` at most: no needle's place is passed over.
-        let places = text.len().saturating_sub(3);
-        let mut at = 0;
-        while at < places {
-            let shift = self.shifts[usize::from(u16::from_le_bytes([text[at + 2], text[at + 3]]))];
+        // A needle starting `d` (1 or 2) bytes after the place `rest` starts at has its bytes
+        // `2 - d..4 - d` at the place's third byte, where the shift is `d` at most: no needle's
+        // place is passed over. (A slice moved on rather than an index: its bounds are known.)
+        let mut rest = text;
+        while let Some(&quad) = rest.first_chunk::<4>() {
+            let quad = u32::from_le_bytes(quad);
+            let shift = self.shifts[block(quad >> 16)];
             if shift != 0 {
-                at += usize::from(shift);
+                rest = &rest[usize::from(shift & 3)..];
                 continue;
             }
-            let rest = &text[at..];
-            at += 1;
-            let h = bucket(u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]));
+            let here = rest;
+            rest = &rest[1..];
+            let h = bucket(quad);
+            if self.filled[h / 64] & (1 << (h % 64)) == 0 {
+                continue;
+            }
             let (from, to) = (usize::from(self.starts[h]), usize::from(self.starts[h + 1]));
-            if from == to {
-                continue;
-            }
-            let (w, whole) = match rest.first_chunk::<8>() {
+            let (w, whole) = match here.first_chunk::<8>() {
                 Some(eight) => (u64::from_le_bytes(*eight), true),
-                None => (word(rest), false),
+                None => (word(here), false),
             };
-            for l in &self.long[from..to] {
+            for (&(head, mask), &(needle, id)) in
+                self.heads[from..to].iter().zip(&self.long[from..to])
+            {
                 // A needle of eight bytes or fewer is all in `head`, unless the text ran out.
-                if w & l.mask == l.head
-                    && ((whole && l.needle.len() <= 8) || rest.starts_with(l.needle))
-                {
-                    set(l.id);
+                if w & mask == head && ((whole && needle.len() <= 8) || here.starts_with(needle)) {
+                    set(id);
                 }
             }
         }

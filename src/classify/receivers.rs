@@ -787,19 +787,16 @@ pub const RECEIVERS: &[Receiver] = &[
 
 impl Receiver {
     /// Whether the reply came from this receiver: its host, or one of its markers in the text.
+    /// The reference [`Recognition`] is tested against.
+    #[cfg(test)]
     pub fn recognises(
         &self,
         host: Option<&str>,
         recipient_domain: Option<&str>,
         lower_text: &str,
     ) -> bool {
-        let under = |name: &str, suffixes: &[&str]| {
-            suffixes
-                .iter()
-                .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
-        };
-        host.is_some_and(|h| under(h, self.hosts))
-            || recipient_domain.is_some_and(|d| under(d, self.recipient_domains))
+        host.is_some_and(|h| is_under(h, self.hosts))
+            || recipient_domain.is_some_and(|d| is_under(d, self.recipient_domains))
             || self.markers.iter().any(|m| lower_text.contains(m))
             || self.hosts.iter().any(|s| mentions_host(lower_text, s))
     }
@@ -973,14 +970,12 @@ fn under_mask(table: &[(u64, &'static str, u64)], name: &str) -> u64 {
 }
 
 /// Whether `name` is one of `suffixes` or a name under one (`mx.example.com` under
-/// `example.com`): one comparison of the tail, then the byte before it.
+/// `example.com`): what [`under_mask`] answers for all receivers at once.
 #[cfg(test)]
 fn is_under(name: &str, suffixes: &[&str]) -> bool {
-    let name = name.as_bytes();
-    suffixes.iter().any(|s| {
-        name.ends_with(s.as_bytes())
-            && (name.len() == s.len() || name[name.len() - s.len() - 1] == b'.')
-    })
+    suffixes
+        .iter()
+        .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
 }
 
 /// Whether the text names a host under `suffix`, as in `host mx.example.com[192.0.2.1] said:`.
@@ -1003,7 +998,9 @@ fn mentions_host(lower_text: &str, suffix: &str) -> bool {
 }
 
 impl ReceiverRule {
-    /// Whether the rule holds for this status and text.
+    /// Whether the rule holds for this status and text: the reference
+    /// [`ReceiverRule::holds_indexed`] is tested against.
+    #[cfg(test)]
     pub fn holds(&self, status: Option<StatusCode>, lower_text: &str) -> Option<(usize, usize)> {
         if !self.codes.is_empty()
             && !status.is_some_and(|s| self.codes.iter().any(|c| c.contains(s)))
@@ -1061,15 +1058,11 @@ mod tests {
         names
     }
 
-    /// [`is_under`] agrees with the comparison [`Receiver::recognises`] makes, for every
-    /// receiver's hosts and recipient domains, on the names of the corpus and made-up ones.
+    /// [`under_mask`] agrees with the suffix comparison [`Receiver::recognises`] makes
+    /// ([`is_under`]), for every receiver's hosts and recipient domains, on the names of the
+    /// corpus and made-up ones.
     #[test]
-    fn is_under_is_the_suffix_comparison() {
-        let old = |name: &str, suffixes: &[&str]| {
-            suffixes
-                .iter()
-                .any(|s| name == *s || name.strip_suffix(s).is_some_and(|p| p.ends_with('.')))
-        };
+    fn under_mask_is_the_suffix_comparison() {
         let mut names: Vec<String> = [
             "",
             ".",
@@ -1094,10 +1087,12 @@ mod tests {
         let mut under = 0;
         for r in RECEIVERS {
             for suffixes in [r.hosts, r.recipient_domains] {
+                let mut table: Vec<_> = suffixes.iter().map(|s| (name_hash(s), *s, 1)).collect();
+                table.sort_by_key(|e| e.0);
                 for n in &names {
-                    let want = old(n, suffixes);
+                    let want = is_under(n, suffixes);
                     under += usize::from(want);
-                    assert_eq!(is_under(n, suffixes), want, "{n:?} {suffixes:?}");
+                    assert_eq!(under_mask(&table, n) != 0, want, "{n:?} {suffixes:?}");
                 }
             }
         }
@@ -1146,6 +1141,49 @@ mod tests {
             check(Some(n), Some(n), "gsmtp");
         }
         assert!(recognised > 1000, "{recognised} recognised");
+    }
+
+    /// [`ReceiverRule::holds_indexed`] answers as [`ReceiverRule::holds`] for every rule of
+    /// every receiver, on every corpus text and each rule's own needles, under the rule's codes
+    /// and none.
+    #[test]
+    fn holds_indexed_is_holds() {
+        let mut interner = NeedleInterner::default();
+        let needles: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+        let index = interner.build();
+        let mut texts: Vec<String> = crate::bounce::corpus_texts()
+            .iter()
+            .map(|t| t.to_ascii_lowercase())
+            .collect();
+        for r in RECEIVERS {
+            for rule in r.rules {
+                texts.extend(rule.patterns.iter().map(|p| p.needles().join(" ")));
+            }
+        }
+        let mut held = 0;
+        for lower in &texts {
+            let present = index.scan(lower);
+            for (r, ids) in RECEIVERS.iter().zip(&needles) {
+                for (rule, rule_ids) in r.indexed_rules(ids) {
+                    let own = rule.codes.iter().flat_map(|c| {
+                        [4, 5].map(|class| {
+                            Some(StatusCode {
+                                class,
+                                subject: c.subject,
+                                detail: c.hi,
+                            })
+                        })
+                    });
+                    for status in std::iter::once(None).chain(own) {
+                        let want = rule.holds(status, lower);
+                        held += usize::from(want.is_some());
+                        let got = rule.holds_indexed(rule_ids, &present, status, lower);
+                        assert_eq!(got, want, "{}:{} {lower:?}", r.name, rule.id);
+                    }
+                }
+            }
+        }
+        assert!(held > 1000, "{held} rules held");
     }
 
     #[test]

@@ -137,11 +137,9 @@ impl<'a> Search<'a> {
     }
 
     fn folds(&self) -> bool {
-        *self.folds.get_or_init(|| {
-            let b = self.text.as_bytes();
-            memchr::memmem::find(b, "\u{17F}".as_bytes()).is_some()
-                || memchr::memmem::find(b, "\u{212A}".as_bytes()).is_some()
-        })
+        *self
+            .folds
+            .get_or_init(|| super::has_unicode_folds(self.text))
     }
 }
 

@@ -45,6 +45,14 @@ pub(crate) fn has(text: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
     literal.find(text.as_bytes()).is_some()
 }
 
+/// True when `text` holds `ſ` (U+017F) or the Kelvin sign (U+212A): in Unicode mode a
+/// case-insensitive `s` and `k` also match them, which the ASCII scanners standing in for
+/// patterns do not, so such a text is read by the pattern. (Searched as bytes: a `char`
+/// search decodes the whole text.)
+pub(crate) fn has_unicode_folds(text: &str) -> bool {
+    has(text, literal!("\u{17F}")) || has(text, literal!("\u{212A}"))
+}
+
 /// A bounce as the dialects see it: its layout, and what several of them look at worked out
 /// once for all (each dialect used to lower-case the From and Subject again).
 pub(crate) struct Msg<'a> {
@@ -441,9 +449,7 @@ fn mail_system_host(lower: &[u8]) -> Option<Range<usize>> {
 /// Sendmail: "The original message was received at DATE from SENDER", then on the next line
 /// "Reporting-MTA: dns; HOST" (white space of any kind, line ends too, before the host).
 fn sendmail_host(body: &str, lower: &[u8]) -> Option<Range<usize>> {
-    // In Unicode mode `s` and `k` also match `ſ` and the Kelvin sign: such a body is read by
-    // the pattern. (Searched as bytes: a `char` search decodes the whole body.)
-    if has(body, literal!("\u{17F}")) || has(body, literal!("\u{212A}")) {
+    if has_unicode_folds(body) {
         static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
             crate::bounce::pattern(
                 r"(?i)the original message was received at .*? from .*?\n.*?reporting-mta: dns;\s*([a-z0-9.-]+)",

@@ -67,13 +67,10 @@ static FAILURE_FINDER: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 /// Whether `text` holds a failure word, as [`FAILURE_WORDS`] matches.
 fn has_failure_words(text: &str) -> bool {
-    // In Unicode mode `s` and `k` also match `ſ` and the Kelvin sign.
-    let b = text.as_bytes();
-    if memchr::memmem::find(b, "\u{17F}".as_bytes()).is_some()
-        || memchr::memmem::find(b, "\u{212A}".as_bytes()).is_some()
-    {
+    if super::has_unicode_folds(text) {
         return FAILURE_WORDS.is_match(text);
     }
+    let b = text.as_bytes();
     let mut from = 0;
     while let Some(m) = FAILURE_FINDER.find(Input::new(b).span(from..b.len())) {
         let found = match FAILURE_LITERALS[m.pattern().as_usize()] {
