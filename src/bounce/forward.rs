@@ -33,10 +33,7 @@ const DASHED: [(&str, bool); 5] = [
 /// starts a line after `>` and blank space (Unicode `\s`, which `char::is_whitespace` is);
 /// the earliest line with one holds the leftmost match.
 fn marker_end(text: &str) -> Option<usize> {
-    let b = text.as_bytes();
-    if memchr::memmem::find(b, "\u{17F}".as_bytes()).is_some()
-        || memchr::memmem::find(b, "\u{212A}".as_bytes()).is_some()
-    {
+    if super::dialect::has_unicode_folds(text) {
         return FORWARD_MARKER.find(text).map(|m| m.end());
     }
     let mut line = 0;

@@ -780,7 +780,7 @@ fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
 /// True when a trimmed line is a notice. Letters compare as ASCII, except that `ſ` (U+017F)
 /// and the Kelvin sign read as `s` and `k`, as Unicode case folding has them.
 fn is_notice(t: &str) -> bool {
-    if !t.is_ascii() && t.contains(['\u{17F}', '\u{212A}']) {
+    if !t.is_ascii() && super::dialect::has_unicode_folds(t) {
         return is_notice(&t.replace('\u{17F}', "s").replace('\u{212A}', "k"));
     }
     let l = t.as_bytes();

@@ -8,20 +8,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::dialect::{has, has_unicode_folds, literal};
+
 /// The longest diagnostic kept, in bytes; receivers' replies are a few hundred.
 const MAX_DIAGNOSTIC: usize = 2000;
 
 fn re(pattern: &str) -> Regex {
     crate::bounce::pattern(pattern)
-}
-
-/// A lower-case literal's searcher, built once where it is named.
-macro_rules! literal {
-    ($text:literal) => {{
-        static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
-            LazyLock::new(|| memchr::memmem::Finder::new($text));
-        &*FINDER
-    }};
 }
 
 /// A reply code directly followed by an enhanced status code: the surest form. Read by
@@ -1245,7 +1238,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
             has(lower, literal!("spf for [")) || has(lower, literal!("spf check for ["))
         },
         unicode: true,
-        scanner: None,
+        scanner: Some(spf_check_for_with_ip),
         gate: Some(0),
     },
     // "203.0.113.5 is not allowed to send from <example.com> per it's SPF Record"
@@ -1405,7 +1398,7 @@ static SENDER_PATTERNS: [SenderPattern; 14] = [
 /// True when a Unicode pattern must be searched by its regex: case-insensitively, `ſ` matches
 /// `s` and the Kelvin sign `k`, which the scanners (ASCII case-insensitive) do not know.
 fn needs_unicode_regex(text: &str) -> bool {
-    !text.is_ascii() && text.contains(['\u{17f}', '\u{212a}'])
+    !text.is_ascii() && has_unicode_folds(text)
 }
 
 /// The places of `literal` in `lower` at or after `from`, overlapping.
@@ -1420,11 +1413,6 @@ fn occurrences<'a>(
         at = found + 1;
         Some(found)
     })
-}
-
-/// True when `lower` holds `literal`.
-fn has(lower: &str, literal: &memchr::memmem::Finder<'_>) -> bool {
-    literal.find(lower.as_bytes()).is_some()
 }
 
 /// The end of `\s*` (Unicode white space) from `at`.
@@ -1536,6 +1524,49 @@ fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             end: ip.end + 1,
             domain: Some(domain),
             ip: Some(ip),
+        })
+    })
+}
+
+/// `(?i)SPF (?:check )?for \[([^\]\s]+)\][^\[]{0,40}with ip\s*:?\s*\[([^\]\s]+)\]` (Gmail's
+/// "SPF check for [example.com] did not pass with ip: [203.0.113.5]"). Every `with ip` in the
+/// gap is tried; at most one can lead on to a match, since the `[` after it would stand in the
+/// gap before any later one.
+fn spf_check_for_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
+    /// How many characters may stand between the domain's `]` and `with ip`.
+    const MAX_GAP: usize = 40;
+    let bytes = text.as_bytes();
+    occurrences(lower, from, literal!("spf ")).find_map(|at| {
+        let mut p = at + "spf ".len();
+        if starts_with_ci(bytes, p, "check ") {
+            p += "check ".len();
+        }
+        if !starts_with_ci(bytes, p, "for [") {
+            return None;
+        }
+        let domain = run_until(text, p + "for [".len(), b']')?;
+        let gap_start = domain.end + 1;
+        // Each place after 0 to 40 characters other than `[`.
+        let mut gap = text[gap_start..]
+            .char_indices()
+            .take(MAX_GAP + 1)
+            .take_while(|&(_, c)| c != '[')
+            .map(|(n, _)| gap_start + n);
+        gap.find_map(|with| {
+            if !starts_with_ci(bytes, with, "with ip") {
+                return None;
+            }
+            let p = skip_unicode_space(text, with + "with ip".len());
+            let p = skip_unicode_space(text, p + usize::from(bytes.get(p) == Some(&b':')));
+            if bytes.get(p) != Some(&b'[') {
+                return None;
+            }
+            let ip = run_until(text, p + 1, b']')?;
+            Some(SenderMatch {
+                end: ip.end + 1,
+                domain: Some(domain.clone()),
+                ip: Some(ip),
+            })
         })
     })
 }
@@ -2291,9 +2322,14 @@ pub(crate) mod tests {
     }
 
     /// Texts that name a sender, for [`variants`].
-    const SENDER_SEEDS: [&str; 17] = [
+    const SENDER_SEEDS: [&str; 21] = [
         "SPF [example.com] with ip : [203.0.113.5] = failed",
         "x SPF check for [example.com] did not pass with ip: [203.0.113.5]. To best",
+        "SPF for [ex.org] with ip address: with IP\u{a0}: [1.2.3.4] and SPF check for [a.b]with ip[5]",
+        // Gaps of 40 and of 41 characters, the most the pattern allows and one more.
+        "spf for [x.y] 12345678901234567890123456789012345678 with ip [1.2.3.4]",
+        "spf for [x.y] 123456789012345678901234567890123456789 with ip [1.2.3.4]",
+        "SPF check [a.b] SPF for [c.d] e [ with ip: [1.2.3.4] SPF for [é.fr] éééé with ip: [2001:db8::1]",
         "550 5.1.0 203.0.113.5 is not allowed to send from <example.com> per it's SPF Record.",
         "[203.0.113.5] is not allowed to send mail from exa.com, then",
         "ab:c] is not allowed to send from <> 1.2.3.4 is not allowed to send from <a>b>\u{a0}",
