@@ -8,7 +8,7 @@
 
 use crate::bounce::{Bounce, BounceKind, Recipient};
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem::Finder;
 
@@ -34,9 +34,11 @@ struct Index {
     text_keys: Vec<Vec<(u16, u16)>>,
     /// Text patterns that need no needle (listed under none).
     text_unkeyed: Vec<(u16, u16)>,
-    /// Per text rule and pattern: a searcher per needle, built once (a `memmem::find` builds
-    /// its searcher on every call, several times the cost of a search in a short reply).
-    text_finders: Vec<Vec<Vec<Finder<'static>>>>,
+    /// Per text rule and pattern: a searcher per needle, built when the pattern is first tried
+    /// and kept (a `memmem::find` builds its searcher on every call, several times the cost of
+    /// a search in a short reply; building all of them up front cost a one-bounce run more
+    /// than it saved).
+    text_finders: Vec<Vec<OnceLock<Vec<Finder<'static>>>>>,
     /// Per receiver, parallel to [`RECEIVERS`].
     receivers: Vec<ReceiverNeedles>,
     /// Which of [`RECEIVERS`] a recipient's facts name.
@@ -62,7 +64,7 @@ static INDEX: LazyLock<Index> = LazyLock::new(|| {
         .map(|rule| {
             rule.patterns
                 .iter()
-                .map(|p| p.needles().iter().map(Finder::new).collect())
+                .map(|_| OnceLock::new())
                 .collect()
         })
         .collect();
@@ -301,10 +303,12 @@ fn by_text(f: &Facts) -> Option<Finding> {
         if f.present.any(unless) || !f.present.all(patterns.get(usize::from(p))?) {
             return None;
         }
+        let pattern = rule.patterns.get(usize::from(p))?;
         let finders = index
             .text_finders
             .get(usize::from(r))?
-            .get(usize::from(p))?;
+            .get(usize::from(p))?
+            .get_or_init(|| pattern.needles().iter().map(Finder::new).collect());
         let (s, e) = find_in_order(finders, &f.lower)?;
         let matched = f.text.get(s..e)?;
         Some(Finding {
