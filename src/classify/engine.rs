@@ -61,12 +61,7 @@ static INDEX: LazyLock<Index> = LazyLock::new(|| {
     let (text_keys, text_unkeyed) = text_keys(&text_rules, interner.count());
     let text_finders = TEXT_RULES
         .iter()
-        .map(|rule| {
-            rule.patterns
-                .iter()
-                .map(|_| OnceLock::new())
-                .collect()
-        })
+        .map(|rule| rule.patterns.iter().map(|_| OnceLock::new()).collect())
         .collect();
     Index {
         text_finders,
