@@ -1510,21 +1510,26 @@ fn spf_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderMatch> {
             return None;
         }
         let domain = run_until(text, p + 1, b']')?;
-        let p = skip_unicode_space(text, domain.end + 1);
-        if !starts_with_ci(bytes, p, "with ip") {
-            return None;
-        }
-        let p = skip_unicode_space(text, p + "with ip".len());
-        let p = skip_unicode_space(text, p + usize::from(bytes.get(p) == Some(&b':')));
-        if bytes.get(p) != Some(&b'[') {
-            return None;
-        }
-        let ip = run_until(text, p + 1, b']')?;
-        Some(SenderMatch {
-            end: ip.end + 1,
-            domain: Some(domain),
-            ip: Some(ip),
-        })
+        with_ip_at(text, skip_unicode_space(text, domain.end + 1), domain)
+    })
+}
+
+/// `with ip\s*:?\s*\[([^\]\s]+)\]` at `at`, the end of a Gmail SPF phrase whose domain was read.
+fn with_ip_at(text: &str, at: usize, domain: Range<usize>) -> Option<SenderMatch> {
+    let bytes = text.as_bytes();
+    if !starts_with_ci(bytes, at, "with ip") {
+        return None;
+    }
+    let p = skip_unicode_space(text, at + "with ip".len());
+    let p = skip_unicode_space(text, p + usize::from(bytes.get(p) == Some(&b':')));
+    if bytes.get(p) != Some(&b'[') {
+        return None;
+    }
+    let ip = run_until(text, p + 1, b']')?;
+    Some(SenderMatch {
+        end: ip.end + 1,
+        domain: Some(domain),
+        ip: Some(ip),
     })
 }
 
@@ -1552,22 +1557,7 @@ fn spf_check_for_with_ip(text: &str, lower: &str, from: usize) -> Option<SenderM
             .take(MAX_GAP + 1)
             .take_while(|&(_, c)| c != '[')
             .map(|(n, _)| gap_start + n);
-        gap.find_map(|with| {
-            if !starts_with_ci(bytes, with, "with ip") {
-                return None;
-            }
-            let p = skip_unicode_space(text, with + "with ip".len());
-            let p = skip_unicode_space(text, p + usize::from(bytes.get(p) == Some(&b':')));
-            if bytes.get(p) != Some(&b'[') {
-                return None;
-            }
-            let ip = run_until(text, p + 1, b']')?;
-            Some(SenderMatch {
-                end: ip.end + 1,
-                domain: Some(domain.clone()),
-                ip: Some(ip),
-            })
-        })
+        gap.find_map(|with| with_ip_at(text, with, domain.clone()))
     })
 }
 
