@@ -18,6 +18,8 @@ while [ $# -gt 0 ]; do
         [ -n "$f" ] || continue
         printf 'From MAILER-DAEMON Mon Nov 23 00:00:00 2026\n'
         sed 's/^From />From /' "$f"
+        # A blank line before the next "From " line, whether or not the file ends in a newline.
+        [ -z "$(tail -c1 "$f")" ] || printf '\n'
         printf '\n'
     done > "corpus/pipeline/mbox-$n.mbox"
     shift; [ $# -gt 0 ] && shift; [ $# -gt 0 ] && shift

@@ -28,13 +28,13 @@ pub fn offline_report(input: &input::Input) -> render::Report {
 /// The report of a parsed and classified bounce when no live check runs (none is wanted, or
 /// `--offline`): the diagnosis then rests on the bounce's own words.
 pub fn report_without_checks(
-    input: String,
+    input_name: String,
     bounce: bounce::Bounce,
     classifications: Vec<classify::Classification>,
 ) -> render::Report {
     let findings = diagnose::diagnose(&bounce, &classifications, None);
     render::Report {
-        input,
+        input: input_name,
         bounce,
         classifications,
         checks: None,

@@ -67,7 +67,7 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 /// full search stays the authority on where a pattern matched; the index only skips rules.
 ///
 /// A table keyed by a needle's first four bytes: each place of the text that a needle may start
-/// at (see [`NeedleIndex::shifts`]) looks up the needles that start with its four bytes and
+/// at (see its `shifts` table) looks up the needles that start with its four bytes and
 /// compares them there. Building it is a sort of the needles and a count per
 /// key, a hundredth of what an Aho-Corasick automaton over the same needles costs to
 /// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few

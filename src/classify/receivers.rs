@@ -856,7 +856,7 @@ impl Receiver {
 }
 
 /// Which receivers a recipient's facts name, found for all receivers at once (the same answer
-/// as [`Receiver::recognises`] for each): a host or recipient domain is looked up by each of
+/// as the test-only reference `Receiver::recognises` gives for each): a host or recipient domain is looked up by each of
 /// its dot-suffixes, and only the markers and hosts whose needles the text holds are visited.
 /// Asking each receiver in turn cost a dozen suffix comparisons and needle tests per receiver.
 pub struct Recognition {
@@ -1015,7 +1015,8 @@ impl ReceiverRule {
 }
 
 impl ReceiverRule {
-    /// [`ReceiverRule::holds`], skipping patterns whose needles the text lacks.
+    /// What the test-only reference `ReceiverRule::holds` answers, skipping patterns whose
+    /// needles the text lacks.
     pub fn holds_indexed(
         &self,
         ids: &[Vec<u32>],

@@ -219,7 +219,7 @@ pub fn report_value(report: &Report) -> serde_json::Value {
 }
 
 /// Writes the report as one line of JSON: the bytes `serde_json` would print for
-/// [`JsonReport`], with the fixed keys written as they are and only the strings that need it
+/// `JsonReport`, with the fixed keys written as they are and only the strings that need it
 /// escaped (the rare nested values still go through `serde_json`).
 pub fn write_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let mut w = Vec::with_capacity(2048);

@@ -1,4 +1,4 @@
-//! Amazon SES: its own DSN-like text ("The following message to <x> was undeliverable") and
+//! Amazon SES: its own DSN-like text (`The following message to <x> was undeliverable`) and
 //! the JSON notifications it delivers by e-mail through SNS (`notificationType` Bounce,
 //! Complaint or Delivery).
 
