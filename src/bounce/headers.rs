@@ -299,7 +299,7 @@ pub(crate) fn looks_like_message(text: &str) -> bool {
     sniff_message(text).is_some()
 }
 
-/// When `text` is a whole message (see [`looks_like_message`]): its header block, if the
+/// When `text` is a whole message (see `looks_like_message`): its header block, if the
 /// message starts at the very top (no blank lines before it), which is where
 /// [`super::message::Ctx::from_message`] reads it; then it need not be read twice.
 pub(crate) fn sniff_message(text: &str) -> Option<Option<Headers>> {

@@ -255,7 +255,7 @@ fn address_alone(s: &[u8]) -> Option<Named> {
     address_alone_after(s, leading_address(s)?)
 }
 
-/// [`address_alone`] given the line's [`leading_address`].
+/// `address_alone` (the test-only reference) given the line's [`leading_address`].
 fn address_alone_after(s: &[u8], (address, at): Named) -> Option<Named> {
     let mut c = Cursor { s, at };
     c.spaces();
@@ -270,7 +270,7 @@ fn address_then_bracket(s: &[u8]) -> Option<Named> {
     address_then_bracket_after(s, leading_address(s)?)
 }
 
-/// [`address_then_bracket`] given the line's [`leading_address`].
+/// `address_then_bracket` (the test-only reference) given the line's [`leading_address`].
 fn address_then_bracket_after(s: &[u8], (address, at): Named) -> Option<Named> {
     let mut c = Cursor { s, at };
     if c.spaces() == 0 {
@@ -309,7 +309,7 @@ fn address_on_date(s: &[u8]) -> Option<Named> {
     address_on_date_after(s, leading_address(s)?)
 }
 
-/// [`address_on_date`] given the line's [`leading_address`].
+/// `address_on_date` (the test-only reference) given the line's [`leading_address`].
 fn address_on_date_after(s: &[u8], (address, at): Named) -> Option<Named> {
     let mut c = Cursor { s, at };
     if c.spaces() == 0 || !c.eat_exact(b"on") || c.spaces() == 0 {
@@ -328,7 +328,7 @@ fn address_then_reason(s: &[u8]) -> Option<Named> {
     address_then_reason_after(s, leading_address(s)?)
 }
 
-/// [`address_then_reason`] given the line's [`leading_address`].
+/// `address_then_reason` (the test-only reference) given the line's [`leading_address`].
 fn address_then_reason_after(s: &[u8], (address, at): Named) -> Option<Named> {
     let mut c = Cursor { s, at };
     c.spaces();
@@ -376,7 +376,7 @@ fn address_then_words(s: &[u8]) -> Option<Named> {
     address_then_words_after(s, leading_address(s)?)
 }
 
-/// [`address_then_words`] given the line's [`leading_address`].
+/// `address_then_words` (the test-only reference) given the line's [`leading_address`].
 fn address_then_words_after(s: &[u8], (address, at): Named) -> Option<Named> {
     let mut c = Cursor { s, at };
     if c.spaces() == 0 {
@@ -702,7 +702,7 @@ const NOTICE_STARTS: &[&str] = &[
     RECEIVED_AT,
 ];
 
-/// "The original message was received at <date>" (a sender line may follow it).
+/// "The original message was received at `<date>`" (a sender line may follow it).
 const RECEIVED_AT: &str = "the original message was received at ";
 
 /// Phrases of a dashed heading that is a notice ("----- Transcript of session follows -----").
@@ -1124,7 +1124,7 @@ pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
     diagnostic_with(text, None)
 }
 
-/// [`diagnostic_of`], given `text` unfolded whole (by [`clean_diagnostic`]) when that was
+/// `diagnostic_of`, given `text` unfolded whole (by [`clean_diagnostic`]) when that was
 /// done already: a text that is one paragraph without notices is not unfolded again.
 fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
     let original = text;
@@ -1171,6 +1171,20 @@ fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_notice` and `is_end_of_report` compare a phrase's first byte with the line's first
+    /// byte OR 0x20, which finds only phrases that start with a lower-case ASCII letter.
+    #[test]
+    fn phrase_starts_are_lower_case_letters() {
+        let phrases = &*PHRASES;
+        for p in phrases.notice_starts.iter().chain(&phrases.end_of_report) {
+            assert!(
+                p[0].is_ascii_lowercase(),
+                "{:?}",
+                String::from_utf8_lossy(p)
+            );
+        }
+    }
     use regex::Regex;
 
     #[test]

@@ -994,8 +994,8 @@ fn may_name_command(lower: &[u8]) -> bool {
     })
 }
 
-/// Reads status and reply code from a reply's text: the part of [`read_reply`] that needs no
-/// search for the server or the command.
+/// Reads status and reply code from a reply's text: the part of the test-only `read_reply`
+/// that needs no search for the server or the command.
 pub(crate) fn read_codes(text: &str) -> Reply {
     Reply {
         status: best_status(text),
@@ -1010,8 +1010,8 @@ pub(crate) fn read_reply(text: &str) -> Reply {
     read_server_and_command(text, read_codes(text))
 }
 
-/// Reads the remote server and the command from a reply's text into `reply`: the part of
-/// [`read_reply`] that a reader wanting no codes needs.
+/// Reads the remote server and the command from a reply's text into `reply`: the part of the
+/// test-only `read_reply` that a reader wanting no codes needs.
 pub(crate) fn read_server_and_command(text: &str, mut reply: Reply) -> Reply {
     let lower = text.to_ascii_lowercase();
     for scan in REMOTE_SCANNERS {
@@ -2688,6 +2688,7 @@ pub(crate) mod tests {
             "5.0.0 and 4.0.0 then 5.1.1",
             &"5.0.0 ".repeat(20),
             &format!("{}5.2.2", "4.0.0 ".repeat(19)),
+            &format!("{}5.2.2", "4.0.0 ".repeat(20)),
         ];
         for seed in REPLY_SEEDS.iter().chain(&UNICODE_CODE_SEEDS).chain(&seeds) {
             texts.extend(variants(seed));

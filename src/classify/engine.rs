@@ -279,7 +279,7 @@ fn by_receiver(f: &Facts) -> Option<Finding> {
 
 /// The generic phrase tables: the first rule, in table order, with a pattern that matches (the
 /// first such pattern) and no `unless` needle. Only the patterns listed under the needles the
-/// text holds are tried; [`by_text_every_rule`] is the same over every pattern.
+/// text holds are tried; the test-only `by_text_every_rule` is the same over every pattern.
 fn by_text(f: &Facts) -> Option<Finding> {
     if f.lower.is_empty() {
         return None;

@@ -1,4 +1,4 @@
-//! Gmail's own bounces: "Delivery to the following recipient failed permanently:", the address indented alone, "Technical details ... by mx.example.jp. [ip]" and "The response from the remote server was:" / "The error that the other server returned was:".
+//! Gmail's own bounces: "Delivery to the following recipient failed permanently:", the address indented alone, "Technical details ... by mx.example.jp. \[ip\]" and "The response from the remote server was:" / "The error that the other server returned was:".
 
 use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;

@@ -1,4 +1,4 @@
-//! Yahoo: "Sorry, we were unable to deliver your message to the following address." then `<address>:` and "Remote host said: 550 ... [RCPT_TO]".
+//! Yahoo: "Sorry, we were unable to deliver your message to the following address." then `<address>:` and "Remote host said: 550 ... \[RCPT_TO\]".
 
 use super::{Dialect, Found, Msg, Start, has, literal, read_report, report_from};
 use crate::bounce::BounceKind;
