@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::headers::Headers;
 use super::mime::Body;
+use super::smtp::is_space;
 
 /// The most MIME parts looked at in one message.
 const MAX_PARTS: usize = 200;
@@ -119,11 +120,7 @@ enum Tail {
 
 /// The bytes a marker line may begin with before its phrase (the ASCII blanks of `\s`).
 fn is_lead(b: u8) -> bool {
-    is_blank(b) || matches!(b, b'>' | b'-')
-}
-
-fn is_blank(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+    is_space(b) || matches!(b, b'>' | b'-')
 }
 
 /// Where a copy of the returned message pasted into the report text begins: a line that starts,
@@ -181,7 +178,7 @@ fn phrase_at(s: &[u8], at: usize) -> Option<usize> {
         match tail {
             Tail::None => Some(end),
             Tail::Dashes => {
-                while s.get(end).is_some_and(|&b| is_blank(b)) {
+                while s.get(end).is_some_and(|&b| is_space(b)) {
                     end += 1;
                 }
                 let dashes = s.get(end..)?.iter().take_while(|&&b| b == b'-').count();
@@ -191,7 +188,7 @@ fn phrase_at(s: &[u8], at: usize) -> Option<usize> {
                 if s.get(end) == Some(&b':') {
                     end += 1;
                 }
-                let blanks = s.get(end..)?.iter().take_while(|&&b| is_blank(b)).count();
+                let blanks = s.get(end..)?.iter().take_while(|&&b| is_space(b)).count();
                 if end + blanks == s.len() {
                     Some(s.len())
                 } else {

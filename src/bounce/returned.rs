@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::DkimSignatureRef;
 use super::headers::Headers;
-use super::smtp::{clean_domain, is_usable_ip, parse_ip};
+use super::smtp::{clean_domain, is_space, is_usable_ip, parse_ip};
 
 /// The most DKIM-Signature fields read from one message.
 const MAX_SIGNATURES: usize = 10;
@@ -201,7 +201,7 @@ fn bracketed_ip(s: &[u8], i: usize) -> Option<(Range<usize>, usize)> {
     if !matches!(s[i], b'[' | b'(') {
         return None;
     }
-    let spaces = |at: usize| at + s[at..].iter().take_while(|&&b| is_ascii_space(b)).count();
+    let spaces = |at: usize| at + s[at..].iter().take_while(|&&b| is_space(b)).count();
     // The address keeps its `IPv6:` tag.
     let start = spaces(i + 1);
     let digits = start
@@ -246,11 +246,6 @@ fn dotted_quad(s: &[u8], i: usize) -> Option<(Range<usize>, usize)> {
         at += digits;
     }
     (!s.get(at).is_some_and(|&b| word(b))).then_some((i..at, at))
-}
-
-/// ASCII `\s`: tab, line feed, vertical tab, form feed, carriage return, space.
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 /// Where the first ` by ` (any case) starts, found by its blank: a window-by-window comparison

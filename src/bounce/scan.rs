@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use super::dialect::marker::literal_variants;
 use super::returned::{is_local, normalise_address};
-use super::smtp::{self, clean_diagnostic};
+use super::smtp::{self, clean_diagnostic, is_space};
 use super::{Recipient, RemoteMta};
 
 /// The most recipients read from one bounce.
@@ -78,7 +78,7 @@ impl Cursor<'_> {
     fn spaces(&mut self) -> usize {
         let n = self.s[self.at..]
             .iter()
-            .take_while(|&&b| is_ascii_space(b))
+            .take_while(|&&b| is_space(b))
             .count();
         self.at += n;
         n
@@ -334,7 +334,7 @@ fn address_then_reason_after(s: &[u8], (address, at): Named) -> Option<Named> {
     c.spaces();
     let reason = c.eat(b'(')
         || c.eat_exact(b"...")
-        || (c.eat(b':') && c.peek().is_some_and(is_ascii_space) && {
+        || (c.eat(b':') && c.peek().is_some_and(is_space) && {
             c.at += 1;
             true
         });
@@ -836,7 +836,7 @@ fn is_separator(t: &str) -> bool {
 fn is_end_of_report(t: &str) -> bool {
     let l = t.as_bytes();
     let l = &l[l.iter().take_while(|&&b| b == b'-').count()..];
-    let l = &l[l.iter().take_while(|&&b| is_ascii_space(b)).count()..];
+    let l = &l[l.iter().take_while(|&&b| is_space(b)).count()..];
     if !l
         .first()
         .is_some_and(|&b| PHRASES.end_first[usize::from(b)])
@@ -856,13 +856,8 @@ fn is_end_of_report(t: &str) -> bool {
     if !starts_with_ignore_case(l, b"returned message") {
         return false;
     }
-    let rest = &rest[rest.iter().take_while(|&&b| is_ascii_space(b)).count()..];
+    let rest = &rest[rest.iter().take_while(|&&b| is_space(b)).count()..];
     !rest.is_empty() && rest.iter().all(|&b| b == b'-')
-}
-
-/// ASCII `\s`: tab, line feed, vertical tab, form feed, carriage return, space.
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 /// The index of the one paragraph of `text` (split as [`paragraphs`] splits, among the first
@@ -885,7 +880,7 @@ fn only_paragraph(text: &str) -> Option<usize> {
 /// True when a paragraph holds only white space and `>` quoting.
 fn is_blank_paragraph(p: &str) -> bool {
     if p.is_ascii() {
-        p.bytes().all(|b| b == b'>' || is_ascii_space(b))
+        p.bytes().all(|b| b == b'>' || is_space(b))
     } else {
         p.chars().all(|c| c == '>' || c.is_whitespace())
     }

@@ -711,7 +711,7 @@ const COMMAND_SHAPES: [CommandShape; 8] = [
 ];
 
 /// `\s` of an ASCII regex: space, tab, line feed, vertical tab, form feed, carriage return.
-fn is_space(b: u8) -> bool {
+pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
@@ -757,11 +757,7 @@ fn command_at(
     let (start, words_at) = match shape {
         CommandShape::After | CommandShape::ForResponse if !boundary_before => return None,
         CommandShape::Transcript => {
-            let blank = bytes[..hit]
-                .iter()
-                .rev()
-                .take_while(|&&b| is_space(b))
-                .count();
+            let blank = blank_before(bytes, hit);
             let run = hit - blank;
             let line_start = if run == 0 {
                 0
@@ -843,11 +839,7 @@ fn shape_hits(lower: &[u8], at: usize, shape: CommandShape) -> Option<usize> {
     };
     match shape {
         CommandShape::Transcript => {
-            let blank = lower[..at]
-                .iter()
-                .rev()
-                .take_while(|&&b| is_space(b))
-                .count();
+            let blank = blank_before(lower, at);
             ends_at(at - blank, literal)
         }
         CommandShape::EximError => {
