@@ -860,6 +860,7 @@ fn is_end_of_report(t: &str) -> bool {
     !rest.is_empty() && rest.iter().all(|&b| b == b'-')
 }
 
+#[cfg(test)]
 /// The index of the one paragraph of `text` (split as [`paragraphs`] splits, among the first
 /// 200) that is not blank, when all the others are: a blank paragraph holds only white space
 /// and `>` quoting, which [`clean_diagnostic`] unfolds to nothing.
@@ -878,6 +879,7 @@ fn only_paragraph(text: &str) -> Option<usize> {
 }
 
 /// True when a paragraph holds only white space and `>` quoting.
+#[cfg(test)]
 fn is_blank_paragraph(p: &str) -> bool {
     if p.is_ascii() {
         p.bytes().all(|b| b == b'>' || is_space(b))
@@ -975,6 +977,8 @@ fn reply_start(text: &str) -> Option<usize> {
 /// only the server or the command needs.
 pub(crate) struct TextReply {
     cleaned: String,
+    /// Where each line of the text went in `cleaned`: the text's paragraphs are taken from it.
+    marks: Vec<smtp::LineMark>,
     /// The server and the command; no codes.
     reply: smtp::Reply,
     /// Status and code, read when first needed: most readers of a block's reply want its
@@ -984,10 +988,12 @@ pub(crate) struct TextReply {
 
 impl TextReply {
     pub(crate) fn new(text: &str) -> TextReply {
-        let cleaned = clean_diagnostic(text);
+        let mut marks = Vec::new();
+        let cleaned = smtp::clean_diagnostic_marked(text, &mut marks);
         let reply = smtp::read_server_and_command(&cleaned, smtp::Reply::default());
         TextReply {
             cleaned,
+            marks,
             reply,
             codes: OnceCell::new(),
         }
@@ -1025,7 +1031,7 @@ pub(crate) fn recipient_from_reply(
     text: &str,
     whole: &TextReply,
 ) -> Recipient {
-    let diagnostic = diagnostic_with(text, Some(&whole.cleaned));
+    let diagnostic = diagnostic_in(text, whole);
     // Status and code come from the reply itself when there is one, else from the whole block.
     let read;
     let from_diag = match diagnostic.as_deref() {
@@ -1120,7 +1126,9 @@ pub(crate) fn diagnostic_of(text: &str) -> Option<String> {
 }
 
 /// `diagnostic_of`, given `text` unfolded whole (by [`clean_diagnostic`]) when that was
-/// done already: a text that is one paragraph without notices is not unfolded again.
+/// done already: a text that is one paragraph without notices is not unfolded again. The
+/// reference for [`diagnostic_in`].
+#[cfg(test)]
 fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
     let original = text;
     let text = without_notices(text);
@@ -1161,6 +1169,130 @@ fn diagnostic_with(text: &str, cleaned_whole: Option<&str>) -> Option<String> {
         first.get_or_insert(p);
     }
     first
+}
+
+/// The paragraph of `text` holding the SMTP reply (from its reply code on), else the one with
+/// a status, else the first non-empty paragraph; paragraphs are those of
+/// [`without_notices`]`(text)`, unfolded. Read in one pass over the lines, as far as the reply:
+/// the text without its notices is not made, and each paragraph is taken from the whole
+/// text's unfolding when that is the same (see [`unfolded_paragraphs`]).
+fn diagnostic_in(text: &str, whole: &TextReply) -> Option<String> {
+    let mut paragraphs = unfolded_paragraphs(text, &whole.cleaned, &whole.marks)
+        .take(200)
+        .filter(|p| !p.is_empty());
+    let mut first = None;
+    while let Some(p) = paragraphs.next() {
+        if let Some(start) = reply_start(&p) {
+            let mut d = match p {
+                Cow::Owned(p) if start == 0 => p,
+                p => p[start..].to_string(),
+            };
+            // A reply announced at the end of a paragraph continues in the next one.
+            if d.len() < 12
+                && let Some(next) = paragraphs.next()
+            {
+                d.push(' ');
+                d.push_str(&next);
+            }
+            return Some(d);
+        }
+        if smtp::has_status(&p) {
+            return Some(p.into_owned());
+        }
+        first.get_or_insert(p);
+    }
+    first.map(Cow::into_owned)
+}
+
+/// The paragraphs of [`without_notices`]`(text)`, split as [`paragraphs`] splits, each
+/// unfolded by [`clean_diagnostic`], read line by line as far as they are asked for.
+///
+/// Notice lines are left as empty lines by `without_notices`, so a paragraph is a run of kept
+/// lines that are not empty, after at most one empty line (`\n\n` splits, so an empty line
+/// ends a paragraph unless one just ended). Its lines are lines of `text` in a row, unfolded
+/// already in `cleaned` (the whole text's unfolding, `marks` saying where each line went):
+/// the paragraph's unfolding is the span of its lines there, unless the whole reading stopped
+/// before its end, or a line of it lost its reply prefix to an earlier line of the text (the
+/// whole keeps only the text's first prefix). Only then is it unfolded by itself.
+fn unfolded_paragraphs<'a>(
+    text: &'a str,
+    cleaned: &'a str,
+    marks: &'a [smtp::LineMark],
+) -> impl Iterator<Item = Cow<'a, str>> {
+    let bytes = text.as_bytes();
+    // The next line's start and index.
+    let mut at = 0;
+    let mut index = 0;
+    let mut after_received_at = false;
+    let mut done = false;
+    // The paragraph of lines `first..=last` (indexes), bytes `from..to` of `text`.
+    let unfolded = move |first: usize, last: usize, from: usize, to: usize| -> Cow<'a, str> {
+        let Some(lines) = marks.get(first..=last) else {
+            return Cow::Owned(clean_diagnostic(&text[from..to]));
+        };
+        let before = first.checked_sub(1).map_or(0, |i| marks[i].prefixes);
+        let prefixes = lines[lines.len() - 1].prefixes - before;
+        let end = lines[lines.len() - 1].end;
+        if (prefixes > 0 && before > 0) || end > cleaned.len() {
+            return Cow::Owned(clean_diagnostic(&text[from..to]));
+        }
+        match lines.iter().find(|m| m.end > m.start) {
+            Some(m) => Cow::Borrowed(&cleaned[m.start..end]),
+            None => Cow::Borrowed(""),
+        }
+    };
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        // The paragraph's lines with content: (index, start) of the first, (index, end) of
+        // the last.
+        let mut first: Option<(usize, usize)> = None;
+        let mut last = (0, 0);
+        // A line feed ends what was read of the paragraph: an empty line next ends it.
+        let mut line_feed = false;
+        loop {
+            if at >= text.len() || index >= MAX_LINES {
+                done = true;
+                break;
+            }
+            let (line, next) = match memchr::memchr(b'\n', &bytes[at..]) {
+                Some(nl) => {
+                    let line = &text[at..at + nl];
+                    (line.strip_suffix('\r').unwrap_or(line), at + nl + 1)
+                }
+                None => (&text[at..], text.len()),
+            };
+            let t = smtp::trim(line);
+            if is_end_of_report(t) {
+                done = true;
+                break;
+            }
+            let sender_line = after_received_at
+                && t.as_bytes()
+                    .get(..5)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"from "));
+            after_received_at = t.as_bytes().first().is_some_and(|b| b | 0x20 == b't')
+                && starts_with_ignore_case(t.as_bytes(), RECEIVED_AT.as_bytes());
+            let kept = !line.is_empty() && !sender_line && !is_notice(t);
+            let (start, i) = (at, index);
+            at = next;
+            index += 1;
+            if kept {
+                first.get_or_insert((i, start));
+                last = (i, start + line.len());
+                line_feed = true;
+            } else if line_feed {
+                break;
+            } else {
+                line_feed = true;
+            }
+        }
+        Some(match first {
+            Some((first, from)) => unfolded(first, last.0, from, last.1),
+            None => Cow::Borrowed(""),
+        })
+    })
 }
 
 #[cfg(test)]
@@ -1264,6 +1396,58 @@ mod tests {
             assert_eq!(*new, old_without_notices(text), "{text:?}");
         }
         assert!(borrowed > 500, "{borrowed} texts not copied");
+    }
+
+    /// The diagnostic read in one pass over the lines, paragraphs taken from the whole
+    /// unfolding, is the one read from the text without notices, paragraph by paragraph: on
+    /// every corpus text, its recipient blocks, line-end variants and made-up texts.
+    #[test]
+    fn diagnostic_in_one_pass_is_the_paragraphs_one() {
+        let long = "x ".repeat(700);
+        let mut texts: Vec<String> = [
+            "",
+            "\n",
+            "\n\n\n",
+            "a\n\n",
+            "\n\na\n\n\n\nb",
+            "\r\n\r\na\r\n\r\n",
+            "its recipients:\n550 5.1.1 gone\n",
+            "550-5.1.1 first\n550 5.1.1 second\n\n550-5.2.2 third\n550 5.2.2 fourth\n",
+            "intro\n\n550 5.1.1 a\n550 5.1.1 b\nThe following address(es) failed:\n550 5.2.2 c\n",
+            "x\nThe original message was received at Mon\nfrom y\n550 z\n",
+            "x\n--- Original message follows.\nSubject: 550 y\n",
+            "  \n>\n  > 550\n\nmore\n",
+            "550 \n\n5.1.1 over\n",
+            "\u{e9}\n\u{e9}\r\n\u{3000}550 x\u{3000}\n",
+            "a\r\r\nb\r\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.push(format!("{long}\n\n{long}\n550 5.1.1 late\n"));
+        texts.push(format!("a\n{long}\n{long}\n{long}\n\n550 5.1.1 late\n"));
+        texts.push(format!("550 5.1.1 {long}{long}{long}\nmore\n\nnext\n"));
+        texts.push("p\n\n".repeat(250) + "550 5.1.1 after two hundred\n");
+        for seed in [
+            "a\n\n550-5.1.1 b\n> 550 5.1.1 c\n\nthis is a warning message only\n421 d",
+            "Technical details of permanent failure:\n\n  550 5.1.1  x\n",
+        ] {
+            texts.extend(crate::bounce::smtp::tests::variants(seed));
+        }
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            texts.extend(blocks(&text).into_iter().map(|b| b.text));
+            texts.push(text.replace('\n', "\r\n"));
+            texts.push(text);
+        }
+        let mut found = 0;
+        for text in &texts {
+            let expected = diagnostic_with(text, None);
+            let whole = TextReply::new(text);
+            assert_eq!(diagnostic_in(text, &whole), expected, "{text:?}");
+            assert_eq!(whole.cleaned, clean_diagnostic(text), "{text:?}");
+            found += usize::from(expected.is_some());
+        }
+        assert!(found > 1_000, "{found} diagnostics");
     }
 
     /// Every introducer holds " to" or " for", and the introduced shape finds what a search

@@ -168,6 +168,29 @@ pub(crate) struct Reply {
 /// blank space within lines collapsed too. Reading stops after the line that takes the lines
 /// joined (blank space within them not yet collapsed) past [`MAX_DIAGNOSTIC`] bytes.
 pub(crate) fn clean_diagnostic(text: &str) -> String {
+    unfold(text, None)
+}
+
+/// Where one line of a text went in its unfolding, so that a run of lines can be taken from
+/// the unfolded text instead of being unfolded again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineMark {
+    /// The span of the line's words in the unfolded text (empty when it gave none).
+    pub start: usize,
+    pub end: usize,
+    /// How many lines up to this one (itself included) began with a reply prefix: only the
+    /// first of them keeps its prefix.
+    pub prefixes: usize,
+}
+
+/// [`clean_diagnostic`], noting in `marks` where each line read went (one mark a line, as
+/// [`super::scan::lines`] splits, up to the line reading stopped after).
+pub(crate) fn clean_diagnostic_marked(text: &str, marks: &mut Vec<LineMark>) -> String {
+    unfold(text, Some(marks))
+}
+
+/// [`clean_diagnostic`], with the lines' marks when asked for.
+fn unfold(text: &str, mut marks: Option<&mut Vec<LineMark>>) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_DIAGNOSTIC + 1));
     let push_word = |out: &mut String, word: &str| {
         if !out.is_empty() {
@@ -178,18 +201,18 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
     // The length of the lines joined by single spaces, before blank space is collapsed.
     let mut joined_len = 0;
     let mut seen_prefix = false;
+    let mut prefixes = 0;
     for line in super::scan::lines(text) {
+        let before = out.len();
         let mut line = trim_start(line);
         while let Some(rest) = line.strip_prefix('>') {
             line = trim_start(rest);
         }
         let line = trim_end(line);
-        if line.is_empty() {
-            continue;
-        }
         // The line is trimmed already: only what follows a prefix may need it.
         let mut body = line;
         if let Some((status, whole)) = reply_prefix(line.as_bytes()) {
+            prefixes += 1;
             if !seen_prefix {
                 seen_prefix = true;
                 for word in std::iter::once(0..3).chain(status) {
@@ -199,12 +222,24 @@ pub(crate) fn clean_diagnostic(text: &str) -> String {
             }
             body = line[whole..].trim();
         }
-        if body.is_empty() {
-            continue;
+        let stop = !body.is_empty() && {
+            joined_len += usize::from(joined_len > 0) + body.len();
+            push_words(&mut out, body);
+            joined_len > MAX_DIAGNOSTIC
+        };
+        if let Some(marks) = marks.as_deref_mut() {
+            let start = if out.len() > before {
+                before + usize::from(before > 0)
+            } else {
+                before
+            };
+            marks.push(LineMark {
+                start,
+                end: out.len(),
+                prefixes,
+            });
         }
-        joined_len += usize::from(joined_len > 0) + body.len();
-        push_words(&mut out, body);
-        if joined_len > MAX_DIAGNOSTIC {
+        if stop {
             break;
         }
     }
