@@ -343,7 +343,14 @@ fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect:
         .as_ref()
         .map(returned::read)
         .unwrap_or_default();
-    b.sender = sender(ctx, text_domain, &returned, found.sender);
+    let from_domain = returned.from.as_deref().and_then(returned::domain_of);
+    b.sender = sender(
+        ctx,
+        text_domain,
+        &returned,
+        from_domain.as_deref(),
+        found.sender,
+    );
     // A Received field's HELO describes the host at that field's address: kept only when the
     // sending IP is that address too, so the two facts speak of one host.
     let received_helo = returned.received_helo.filter(|_| text_ip.is_none());
@@ -365,25 +372,35 @@ fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect:
             value,
             source: Source::ReturnedHeaders,
         }));
-    b.from_domain = returned.from.as_deref().and_then(returned::domain_of);
+    b.from_domain = from_domain;
     b.dkim_signatures = returned.dkim;
     b.returned_message = ctx.returned_raw.clone();
     b
 }
 
 /// The envelope sender, from the surest source that names one (see [`Source`]).
+/// `from_domain` is the domain of the returned From address, read already: the Return-Path
+/// is most often that same address.
 fn sender(
     ctx: &Ctx,
     text_domain: Option<String>,
     returned: &returned::Returned,
+    from_domain: Option<&str>,
     stated: Option<String>,
 ) -> Option<Sender> {
+    let domain_of = |address: &str| {
+        if returned.from.as_deref() == Some(address) {
+            from_domain.map(str::to_string)
+        } else {
+            returned::domain_of(address)
+        }
+    };
     if let Some(domain) = text_domain {
         // Keep the full address when the returned message's sender is in that domain.
         let address = [&returned.return_path, &stated, &returned.from]
             .into_iter()
             .flatten()
-            .find(|a| returned::domain_of(a).as_deref() == Some(domain.as_str()))
+            .find(|a| domain_of(a).as_deref() == Some(domain.as_str()))
             .cloned();
         return Some(Sender {
             address,
@@ -393,7 +410,7 @@ fn sender(
     }
     let of = |address: &str, source| {
         Some(Sender {
-            domain: returned::domain_of(address)?,
+            domain: domain_of(address)?,
             address: Some(address.to_string()),
             source,
         })
@@ -477,7 +494,9 @@ mod sender_tests {
             for r in [&full, &no_path, &neither] {
                 for s in &stated {
                     let old = sender_eager(&ctx, r, s.clone());
-                    assert_eq!(sender(&ctx, None, r, s.clone()), old);
+                    let from_domain = r.from.as_deref().and_then(returned::domain_of);
+                    let new = sender(&ctx, None, r, from_domain.as_deref(), s.clone());
+                    assert_eq!(new, old);
                     picked += usize::from(old.is_some());
                 }
             }

@@ -161,14 +161,24 @@ pub(crate) fn domain_of(address: &str) -> Option<String> {
         && tld.len() < bytes.len()
         && tld.len() >= 2
         && !tld.iter().all(u8::is_ascii_digit)
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+        && bytes.iter().all(|&b| DOMAIN[usize::from(b)]);
     ok.then(|| name.to_ascii_lowercase())
 }
 
+/// The bytes of a domain name as [`domain_of`] takes it (ASCII letters, digits, `-`, `.`,
+/// `_`), as a table.
+const DOMAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || matches!(b as u8, b'-' | b'.' | b'_');
+        b += 1;
+    }
+    table
+};
+
 /// What the returned headers tell.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Returned {
     pub return_path: Option<String>,
     pub from: Option<String>,
@@ -188,13 +198,29 @@ fn received_ips(clause: &str) -> impl Iterator<Item = &str> {
     let mut from = 0;
     std::iter::from_fn(move || {
         // Only a bracket or a digit can start a match.
-        let (found, end) = (from..s.len())
-            .filter(|&i| matches!(s[i], b'[' | b'(' | b'0'..=b'9'))
-            .find_map(|i| bracketed_ip(s, i).or_else(|| dotted_quad(s, i)))?;
+        let (found, end) = s
+            .get(from..)?
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| IP_START[usize::from(b)])
+            .find_map(|(k, _)| bracketed_ip(s, from + k).or_else(|| dotted_quad(s, from + k)))?;
         from = end;
         Some(&clause[found])
     })
 }
+
+/// The bytes a Received address can start at (`[`, `(`, a digit), as a table.
+const IP_START: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'[' as usize] = true;
+    table[b'(' as usize] = true;
+    let mut b = b'0';
+    while b <= b'9' {
+        table[b as usize] = true;
+        b += 1;
+    }
+    table
+};
 
 /// `[ ip ]` or `( IPv6:ip )` at `i`: the address and where the match ends.
 fn bracketed_ip(s: &[u8], i: usize) -> Option<(Range<usize>, usize)> {
@@ -258,38 +284,56 @@ fn first_by(bytes: &[u8]) -> Option<usize> {
     })
 }
 
-/// Reads the returned headers.
+/// Reads the returned headers, in one pass over the fields: four lookups of their own cost
+/// four walks over a block of dozens of fields.
 pub(crate) fn read(headers: &Headers) -> Returned {
-    let mut out = Returned {
-        return_path: headers.get("return-path").and_then(first_address),
-        from: headers.get("from").and_then(first_address),
-        ..Returned::default()
-    };
-    for value in headers.get_all("dkim-signature").take(MAX_SIGNATURES) {
-        if let Some(sig) = dkim_tags(value) {
-            out.dkim.push(sig);
+    let mut out = Returned::default();
+    let (mut return_path, mut from) = (None, None);
+    let (mut signatures, mut received) = (0, 0);
+    let mut ip_found = false;
+    for (name, value) in headers.fields() {
+        // The four names differ in length: one comparison of bytes each at most.
+        let is = |wanted: &str| name.as_bytes().eq_ignore_ascii_case(wanted.as_bytes());
+        match name.len() {
+            11 if return_path.is_none() && is("return-path") => return_path = Some(value),
+            4 if from.is_none() && is("from") => from = Some(value),
+            14 if signatures < MAX_SIGNATURES && is("dkim-signature") => {
+                signatures += 1;
+                if let Some(sig) = dkim_tags(value) {
+                    out.dkim.push(sig);
+                }
+            }
+            8 if !ip_found && received < MAX_RECEIVED && is("received") => {
+                received += 1;
+                if let Some((ip, clause)) = received_from(value) {
+                    out.received_ip = Some(ip);
+                    out.received_helo = received_helo(clause);
+                    ip_found = true;
+                }
+            }
+            _ => {}
         }
     }
-    for value in headers.get_all("received").take(MAX_RECEIVED) {
-        // Only the `from` clause: the `by` clause names the receiving host.
-        let from_first = value
-            .trim_start()
-            .as_bytes()
-            .get(..4)
-            .is_some_and(|p| p.eq_ignore_ascii_case(b"from"));
-        if !from_first {
-            continue;
-        }
-        let by = first_by(value.as_bytes());
-        let from_clause = by.map_or(value, |i| &value[..i]);
-        let ip = received_ips(from_clause).find_map(|s| parse_ip(s).filter(is_usable_ip));
-        if ip.is_some() {
-            out.received_ip = ip;
-            out.received_helo = received_helo(from_clause);
-            break;
-        }
-    }
+    out.return_path = return_path.and_then(first_address);
+    out.from = from.and_then(first_address);
     out
+}
+
+/// The first usable address of a Received field's `from` clause, with the clause.
+fn received_from(value: &str) -> Option<(IpAddr, &str)> {
+    // Only the `from` clause: the `by` clause names the receiving host.
+    let from_first = value
+        .trim_start()
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"from"));
+    if !from_first {
+        return None;
+    }
+    let by = first_by(value.as_bytes());
+    let from_clause = by.map_or(value, |i| &value[..i]);
+    let ip = received_ips(from_clause).find_map(|s| parse_ip(s).filter(is_usable_ip))?;
+    Some((ip, from_clause))
 }
 
 /// The HELO name a Received field's `from` clause records: `helo=NAME` or `(HELO NAME)` where
@@ -298,7 +342,8 @@ pub(crate) fn read(headers: &Headers) -> Returned {
 /// parentheses). A name without a dot (`unknown`, `localhost`) or an address literal is none.
 fn received_helo(clause: &str) -> Option<String> {
     let bytes = clause.as_bytes();
-    let tagged = (0..bytes.len()).find_map(|i| {
+    // A tag starts with `h`: only those places are compared.
+    let tagged = memchr::memchr2_iter(b'h', b'H', bytes).find_map(|i| {
         let tag = bytes.get(i..i + 5)?;
         let word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
         (word_start && tag[..4].eq_ignore_ascii_case(b"helo") && matches!(tag[4], b'=' | b' '))
@@ -465,6 +510,146 @@ mod tests {
             assert_eq!(first_by(w.as_bytes()), by, "{w:?}");
         }
         assert!(words.len() > 100_000, "{} words", words.len());
+    }
+
+    /// [`read`] as it was: one lookup of the fields a name, the HELO tag compared at every
+    /// byte of the clause.
+    fn read_by_lookups(headers: &Headers) -> Returned {
+        let mut out = Returned {
+            return_path: headers.get("return-path").and_then(first_address),
+            from: headers.get("from").and_then(first_address),
+            ..Returned::default()
+        };
+        for value in headers.get_all("dkim-signature").take(MAX_SIGNATURES) {
+            if let Some(sig) = dkim_tags(value) {
+                out.dkim.push(sig);
+            }
+        }
+        for value in headers.get_all("received").take(MAX_RECEIVED) {
+            let from_first = value
+                .trim_start()
+                .as_bytes()
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"from"));
+            if !from_first {
+                continue;
+            }
+            let by = first_by(value.as_bytes());
+            let from_clause = by.map_or(value, |i| &value[..i]);
+            let ip = received_ips(from_clause).find_map(|s| parse_ip(s).filter(is_usable_ip));
+            if ip.is_some() {
+                out.received_ip = ip;
+                out.received_helo = received_helo_by_bytes(from_clause);
+                break;
+            }
+        }
+        out
+    }
+
+    /// [`received_helo`] as it was: the `helo` tag looked for at every byte.
+    fn received_helo_by_bytes(clause: &str) -> Option<String> {
+        let bytes = clause.as_bytes();
+        let tagged = (0..bytes.len()).find_map(|i| {
+            let tag = bytes.get(i..i + 5)?;
+            let word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+            (word_start && tag[..4].eq_ignore_ascii_case(b"helo") && matches!(tag[4], b'=' | b' '))
+                .then_some(i + 5)
+        });
+        let start = tagged.unwrap_or_else(|| {
+            let after_from = clause.trim_start();
+            let skipped = clause.len() - after_from.len() + 4;
+            skipped
+                + bytes[skipped.min(bytes.len())..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count()
+        });
+        let name = &clause[start.min(clause.len())..];
+        let end = name
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')))
+            .unwrap_or(name.len());
+        clean_domain(&name[..end])
+    }
+
+    /// The one-pass [`read`] reads what the lookups read, on the returned headers and the own
+    /// header block of every corpus email, on blocks past the field limits and on variants of
+    /// Received and DKIM fields.
+    #[test]
+    fn one_pass_read_is_the_lookups() {
+        use crate::bounce::message::Ctx;
+        let mut blocks: Vec<Headers> = Vec::new();
+        for bytes in crate::bounce::corpus_emails() {
+            let text = crate::bounce::lossy(&bytes);
+            blocks.push(Headers::parse(&text).0);
+            let ctx = Ctx::from_message(&bytes, &text, None);
+            blocks.extend(ctx.returned_headers);
+        }
+        // Past the limits: the 11th signature and the 51st Received field are not read.
+        let mut many = String::new();
+        for i in 0..12 {
+            many.push_str(&format!("DKIM-Signature: v=1; d=d{i}.example; s=s{i}\n"));
+        }
+        for i in 0..52 {
+            let ip = if i < 50 {
+                "10.0.0.1".to_string()
+            } else {
+                format!("203.0.113.{i}")
+            };
+            many.push_str(&format!("Received: from h{i}.example.com ([{ip}]) by mx\n"));
+        }
+        many.push('\n');
+        blocks.push(Headers::parse(&many).0);
+        let seeds = [
+            "Return-Path: <>\nReturn-Path: <a@b.example>\nFROM: x <Y@Ex.COM>\nfrom: z@q.example\n",
+            "received: BY x\nReceived: from Mail.Ex.COM (HELO relay.ex.com) ([203.0.113.7]) by y\n",
+            "Received:  from h (helo=a.b.c [198.51.100.3]) by z\nreceived: from q ([203.0.113.9])\n",
+            "Received: fromhelo=x.y.z [203.0.113.4] by\ndkim-signature: d=A.example.; s=sel; a=RSA\n",
+            "Received-SPF: pass\nFrom:\nDKIM-Signature: d=;s=x\nX-Received: from [203.0.113.1]\n",
+        ];
+        for seed in seeds {
+            for variant in crate::bounce::variants(seed) {
+                blocks.push(Headers::parse(&format!("{variant}\n\n")).0);
+            }
+        }
+        let mut read_ips = 0;
+        for h in &blocks {
+            let old = read_by_lookups(h);
+            read_ips += usize::from(old.received_ip.is_some());
+            assert_eq!(read(h), old, "{h:?}");
+        }
+        assert!(read_ips > 500, "{read_ips} addresses");
+    }
+
+    /// [`received_helo`] finds the tag by its first byte as the byte-by-byte search did, on
+    /// every corpus line and on variants.
+    #[test]
+    fn received_helo_is_the_byte_search() {
+        let mut clauses: Vec<String> = Vec::new();
+        for text in crate::bounce::dialect::corpus_texts::texts() {
+            clauses.extend(text.lines().map(str::to_string));
+        }
+        for seed in [
+            "from x (HELO a.b.c) [1.2.3.4]",
+            "from hhelo=x.y helo=a.b Helo c.d.e",
+            "from \u{e9}helo=x.yz hel",
+        ] {
+            clauses.extend(crate::bounce::variants(seed));
+        }
+        let mut named = 0;
+        // Only clauses that open with `from` are read (see `received_from`).
+        let opens_with_from = |c: &&String| {
+            c.trim_start()
+                .as_bytes()
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"from"))
+        };
+        for c in clauses.iter().filter(opens_with_from) {
+            let old = received_helo_by_bytes(c);
+            named += usize::from(old.is_some());
+            assert_eq!(received_helo(c), old, "{c:?}");
+        }
+        assert!(named > 400, "{named} names");
     }
 
     #[test]
