@@ -577,7 +577,12 @@ fn quoted_printable(data: &[u8], start: usize, boundary: &[u8]) -> Option<(usize
         if state == State::None {
             // A run of bytes that are copied as they are, up to the boundary's second dash.
             let rest = data.get(i..limit).unwrap_or_default();
-            let run = memchr::memchr3(b'=', b'\n', b'\r', rest).unwrap_or(rest.len());
+            // A third of the runs are empty (an escape or a line break right after another):
+            // no call for those.
+            let run = match rest.first() {
+                Some(b'=' | b'\n' | b'\r') => 0,
+                _ => memchr::memchr3(b'=', b'\n', b'\r', rest).unwrap_or(rest.len()),
+            };
             if run > 0 {
                 let bytes = &rest[..run];
                 buf.extend_from_slice(bytes);
