@@ -68,8 +68,9 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 ///
 /// A table keyed by a needle's first four bytes: each place of the text that a needle may start
 /// at (see its `shifts` table) looks up the needles that start with its four bytes and
-/// compares them there. Building it is a sort of the needles and a count per
-/// key, a hundredth of what an Aho-Corasick automaton over the same needles costs to
+/// compares them there; needles of eight bytes or more are looked up by their first eight
+/// bytes in a second table, reached only from a filled bucket of the first. Building it is a
+/// sort of the needles and a count per key, a hundredth of what an Aho-Corasick automaton over the same needles costs to
 /// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few
 /// hundred bytes as fast.
 pub struct NeedleIndex {
@@ -82,14 +83,26 @@ pub struct NeedleIndex {
     /// One bit per bucket: set when some needle's first four bytes hash to it. Most places
     /// with a shift of 0 are in empty buckets, told apart here without reading `starts`.
     filled: Box<[u64; 1 << (BUCKET_BITS - 6)]>,
-    /// `starts[h]..starts[h + 1]` are the needles in `heads` and `long` whose first four bytes
-    /// hash to `h`.
+    /// `starts[h]..starts[h + 1]` are the needles of four to seven bytes in `heads` and `mid`
+    /// whose first four bytes hash to `h`.
     starts: Vec<u16>,
-    /// Per needle of four bytes or more: its first eight bytes (fewer when shorter) as a
-    /// little-endian word, the rest zero, and the mask of the bytes that belong to the needle.
-    /// Apart from the rest of the needle, so that a bucket's candidates share cache lines.
+    /// Per needle of four to seven bytes: its bytes as a little-endian word, the rest zero,
+    /// and the mask of the bytes that belong to the needle. Apart from the rest of the needle,
+    /// so that a bucket's candidates share cache lines.
     heads: Vec<(u64, u64)>,
     /// Parallel to `heads`: the whole needle and its id.
+    mid: Vec<(&'static [u8], u32)>,
+    /// One bit per bucket of eight-byte beginnings ([`bucket8`]), as `filled`. Keyed by eight
+    /// bytes, a place that starts like many needles (`mail`, `user`, `message`: forty needles
+    /// under one four-byte key) compares only those that start with all its eight bytes.
+    filled8: Box<[u64; 1 << (BUCKET8_BITS - 6)]>,
+    /// `starts8[h]..starts8[h + 1]` are the needles in `heads8` and `long` whose first eight
+    /// bytes hash to `h`.
+    starts8: Vec<u16>,
+    /// Per needle of eight bytes or more: its first eight bytes as a little-endian word, its
+    /// next eight (fewer when shorter, the rest zero) and the mask of those that belong to it.
+    heads8: Vec<(u64, u64, u64)>,
+    /// Parallel to `heads8`: the whole needle and its id.
     long: Vec<(&'static [u8], u32)>,
     /// Needles shorter than four bytes, each searched for on its own.
     short: Vec<(Finder<'static>, u32)>,
@@ -117,6 +130,33 @@ const BUCKET_BITS: u32 = 12;
 /// The bucket of a four-byte beginning.
 fn bucket(first4: u32) -> usize {
     (first4.wrapping_mul(0x9E37_79B1) >> (32 - BUCKET_BITS)) as usize
+}
+
+/// The number of buckets of eight-byte beginnings, a power of two well above the number of
+/// distinct eight-byte beginnings of the needles (about seven hundred).
+const BUCKET8_BITS: u32 = 12;
+
+/// The bucket of an eight-byte beginning.
+fn bucket8(first8: u64) -> usize {
+    (first8.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BUCKET8_BITS)) as usize
+}
+
+/// The mask of the first `n` (at most eight) bytes of a little-endian word.
+fn mask(n: usize) -> u64 {
+    u64::MAX.checked_shr(8 * (8 - n as u32)).unwrap_or(0)
+}
+
+/// `starts[h]..starts[h + 1]` for every bucket `h` of `bits` bits, from the buckets of entries
+/// sorted by bucket.
+fn bucket_starts(buckets: impl Iterator<Item = usize>, bits: u32) -> Vec<u16> {
+    let mut starts = vec![0u16; (1 << bits) + 1];
+    for h in buckets {
+        starts[h + 1] += 1;
+    }
+    for h in 0..1 << bits {
+        starts[h + 1] += starts[h];
+    }
+    starts
 }
 
 /// Up to eight bytes from `bytes` as a little-endian word, missing bytes zero.
@@ -170,9 +210,11 @@ impl NeedleInterner {
     /// The finished index.
     pub fn build(self) -> NeedleIndex {
         let mut short = Vec::new();
+        let mut mid = Vec::new();
         let mut long = Vec::new();
         let mut shifts = Box::new([3u8; BLOCKS]);
         let mut filled = Box::new([0u64; 1 << (BUCKET_BITS - 6)]);
+        let mut filled8 = Box::new([0u64; 1 << (BUCKET8_BITS - 6)]);
         for (id, needle) in (0u32..).zip(&self.needles) {
             let b = needle.as_bytes();
             if b.len() < 4 {
@@ -185,22 +227,27 @@ impl NeedleInterner {
             }
             let h = bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
             filled[h / 64] |= 1 << (h % 64);
-            let n = b.len().min(8);
-            long.push((h, (word(b), u64::MAX >> (8 * (8 - n))), (b, id)));
+            if b.len() < 8 {
+                mid.push((h, (word(b), mask(b.len())), (b, id)));
+                continue;
+            }
+            let first = word(b);
+            let h = bucket8(first);
+            filled8[h / 64] |= 1 << (h % 64);
+            let next = &b[8..];
+            long.push((h, (first, word(next), mask(next.len().min(8))), (b, id)));
         }
+        mid.sort_by_key(|(h, _, _)| *h);
         long.sort_by_key(|(h, _, _)| *h);
-        let mut starts = vec![0u16; (1 << BUCKET_BITS) + 1];
-        for (h, _, _) in &long {
-            starts[h + 1] += 1;
-        }
-        for h in 0..1 << BUCKET_BITS {
-            starts[h + 1] += starts[h];
-        }
         NeedleIndex {
             shifts,
             filled,
-            starts,
-            heads: long.iter().map(|(_, head, _)| *head).collect(),
+            starts: bucket_starts(mid.iter().map(|(h, _, _)| *h), BUCKET_BITS),
+            heads: mid.iter().map(|(_, head, _)| *head).collect(),
+            mid: mid.into_iter().map(|(_, _, m)| m).collect(),
+            filled8,
+            starts8: bucket_starts(long.iter().map(|(h, _, _)| *h), BUCKET8_BITS),
+            heads8: long.iter().map(|(_, head, _)| *head).collect(),
             long: long.into_iter().map(|(_, _, l)| l).collect(),
             short,
             count: self.needles.len(),
@@ -243,15 +290,47 @@ impl NeedleIndex {
                 continue;
             }
             let (from, to) = (usize::from(self.starts[h]), usize::from(self.starts[h + 1]));
-            let (w, whole) = match here.first_chunk::<8>() {
-                Some(eight) => (u64::from_le_bytes(*eight), true),
-                None => (word(here), false),
+            let Some(eight) = here.first_chunk::<8>() else {
+                // Too little text left for a needle of eight bytes.
+                let w = word(here);
+                for (&(head, mask), &(needle, id)) in
+                    self.heads[from..to].iter().zip(&self.mid[from..to])
+                {
+                    if w & mask == head && here.starts_with(needle) {
+                        set(id);
+                    }
+                }
+                continue;
             };
-            for (&(head, mask), &(needle, id)) in
-                self.heads[from..to].iter().zip(&self.long[from..to])
+            let w = u64::from_le_bytes(*eight);
+            for (&(head, mask), &(_, id)) in self.heads[from..to].iter().zip(&self.mid[from..to]) {
+                // A needle of seven bytes or fewer is all in `head`.
+                if w & mask == head {
+                    set(id);
+                }
+            }
+            let h = bucket8(w);
+            if self.filled8[h / 64] & (1 << (h % 64)) == 0 {
+                continue;
+            }
+            let (from, to) = (
+                usize::from(self.starts8[h]),
+                usize::from(self.starts8[h + 1]),
+            );
+            let next = &here[8..];
+            let (v, whole) = match next.first_chunk::<8>() {
+                Some(eight) => (u64::from_le_bytes(*eight), true),
+                None => (word(next), false),
+            };
+            for (&(first, head, mask), &(needle, id)) in
+                self.heads8[from..to].iter().zip(&self.long[from..to])
             {
-                // A needle of eight bytes or fewer is all in `head`, unless the text ran out.
-                if w & mask == head && ((whole && needle.len() <= 8) || here.starts_with(needle)) {
+                // A needle of sixteen bytes or fewer is all in `first` and `head`, unless the
+                // text ran out.
+                if w == first
+                    && v & mask == head
+                    && ((whole && needle.len() <= 16) || here.starts_with(needle))
+                {
                     set(id);
                 }
             }
@@ -371,6 +450,13 @@ mod tests {
                     .map(str::to_string),
             );
             texts.push(format!("x{needle}{needle}y"));
+            // Cut where the words compared end, with text after the cut (a needle's beginning
+            // followed by something else, not by the text's end).
+            for n in [3, 4, 7, 8, 9, 15, 16, 17, needle.len().saturating_sub(1)] {
+                if let Some(cut) = needle.get(..n) {
+                    texts.push(format!("{cut}~~~~~~~~~~~~~~~~"));
+                }
+            }
         }
         texts.push(needles.concat());
         for seed in [
