@@ -3,6 +3,7 @@
 //! from real replies, and a plain search over attacker-controlled text can neither blow up nor
 //! surprise.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use memchr::memmem::Finder;
@@ -62,7 +63,7 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 }
 
 /// Every needle of the rule tables, looked for in a text at once (needles of four bytes or more
-/// in one pass, shorter ones each on its own): a rule whose needles are not all present cannot
+/// in one pass, shorter ones each on its own when first asked about): a rule whose needles are not all present cannot
 /// match, so only the few that can are searched for in full. The
 /// full search stays the authority on where a pattern matched; the index only skips rules.
 ///
@@ -106,6 +107,10 @@ pub struct NeedleIndex {
     long: Vec<(&'static [u8], u32)>,
     /// Needles shorter than four bytes, each searched for on its own.
     short: Vec<(Finder<'static>, u32)>,
+    /// One bit per needle id: set for those in `short`. A text is searched for one of them
+    /// only when a rule asks about it: the few rules that need one are seldom tried, and a
+    /// search for each in every text cost more than the one pass for all the rest.
+    short_ids: Vec<u64>,
     /// How many needle ids there are (the empty needle is never looked for: it is always
     /// present).
     count: usize,
@@ -170,6 +175,10 @@ fn word(bytes: &[u8]) -> u64 {
 /// The id of the empty needle, present in every text (as `str::contains("")` says).
 const ALWAYS: u32 = u32::MAX;
 
+/// The length from which a needle is found in the one pass of [`NeedleIndex::scan`] and listed
+/// by [`Present::ids`]; shorter ones are only answered by [`Present::has`].
+pub const SCANNED: usize = 4;
+
 /// Hands out needle ids while a [`NeedleIndex`] is being built.
 #[derive(Default)]
 pub struct NeedleInterner {
@@ -215,10 +224,12 @@ impl NeedleInterner {
         let mut shifts = Box::new([3u8; BLOCKS]);
         let mut filled = Box::new([0u64; 1 << (BUCKET_BITS - 6)]);
         let mut filled8 = Box::new([0u64; 1 << (BUCKET8_BITS - 6)]);
+        let mut short_ids = vec![0u64; self.needles.len().div_ceil(64)];
         for (id, needle) in (0u32..).zip(&self.needles) {
             let b = needle.as_bytes();
-            if b.len() < 4 {
+            if b.len() < SCANNED {
                 short.push((Finder::new(b), id));
+                short_ids[id as usize / 64] |= 1 << (id % 64);
                 continue;
             }
             for (j, shift) in [2u8, 1, 0].into_iter().enumerate() {
@@ -250,28 +261,32 @@ impl NeedleInterner {
             heads8: long.iter().map(|(_, head, _)| *head).collect(),
             long: long.into_iter().map(|(_, _, l)| l).collect(),
             short,
+            short_ids,
             count: self.needles.len(),
         }
     }
 }
 
-/// Which needles of a [`NeedleIndex`] a text holds.
-pub struct Present {
+/// Which needles of a [`NeedleIndex`] a text holds, with the text.
+pub struct Present<'i> {
+    /// One bit per needle id found by the scan.
     bits: Vec<u64>,
+    /// The text, kept to look for the short needles when asked.
+    lower: String,
+    index: &'i NeedleIndex,
+    /// Per place in the index's short needles (the first 64): whether it was looked for.
+    asked: Cell<u64>,
+    /// Per place in the index's short needles (the first 64): whether it was found.
+    found: Cell<u64>,
 }
 
 impl NeedleIndex {
-    /// The needles `lower` holds, found in one pass (and one per needle shorter than four
-    /// bytes).
-    pub fn scan(&self, lower: &str) -> Present {
+    /// The needles `lower` holds: those of [`SCANNED`] bytes or more found in one pass, the
+    /// shorter ones when asked about.
+    pub fn scan(&self, lower: String) -> Present<'_> {
         let mut bits = vec![0u64; self.count.div_ceil(64)];
         let mut set = |id: u32| bits[id as usize / 64] |= 1 << (id % 64);
         let text = lower.as_bytes();
-        for (finder, id) in &self.short {
-            if finder.find(text).is_some() {
-                set(*id);
-            }
-        }
         // A needle starting `d` (1 or 2) bytes after the place `rest` starts at has its bytes
         // `2 - d..4 - d` at the place's third byte, where the shift is `d` at most: no needle's
         // place is passed over. (A slice moved on rather than an index: its bounds are known.)
@@ -335,18 +350,58 @@ impl NeedleIndex {
                 }
             }
         }
-        Present { bits }
+        Present {
+            bits,
+            lower,
+            index: self,
+            asked: Cell::new(0),
+            found: Cell::new(0),
+        }
     }
 }
 
-impl Present {
+impl Present<'_> {
+    /// The text scanned.
+    pub fn text(&self) -> &str {
+        &self.lower
+    }
+
     /// Whether the needle with this id is in the text.
     pub fn has(&self, id: u32) -> bool {
-        id == ALWAYS
-            || self
-                .bits
-                .get(id as usize / 64)
-                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+        if id == ALWAYS || self.bits.get(word).is_some_and(|w| w & bit != 0) {
+            return true;
+        }
+        self.index.short_ids.get(word).is_some_and(|w| w & bit != 0) && self.has_short(id)
+    }
+
+    /// Whether the short needle with this id is in the text, looked for once.
+    fn has_short(&self, id: u32) -> bool {
+        let Some(at) = self.index.short.iter().position(|(_, i)| *i == id) else {
+            return false;
+        };
+        let Some(bit) = 1u64.checked_shl(at as u32) else {
+            return self.index.short[at].0.find(self.lower.as_bytes()).is_some();
+        };
+        if self.asked.get() & bit == 0 {
+            self.asked.set(self.asked.get() | bit);
+            if self.index.short[at].0.find(self.lower.as_bytes()).is_some() {
+                self.found.set(self.found.get() | bit);
+            }
+        }
+        self.found.get() & bit != 0
+    }
+
+    /// Every needle's bit, the short needles' looked for: what a scan for all needles gives.
+    #[cfg(test)]
+    fn all_bits(&self) -> Vec<u64> {
+        let mut bits = self.bits.clone();
+        for &(_, id) in &self.index.short {
+            if self.has(id) {
+                bits[id as usize / 64] |= 1 << (id % 64);
+            }
+        }
+        bits
     }
 
     /// Whether every needle of `ids` is in the text.
@@ -359,10 +414,22 @@ impl Present {
         ids.iter().any(|&i| self.has(i))
     }
 
-    /// The ids of the needles in the text, ascending (the empty needle's not among them).
+    /// The ids of the needles of [`SCANNED`] bytes or more in the text, ascending (the
+    /// empty needle's not among them, nor the shorter ones: ask [`Present::has`] for those).
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        (0u32..).zip(&self.bits).flat_map(|(w, &bits)| {
-            let mut rest = bits;
+        self.ids_among(&[])
+    }
+
+    /// [`Present::ids`] of those with their bit set in `among` (one bit per id, as a
+    /// [`Present`] holds them), or all of them when `among` is empty: a table that lists
+    /// something under only some needles is not read at the others.
+    pub fn ids_among<'s>(&'s self, among: &'s [u64]) -> impl Iterator<Item = u32> + 's {
+        (0u32..).zip(&self.bits).flat_map(move |(w, &bits)| {
+            let mut rest = if among.is_empty() {
+                bits
+            } else {
+                bits & among.get(w as usize).copied().unwrap_or(0)
+            };
             std::iter::from_fn(move || {
                 if rest == 0 {
                     return None;
@@ -399,8 +466,16 @@ mod tests {
         let overlapping = interner.id("er quo");
         let missing = interner.id("full");
         let empty = interner.id("");
+        let short = interner.id("is");
+        let short_missing = interner.id("zz");
         let index = interner.build();
-        let present = index.scan("user is over quota");
+        let present = index.scan("user is over quota".to_string());
+        // Short needles are not listed, but answered, the same when asked again.
+        for _ in 0..2 {
+            assert!(present.has(short));
+            assert!(!present.has(short_missing));
+            assert!(!present.any(&[short_missing, missing]));
+        }
         assert!(present.all(&over));
         assert!(present.has(overlapping));
         assert!(!present.has(missing));
@@ -409,6 +484,9 @@ mod tests {
         let mut ids: Vec<u32> = over.iter().copied().chain([overlapping]).collect();
         ids.sort();
         assert_eq!(present.ids().collect::<Vec<_>>(), ids);
+        let mut among = vec![0u64; 1];
+        among[0] |= 1 << overlapping | 1 << missing;
+        assert_eq!(present.ids_among(&among).collect::<Vec<_>>(), [overlapping]);
     }
 
     /// The index as it was: an Aho-Corasick automaton searched for overlapping matches.
@@ -473,8 +551,8 @@ mod tests {
                 let i = m.pattern().as_usize();
                 expected[i / 64] |= 1 << (i % 64);
             }
-            let present = index.scan(&lower);
-            assert_eq!(present.bits, expected, "{lower:?}");
+            let present = index.scan(lower.clone());
+            assert_eq!(present.all_bits(), expected, "{lower:?}");
             found += expected
                 .iter()
                 .map(|w| w.count_ones() as usize)
