@@ -12,7 +12,7 @@ use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem::Finder;
 
-use super::pattern::{NeedleIndex, NeedleInterner, Present};
+use super::pattern::{NeedleIndex, NeedleInterner, Present, SCANNED};
 use super::receivers::{RECEIVERS, ReceiverNeedles, Recognition};
 use super::status::{self, StatusCode, Strength};
 use super::text::TEXT_RULES;
@@ -29,10 +29,14 @@ struct Index {
     /// Per text rule: its `unless` needles, and each pattern's needles.
     text_rules: Vec<(Vec<u32>, Vec<Vec<u32>>)>,
     /// Per needle id: the text patterns, as `(rule, pattern)` indices, that need this needle
-    /// (each pattern listed under its longest needle only). A text holds a few dozen needles
-    /// of several hundred, so only the patterns listed under those can match.
+    /// (each pattern listed under its longest needle only, when that is one [`Present::ids`]
+    /// lists). A text holds a few dozen needles of several hundred, so only the patterns
+    /// listed under those can match.
     text_keys: Vec<Vec<(u16, u16)>>,
-    /// Text patterns that need no needle (listed under none).
+    /// One bit per needle id: set for those with patterns in `text_keys`.
+    text_keyed: Vec<u64>,
+    /// Text patterns listed under no needle: those that need none, or only needles shorter
+    /// than [`SCANNED`].
     text_unkeyed: Vec<(u16, u16)>,
     /// Per text rule and pattern: a searcher per needle, built when the pattern is first tried
     /// and kept (a `memmem::find` builds its searcher on every call, several times the cost of
@@ -59,6 +63,12 @@ static INDEX: LazyLock<Index> = LazyLock::new(|| {
     let receivers: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
     let recognition = Recognition::new(RECEIVERS, &receivers, interner.count());
     let (text_keys, text_unkeyed) = text_keys(&text_rules, interner.count());
+    let mut text_keyed = vec![0u64; text_keys.len().div_ceil(64).max(1)];
+    for (id, keyed) in text_keys.iter().enumerate() {
+        if !keyed.is_empty() {
+            text_keyed[id / 64] |= 1 << (id % 64);
+        }
+    }
     let text_finders = TEXT_RULES
         .iter()
         .map(|rule| rule.patterns.iter().map(|_| OnceLock::new()).collect())
@@ -69,6 +79,7 @@ static INDEX: LazyLock<Index> = LazyLock::new(|| {
         needles: interner.build(),
         text_rules,
         text_keys,
+        text_keyed,
         text_unkeyed,
         receivers,
     }
@@ -93,8 +104,8 @@ fn text_keys(
                 .filter(|(id, _)| (**id as usize) < needles)
                 .max_by_key(|(_, n)| n.len());
             match longest {
-                Some((&id, _)) => keys[id as usize].push(at),
-                None => unkeyed.push(at),
+                Some((&id, n)) if n.len() >= SCANNED => keys[id as usize].push(at),
+                _ => unkeyed.push(at),
             }
         }
     }
@@ -107,10 +118,9 @@ struct Facts<'a> {
     recipient: &'a Recipient,
     /// The diagnostic, capped at [`MAX_TEXT`].
     text: &'a str,
-    /// `text`, ASCII-lower-cased (same byte offsets).
-    lower: String,
-    /// The needles of [`INDEX`] that `lower` holds.
-    present: Present,
+    /// The needles of [`INDEX`] that `text`, ASCII-lower-cased, holds, and that lower-cased
+    /// text (see [`Facts::lower`]).
+    present: Present<'static>,
     status: Option<StatusCode>,
     /// The status table's row for `status`, looked up once for every stage and refinement.
     status_row: Option<&'static status::StatusRule>,
@@ -127,14 +137,12 @@ impl<'a> Facts<'a> {
     fn new(bounce: &'a Bounce, recipient: &'a Recipient) -> Facts<'a> {
         let full = recipient.diagnostic.as_deref().unwrap_or("");
         let text = cap(full, MAX_TEXT);
-        let lower = text.to_ascii_lowercase();
         let status = recipient.status.as_deref().and_then(StatusCode::parse);
         Facts {
             bounce,
             recipient,
             text,
-            present: INDEX.needles.scan(&lower),
-            lower,
+            present: INDEX.needles.scan(text.to_ascii_lowercase()),
             status,
             status_row: status.and_then(status::lookup),
             reply: recipient.reply_code.filter(|c| (200..600).contains(c)),
@@ -157,6 +165,11 @@ impl<'a> Facts<'a> {
                 )
             }),
         }
+    }
+
+    /// `text`, ASCII-lower-cased (same byte offsets).
+    fn lower(&self) -> &str {
+        self.present.text()
     }
 
     /// Whether the failure is permanent: the status class, else the reply code.
@@ -252,7 +265,7 @@ fn by_receiver(f: &Facts) -> Option<Finding> {
         &f.present,
         f.host.as_deref(),
         f.recipient_domain.as_deref(),
-        &f.lower,
+        f.lower(),
     );
     RECEIVERS
         .iter()
@@ -262,7 +275,7 @@ fn by_receiver(f: &Facts) -> Option<Finding> {
         .map(|(_, receiver)| receiver)
         .find_map(|(receiver, needles)| {
             receiver.indexed_rules(needles).find_map(|(rule, ids)| {
-                let (s, e) = rule.holds_indexed(ids, &f.present, f.status, &f.lower)?;
+                let (s, e) = rule.holds_indexed(ids, &f.present, f.status, f.lower())?;
                 let matched = match f.text.get(s..e) {
                     Some(t) if !t.is_empty() => t.to_string(),
                     _ => f.status.map(|s| s.to_string()).unwrap_or_default(),
@@ -281,12 +294,12 @@ fn by_receiver(f: &Facts) -> Option<Finding> {
 /// first such pattern) and no `unless` needle. Only the patterns listed under the needles the
 /// text holds are tried; the test-only `by_text_every_rule` is the same over every pattern.
 fn by_text(f: &Facts) -> Option<Finding> {
-    if f.lower.is_empty() {
+    if f.lower().is_empty() {
         return None;
     }
     let index = &*INDEX;
     let mut candidates: Vec<(u16, u16)> = index.text_unkeyed.clone();
-    for id in f.present.ids() {
+    for id in f.present.ids_among(&index.text_keyed) {
         if let Some(keyed) = index.text_keys.get(id as usize) {
             candidates.extend_from_slice(keyed);
         }
@@ -304,7 +317,7 @@ fn by_text(f: &Facts) -> Option<Finding> {
             .get(usize::from(r))?
             .get(usize::from(p))?
             .get_or_init(|| pattern.needles().iter().map(Finder::new).collect());
-        let (s, e) = find_in_order(finders, &f.lower)?;
+        let (s, e) = find_in_order(finders, f.lower())?;
         let matched = f.text.get(s..e)?;
         Some(Finding {
             reason: rule.reason,
@@ -331,7 +344,7 @@ fn find_in_order(finders: &[Finder], lower: &str) -> Option<(usize, usize)> {
 /// [`by_text`] trying every pattern of every rule, as it did before the needle lists.
 #[cfg(test)]
 fn by_text_every_rule(f: &Facts) -> Option<Finding> {
-    if f.lower.is_empty() {
+    if f.lower().is_empty() {
         return None;
     }
     TEXT_RULES
@@ -348,7 +361,7 @@ fn by_text_every_rule(f: &Facts) -> Option<Finding> {
                 .zip(patterns)
                 .filter(|(_, ids)| f.present.all(ids))
                 .find_map(|(p, _)| {
-                    let (s, e) = p.find(&f.lower)?;
+                    let (s, e) = p.find(f.lower())?;
                     f.text.get(s..e)
                 })?;
             Some(Finding {
@@ -668,7 +681,7 @@ pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classificat
     if reason == Reason::AuthFailure {
         // Results the receiver spelled out beat what a rule assumes (Microsoft's 5.7.515
         // appends "Spf= Fail , Dkim= Pass , DMARC= Pass").
-        let (stated, mentioned) = auth_from_text(&facts.lower);
+        let (stated, mentioned) = auth_from_text(facts.lower());
         if !stated.is_empty() {
             auth = stated;
         }

@@ -3,6 +3,7 @@
 //! from real replies, and a plain search over attacker-controlled text can neither blow up nor
 //! surprise.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use memchr::memmem::Finder;
@@ -62,14 +63,15 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 }
 
 /// Every needle of the rule tables, looked for in a text at once (needles of four bytes or more
-/// in one pass, shorter ones each on its own): a rule whose needles are not all present cannot
+/// in one pass, shorter ones each on its own when first asked about): a rule whose needles are not all present cannot
 /// match, so only the few that can are searched for in full. The
 /// full search stays the authority on where a pattern matched; the index only skips rules.
 ///
 /// A table keyed by a needle's first four bytes: each place of the text that a needle may start
 /// at (see its `shifts` table) looks up the needles that start with its four bytes and
-/// compares them there. Building it is a sort of the needles and a count per
-/// key, a hundredth of what an Aho-Corasick automaton over the same needles costs to
+/// compares them there; needles of eight bytes or more are looked up by their first eight
+/// bytes in a second table, reached only from a filled bucket of the first. Building it is a
+/// sort of the needles and a count per key, a hundredth of what an Aho-Corasick automaton over the same needles costs to
 /// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few
 /// hundred bytes as fast.
 pub struct NeedleIndex {
@@ -82,17 +84,33 @@ pub struct NeedleIndex {
     /// One bit per bucket: set when some needle's first four bytes hash to it. Most places
     /// with a shift of 0 are in empty buckets, told apart here without reading `starts`.
     filled: Box<[u64; 1 << (BUCKET_BITS - 6)]>,
-    /// `starts[h]..starts[h + 1]` are the needles in `heads` and `long` whose first four bytes
-    /// hash to `h`.
+    /// `starts[h]..starts[h + 1]` are the needles of four to seven bytes in `heads` and `mid`
+    /// whose first four bytes hash to `h`.
     starts: Vec<u16>,
-    /// Per needle of four bytes or more: its first eight bytes (fewer when shorter) as a
-    /// little-endian word, the rest zero, and the mask of the bytes that belong to the needle.
-    /// Apart from the rest of the needle, so that a bucket's candidates share cache lines.
+    /// Per needle of four to seven bytes: its bytes as a little-endian word, the rest zero,
+    /// and the mask of the bytes that belong to the needle. Apart from the rest of the needle,
+    /// so that a bucket's candidates share cache lines.
     heads: Vec<(u64, u64)>,
     /// Parallel to `heads`: the whole needle and its id.
+    mid: Vec<(&'static [u8], u32)>,
+    /// One bit per bucket of eight-byte beginnings ([`bucket8`]), as `filled`. Keyed by eight
+    /// bytes, a place that starts like many needles (`mail`, `user`, `message`: forty needles
+    /// under one four-byte key) compares only those that start with all its eight bytes.
+    filled8: Box<[u64; 1 << (BUCKET8_BITS - 6)]>,
+    /// `starts8[h]..starts8[h + 1]` are the needles in `heads8` and `long` whose first eight
+    /// bytes hash to `h`.
+    starts8: Vec<u16>,
+    /// Per needle of eight bytes or more: its first eight bytes as a little-endian word, its
+    /// next eight (fewer when shorter, the rest zero) and the mask of those that belong to it.
+    heads8: Vec<(u64, u64, u64)>,
+    /// Parallel to `heads8`: the whole needle and its id.
     long: Vec<(&'static [u8], u32)>,
     /// Needles shorter than four bytes, each searched for on its own.
     short: Vec<(Finder<'static>, u32)>,
+    /// One bit per needle id: set for those in `short`. A text is searched for one of them
+    /// only when a rule asks about it: the few rules that need one are seldom tried, and a
+    /// search for each in every text cost more than the one pass for all the rest.
+    short_ids: Vec<u64>,
     /// How many needle ids there are (the empty needle is never looked for: it is always
     /// present).
     count: usize,
@@ -119,6 +137,33 @@ fn bucket(first4: u32) -> usize {
     (first4.wrapping_mul(0x9E37_79B1) >> (32 - BUCKET_BITS)) as usize
 }
 
+/// The number of buckets of eight-byte beginnings, a power of two well above the number of
+/// distinct eight-byte beginnings of the needles (about seven hundred).
+const BUCKET8_BITS: u32 = 12;
+
+/// The bucket of an eight-byte beginning.
+fn bucket8(first8: u64) -> usize {
+    (first8.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BUCKET8_BITS)) as usize
+}
+
+/// The mask of the first `n` (at most eight) bytes of a little-endian word.
+fn mask(n: usize) -> u64 {
+    u64::MAX.checked_shr(8 * (8 - n as u32)).unwrap_or(0)
+}
+
+/// `starts[h]..starts[h + 1]` for every bucket `h` of `bits` bits, from the buckets of entries
+/// sorted by bucket.
+fn bucket_starts(buckets: impl Iterator<Item = usize>, bits: u32) -> Vec<u16> {
+    let mut starts = vec![0u16; (1 << bits) + 1];
+    for h in buckets {
+        starts[h + 1] += 1;
+    }
+    for h in 0..1 << bits {
+        starts[h + 1] += starts[h];
+    }
+    starts
+}
+
 /// Up to eight bytes from `bytes` as a little-endian word, missing bytes zero.
 fn word(bytes: &[u8]) -> u64 {
     let mut w = [0u8; 8];
@@ -129,6 +174,10 @@ fn word(bytes: &[u8]) -> u64 {
 
 /// The id of the empty needle, present in every text (as `str::contains("")` says).
 const ALWAYS: u32 = u32::MAX;
+
+/// The length from which a needle is found in the one pass of [`NeedleIndex::scan`] and listed
+/// by [`Present::ids`]; shorter ones are only answered by [`Present::has`].
+pub const SCANNED: usize = 4;
 
 /// Hands out needle ids while a [`NeedleIndex`] is being built.
 #[derive(Default)]
@@ -170,13 +219,17 @@ impl NeedleInterner {
     /// The finished index.
     pub fn build(self) -> NeedleIndex {
         let mut short = Vec::new();
+        let mut mid = Vec::new();
         let mut long = Vec::new();
         let mut shifts = Box::new([3u8; BLOCKS]);
         let mut filled = Box::new([0u64; 1 << (BUCKET_BITS - 6)]);
+        let mut filled8 = Box::new([0u64; 1 << (BUCKET8_BITS - 6)]);
+        let mut short_ids = vec![0u64; self.needles.len().div_ceil(64)];
         for (id, needle) in (0u32..).zip(&self.needles) {
             let b = needle.as_bytes();
-            if b.len() < 4 {
+            if b.len() < SCANNED {
                 short.push((Finder::new(b), id));
+                short_ids[id as usize / 64] |= 1 << (id % 64);
                 continue;
             }
             for (j, shift) in [2u8, 1, 0].into_iter().enumerate() {
@@ -185,46 +238,55 @@ impl NeedleInterner {
             }
             let h = bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
             filled[h / 64] |= 1 << (h % 64);
-            let n = b.len().min(8);
-            long.push((h, (word(b), u64::MAX >> (8 * (8 - n))), (b, id)));
+            if b.len() < 8 {
+                mid.push((h, (word(b), mask(b.len())), (b, id)));
+                continue;
+            }
+            let first = word(b);
+            let h = bucket8(first);
+            filled8[h / 64] |= 1 << (h % 64);
+            let next = &b[8..];
+            long.push((h, (first, word(next), mask(next.len().min(8))), (b, id)));
         }
+        mid.sort_by_key(|(h, _, _)| *h);
         long.sort_by_key(|(h, _, _)| *h);
-        let mut starts = vec![0u16; (1 << BUCKET_BITS) + 1];
-        for (h, _, _) in &long {
-            starts[h + 1] += 1;
-        }
-        for h in 0..1 << BUCKET_BITS {
-            starts[h + 1] += starts[h];
-        }
         NeedleIndex {
             shifts,
             filled,
-            starts,
-            heads: long.iter().map(|(_, head, _)| *head).collect(),
+            starts: bucket_starts(mid.iter().map(|(h, _, _)| *h), BUCKET_BITS),
+            heads: mid.iter().map(|(_, head, _)| *head).collect(),
+            mid: mid.into_iter().map(|(_, _, m)| m).collect(),
+            filled8,
+            starts8: bucket_starts(long.iter().map(|(h, _, _)| *h), BUCKET8_BITS),
+            heads8: long.iter().map(|(_, head, _)| *head).collect(),
             long: long.into_iter().map(|(_, _, l)| l).collect(),
             short,
+            short_ids,
             count: self.needles.len(),
         }
     }
 }
 
-/// Which needles of a [`NeedleIndex`] a text holds.
-pub struct Present {
+/// Which needles of a [`NeedleIndex`] a text holds, with the text.
+pub struct Present<'i> {
+    /// One bit per needle id found by the scan.
     bits: Vec<u64>,
+    /// The text, kept to look for the short needles when asked.
+    lower: String,
+    index: &'i NeedleIndex,
+    /// Per place in the index's short needles (the first 64): whether it was looked for.
+    asked: Cell<u64>,
+    /// Per place in the index's short needles (the first 64): whether it was found.
+    found: Cell<u64>,
 }
 
 impl NeedleIndex {
-    /// The needles `lower` holds, found in one pass (and one per needle shorter than four
-    /// bytes).
-    pub fn scan(&self, lower: &str) -> Present {
+    /// The needles `lower` holds: those of [`SCANNED`] bytes or more found in one pass, the
+    /// shorter ones when asked about.
+    pub fn scan(&self, lower: String) -> Present<'_> {
         let mut bits = vec![0u64; self.count.div_ceil(64)];
         let mut set = |id: u32| bits[id as usize / 64] |= 1 << (id % 64);
         let text = lower.as_bytes();
-        for (finder, id) in &self.short {
-            if finder.find(text).is_some() {
-                set(*id);
-            }
-        }
         // A needle starting `d` (1 or 2) bytes after the place `rest` starts at has its bytes
         // `2 - d..4 - d` at the place's third byte, where the shift is `d` at most: no needle's
         // place is passed over. (A slice moved on rather than an index: its bounds are known.)
@@ -243,31 +305,103 @@ impl NeedleIndex {
                 continue;
             }
             let (from, to) = (usize::from(self.starts[h]), usize::from(self.starts[h + 1]));
-            let (w, whole) = match here.first_chunk::<8>() {
-                Some(eight) => (u64::from_le_bytes(*eight), true),
-                None => (word(here), false),
+            let Some(eight) = here.first_chunk::<8>() else {
+                // Too little text left for a needle of eight bytes.
+                let w = word(here);
+                for (&(head, mask), &(needle, id)) in
+                    self.heads[from..to].iter().zip(&self.mid[from..to])
+                {
+                    if w & mask == head && here.starts_with(needle) {
+                        set(id);
+                    }
+                }
+                continue;
             };
-            for (&(head, mask), &(needle, id)) in
-                self.heads[from..to].iter().zip(&self.long[from..to])
+            let w = u64::from_le_bytes(*eight);
+            for (&(head, mask), &(_, id)) in self.heads[from..to].iter().zip(&self.mid[from..to]) {
+                // A needle of seven bytes or fewer is all in `head`.
+                if w & mask == head {
+                    set(id);
+                }
+            }
+            let h = bucket8(w);
+            if self.filled8[h / 64] & (1 << (h % 64)) == 0 {
+                continue;
+            }
+            let (from, to) = (
+                usize::from(self.starts8[h]),
+                usize::from(self.starts8[h + 1]),
+            );
+            let next = &here[8..];
+            let (v, whole) = match next.first_chunk::<8>() {
+                Some(eight) => (u64::from_le_bytes(*eight), true),
+                None => (word(next), false),
+            };
+            for (&(first, head, mask), &(needle, id)) in
+                self.heads8[from..to].iter().zip(&self.long[from..to])
             {
-                // A needle of eight bytes or fewer is all in `head`, unless the text ran out.
-                if w & mask == head && ((whole && needle.len() <= 8) || here.starts_with(needle)) {
+                // A needle of sixteen bytes or fewer is all in `first` and `head`, unless the
+                // text ran out.
+                if w == first
+                    && v & mask == head
+                    && ((whole && needle.len() <= 16) || here.starts_with(needle))
+                {
                     set(id);
                 }
             }
         }
-        Present { bits }
+        Present {
+            bits,
+            lower,
+            index: self,
+            asked: Cell::new(0),
+            found: Cell::new(0),
+        }
     }
 }
 
-impl Present {
+impl Present<'_> {
+    /// The text scanned.
+    pub fn text(&self) -> &str {
+        &self.lower
+    }
+
     /// Whether the needle with this id is in the text.
     pub fn has(&self, id: u32) -> bool {
-        id == ALWAYS
-            || self
-                .bits
-                .get(id as usize / 64)
-                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+        if id == ALWAYS || self.bits.get(word).is_some_and(|w| w & bit != 0) {
+            return true;
+        }
+        self.index.short_ids.get(word).is_some_and(|w| w & bit != 0) && self.has_short(id)
+    }
+
+    /// Whether the short needle with this id is in the text, looked for once.
+    fn has_short(&self, id: u32) -> bool {
+        let Some(at) = self.index.short.iter().position(|(_, i)| *i == id) else {
+            return false;
+        };
+        let Some(bit) = 1u64.checked_shl(at as u32) else {
+            return self.index.short[at].0.find(self.lower.as_bytes()).is_some();
+        };
+        if self.asked.get() & bit == 0 {
+            self.asked.set(self.asked.get() | bit);
+            if self.index.short[at].0.find(self.lower.as_bytes()).is_some() {
+                self.found.set(self.found.get() | bit);
+            }
+        }
+        self.found.get() & bit != 0
+    }
+
+    /// Every needle's bit, the short needles' looked for: what a scan for all needles gives.
+    #[cfg(test)]
+    fn all_bits(&self) -> Vec<u64> {
+        let mut bits = self.bits.clone();
+        for &(_, id) in &self.index.short {
+            if self.has(id) {
+                bits[id as usize / 64] |= 1 << (id % 64);
+            }
+        }
+        bits
     }
 
     /// Whether every needle of `ids` is in the text.
@@ -280,10 +414,22 @@ impl Present {
         ids.iter().any(|&i| self.has(i))
     }
 
-    /// The ids of the needles in the text, ascending (the empty needle's not among them).
+    /// The ids of the needles of [`SCANNED`] bytes or more in the text, ascending (the
+    /// empty needle's not among them, nor the shorter ones: ask [`Present::has`] for those).
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        (0u32..).zip(&self.bits).flat_map(|(w, &bits)| {
-            let mut rest = bits;
+        self.ids_among(&[])
+    }
+
+    /// [`Present::ids`] of those with their bit set in `among` (one bit per id, as a
+    /// [`Present`] holds them), or all of them when `among` is empty: a table that lists
+    /// something under only some needles is not read at the others.
+    pub fn ids_among<'s>(&'s self, among: &'s [u64]) -> impl Iterator<Item = u32> + 's {
+        (0u32..).zip(&self.bits).flat_map(move |(w, &bits)| {
+            let mut rest = if among.is_empty() {
+                bits
+            } else {
+                bits & among.get(w as usize).copied().unwrap_or(0)
+            };
             std::iter::from_fn(move || {
                 if rest == 0 {
                     return None;
@@ -320,8 +466,16 @@ mod tests {
         let overlapping = interner.id("er quo");
         let missing = interner.id("full");
         let empty = interner.id("");
+        let short = interner.id("is");
+        let short_missing = interner.id("zz");
         let index = interner.build();
-        let present = index.scan("user is over quota");
+        let present = index.scan("user is over quota".to_string());
+        // Short needles are not listed, but answered, the same when asked again.
+        for _ in 0..2 {
+            assert!(present.has(short));
+            assert!(!present.has(short_missing));
+            assert!(!present.any(&[short_missing, missing]));
+        }
         assert!(present.all(&over));
         assert!(present.has(overlapping));
         assert!(!present.has(missing));
@@ -330,6 +484,9 @@ mod tests {
         let mut ids: Vec<u32> = over.iter().copied().chain([overlapping]).collect();
         ids.sort();
         assert_eq!(present.ids().collect::<Vec<_>>(), ids);
+        let mut among = vec![0u64; 1];
+        among[0] |= 1 << overlapping | 1 << missing;
+        assert_eq!(present.ids_among(&among).collect::<Vec<_>>(), [overlapping]);
     }
 
     /// The index as it was: an Aho-Corasick automaton searched for overlapping matches.
@@ -371,6 +528,13 @@ mod tests {
                     .map(str::to_string),
             );
             texts.push(format!("x{needle}{needle}y"));
+            // Cut where the words compared end, with text after the cut (a needle's beginning
+            // followed by something else, not by the text's end).
+            for n in [3, 4, 7, 8, 9, 15, 16, 17, needle.len().saturating_sub(1)] {
+                if let Some(cut) = needle.get(..n) {
+                    texts.push(format!("{cut}~~~~~~~~~~~~~~~~"));
+                }
+            }
         }
         texts.push(needles.concat());
         for seed in [
@@ -387,8 +551,8 @@ mod tests {
                 let i = m.pattern().as_usize();
                 expected[i / 64] |= 1 << (i % 64);
             }
-            let present = index.scan(&lower);
-            assert_eq!(present.bits, expected, "{lower:?}");
+            let present = index.scan(lower.clone());
+            assert_eq!(present.all_bits(), expected, "{lower:?}");
             found += expected
                 .iter()
                 .map(|w| w.count_ones() as usize)

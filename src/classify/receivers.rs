@@ -5,7 +5,7 @@
 //! or by a marker in its text; each rule sits under the text it was written for.
 
 use super::pattern::Pattern::{self, Has};
-use super::pattern::{NeedleInterner, Present};
+use super::pattern::{NeedleInterner, Present, SCANNED};
 use super::status::StatusCode;
 use super::{AuthCheck, Reason};
 
@@ -869,6 +869,11 @@ pub struct Recognition {
     /// Per needle id (the last entry for the empty needle): the receivers with a host suffix
     /// of that needle, each mentioned in a text only where the needle is.
     mentions: Vec<Vec<(usize, &'static str)>>,
+    /// Markers and host suffixes shorter than [`SCANNED`], which [`Present::ids`] does not
+    /// list: `(id, receiver, host suffix or none for a marker)`. None in the tables now.
+    short: Vec<(u32, usize, Option<&'static str>)>,
+    /// One bit per needle id: set for those with an entry in `markers` or `mentions`.
+    listed: Vec<u64>,
 }
 
 /// FNV-1a over a name's bytes read from its end, one step: the hash of `b` followed by the
@@ -895,6 +900,8 @@ impl Recognition {
             recipient_domains: Vec::new(),
             markers: vec![0; count + 1],
             mentions: vec![Vec::new(); count + 1],
+            short: Vec::new(),
+            listed: vec![0; count.div_ceil(64).max(1)],
         };
         for (n, (r, ids)) in receivers.iter().zip(needles).enumerate() {
             let bit = 1u64 << n;
@@ -904,11 +911,24 @@ impl Recognition {
             for s in r.recipient_domains {
                 out.recipient_domains.push((name_hash(s), s, bit));
             }
-            for &id in &ids.markers {
-                out.markers[slot(id)] |= bit;
+            for (m, &id) in r.markers.iter().zip(&ids.markers) {
+                if (1..SCANNED).contains(&m.len()) {
+                    out.short.push((id, n, None));
+                } else {
+                    out.markers[slot(id)] |= bit;
+                }
             }
             for (s, &id) in r.hosts.iter().zip(&ids.hosts) {
-                out.mentions[slot(id)].push((n, s));
+                if (1..SCANNED).contains(&s.len()) {
+                    out.short.push((id, n, Some(s)));
+                } else {
+                    out.mentions[slot(id)].push((n, s));
+                }
+            }
+        }
+        for id in 0..count {
+            if out.markers[id] != 0 || !out.mentions[id].is_empty() {
+                out.listed[id / 64] |= 1 << (id % 64);
             }
         }
         out.hosts.sort_by_key(|e| e.0);
@@ -929,7 +949,7 @@ impl Recognition {
             | recipient_domain.map_or(0, |d| under_mask(&self.recipient_domains, d));
         let always = self.markers.len() - 1;
         let ids = present
-            .ids()
+            .ids_among(&self.listed)
             .map(|id| (id as usize).min(always))
             .chain([always]);
         for id in ids {
@@ -938,6 +958,14 @@ impl Recognition {
                 if found & (1 << n) == 0 && mentions_host(lower_text, s) {
                     found |= 1 << n;
                 }
+            }
+        }
+        for &(id, n, host) in &self.short {
+            if found & (1 << n) == 0
+                && present.has(id)
+                && host.is_none_or(|s| mentions_host(lower_text, s))
+            {
+                found |= 1 << n;
             }
         }
         found
@@ -958,14 +986,15 @@ fn under_mask(table: &[(u64, &'static str, u64)], name: &str) -> u64 {
             }
         }
     };
-    for k in (0..=bytes.len()).rev() {
-        if k < bytes.len() {
-            hash = hash_step(hash, bytes[k]);
+    // From the end, `hash` being that of the bytes after `k` (an inclusive range walked
+    // backwards cost four times as much a byte).
+    for (k, &b) in bytes.iter().enumerate().rev() {
+        if b == b'.' {
+            look(hash, &bytes[k + 1..]);
         }
-        if k == 0 || bytes[k - 1] == b'.' {
-            look(hash, &bytes[k..]);
-        }
+        hash = hash_step(hash, b);
     }
+    look(hash, bytes);
     found
 }
 
@@ -1105,23 +1134,33 @@ mod tests {
     /// text and on names at, under and beside every suffix.
     #[test]
     fn recognition_is_each_receiver_asked() {
+        // With one more receiver whose marker and host are shorter than the index scans for.
+        let short = Receiver {
+            name: "short",
+            hosts: &["x.y"],
+            markers: &["zq"],
+            recipient_domains: &[],
+            rules: &[],
+        };
+        let receivers: Vec<Receiver> = RECEIVERS.iter().copied().chain([short]).collect();
         let mut interner = NeedleInterner::default();
-        let needles: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+        let needles: Vec<_> = receivers.iter().map(|r| r.needles(&mut interner)).collect();
         let count = interner.count();
-        let recognition = Recognition::new(RECEIVERS, &needles, count);
+        let recognition = Recognition::new(&receivers, &needles, count);
         let index = interner.build();
-        let mut names: Vec<String> = ["", ".", "com", "a..google.com", "google.com."]
+        let mut names: Vec<String> = ["", ".", "com", "a..google.com", "google.com.", "a.x.y"]
             .iter()
             .map(|s| s.to_string())
             .collect();
         names.extend(names_around_suffixes());
         let mut texts: Vec<String> = crate::bounce::corpus_texts();
+        texts.extend(["zq", "a zq b", "x.y", "host a.x.y[192.0.2.1] said"].map(String::from));
         texts.extend(names.iter().map(|n| format!("host {n}[192.0.2.1] said")));
         let mut recognised = 0;
         let mut check = |host: Option<&str>, domain: Option<&str>, lower: &str| {
-            let present = index.scan(lower);
+            let present = index.scan(lower.to_string());
             let found = recognition.recognised(&present, host, domain, lower);
-            for (n, (r, ids)) in RECEIVERS.iter().zip(&needles).enumerate() {
+            for (n, (r, ids)) in receivers.iter().zip(&needles).enumerate() {
                 let want = r.recognises_indexed(ids, &present, host, domain, lower);
                 assert_eq!(want, r.recognises(host, domain, lower), "{lower:?}");
                 assert_eq!(
@@ -1163,7 +1202,7 @@ mod tests {
         }
         let mut held = 0;
         for lower in &texts {
-            let present = index.scan(lower);
+            let present = index.scan(lower.to_string());
             for (r, ids) in RECEIVERS.iter().zip(&needles) {
                 for (rule, rule_ids) in r.indexed_rules(ids) {
                     let own = rule.codes.iter().flat_map(|c| {
