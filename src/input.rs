@@ -33,8 +33,12 @@ const READ_AHEAD: usize = 16 * 1024;
 pub struct Input {
     /// What to call it in messages: the file name, or `-` for stdin.
     pub name: String,
-    /// The bytes with CRLF and bare CR turned into LF.
-    pub bytes: Vec<u8>,
+    /// The bytes with CRLF and bare CR turned into LF. Private, so that nothing can change them
+    /// behind `ascii`'s back.
+    bytes: Vec<u8>,
+    /// True only when every byte is ASCII: the binary check reads every byte anyway and learns
+    /// this on the way, so the parse stage need not validate the bytes as UTF-8 again.
+    ascii: bool,
 }
 
 impl Input {
@@ -59,26 +63,54 @@ impl Input {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(InputError::Empty);
         }
-        if looks_binary(&bytes) {
+        let (binary, ascii) = check(&bytes);
+        if binary {
             return Err(InputError::Binary);
         }
         Ok(Input {
             name: name.to_string(),
+            // Line endings become LF, which keeps ASCII bytes ASCII.
             bytes: normalise_line_endings(bytes),
+            ascii,
         })
     }
 
     /// Normalises bytes known to be mail (a corpus file, an mbox member) without the binary
     /// check: real bounces occasionally carry a stray NUL byte.
     pub fn from_mail_bytes(name: &str, bytes: Vec<u8>) -> Input {
+        let ascii = bytes.is_ascii();
         Input {
             name: name.to_string(),
             bytes: normalise_line_endings(bytes),
+            ascii,
         }
+    }
+
+    /// The bytes, line endings normalised.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bytes, given up.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The input as text when every byte is ASCII (as most bounces are), without a second
+    /// validation pass; `None` when the bytes must be decoded (see [`Input::text`]).
+    pub fn ascii_text(&self) -> Option<&str> {
+        // SAFETY: `ascii` is true only when every byte of `bytes` is ASCII (`check` and
+        // `is_ascii` read every byte, and normalising line endings writes only LF), and
+        // `bytes` is private and never changed after an `Input` is built. ASCII is UTF-8.
+        self.ascii
+            .then(|| unsafe { std::str::from_utf8_unchecked(&self.bytes) })
     }
 
     /// The input as text; invalid UTF-8 is replaced, never rejected (bounces mix charsets).
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        if let Some(text) = self.ascii_text() {
+            return std::borrow::Cow::Borrowed(text);
+        }
         match std::str::from_utf8(&self.bytes) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(&self.bytes),
@@ -86,23 +118,35 @@ impl Input {
     }
 }
 
-/// Mostly control characters in the first 64 KiB: more than one byte in ten a control other
-/// than tab, LF, CR, FF or ESC, with NUL bytes weighing five times (random or compressed data
-/// has both). A stray NUL in a real bounce (some MTAs leave one) does not make it binary.
-fn looks_binary(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(64 * 1024)];
+/// Whether `bytes` looks binary, and whether every byte is ASCII, from one pass.
+///
+/// Binary means mostly control characters in the first 64 KiB: more than one byte in ten a
+/// control other than tab, LF, CR, FF or ESC, with NUL bytes weighing five times (random or
+/// compressed data has both). A stray NUL in a real bounce (some MTAs leave one) does not make
+/// it binary.
+fn check(bytes: &[u8]) -> (bool, bool) {
+    let (head, tail) = bytes.split_at(bytes.len().min(64 * 1024));
     // Text seldom has a control other than tab, LF and CR: one pass finds whether there is
     // any (the lowest byte, with those three raised to 0xff: a minimum that vectorises with
-    // few operations a byte), and only then are the bytes weighed.
+    // few operations a byte), and only then are the bytes weighed. The same pass ORs the
+    // bytes together: the high bit of that is clear when every byte is ASCII.
     let mut lowest = 0xffu8;
+    let mut bits = 0u8;
     for &b in head {
-        let allowed = u8::from((b == b'\t') | (b == b'\n') | (b == b'\r')).wrapping_neg();
+        // `b | 4 == 13` is tab or CR.
+        let allowed = u8::from((b | 4 == b'\r') | (b == b'\n')).wrapping_neg();
         lowest = lowest.min(b | allowed);
+        bits |= b;
     }
-    if lowest >= 0x20 {
-        return false;
-    }
-    weight(head) * 10 > head.len()
+    let ascii = bits < 0x80 && tail.is_ascii();
+    let binary = lowest < 0x20 && weight(head) * 10 > head.len();
+    (binary, ascii)
+}
+
+/// [`check`]'s first answer.
+#[cfg(test)]
+fn looks_binary(bytes: &[u8]) -> bool {
+    check(bytes).0
 }
 
 /// The weight of the controls in `head`: one for each control other than tab, LF, CR, FF and
@@ -159,7 +203,7 @@ mod tests {
     #[test]
     fn line_endings_are_normalised() {
         let input = Input::from_bytes("t", b"a\r\nb\rc\nd".to_vec()).unwrap();
-        assert_eq!(input.bytes, b"a\nb\nc\nd");
+        assert_eq!(input.bytes(), b"a\nb\nc\nd");
         for (raw, want) in [
             (&b"\r"[..], &b"\n"[..]),
             (b"\r\r\n", b"\n\n"),
@@ -193,7 +237,14 @@ mod tests {
         };
         for n in [0, 1, 63, 64, 65, 200, 1000, 70_000, 140_000] {
             for density in [2, 5, 9, 10, 11, 12, 20, 50] {
-                for pick in [[0u8, 0], [1, 0x1f], [0x0c, 0x1b], [0, 7]] {
+                for pick in [
+                    [0u8, 0],
+                    [1, 0x1f],
+                    [0x0c, 0x1b],
+                    [0, 7],
+                    [0x80, 0xff],
+                    [0x0b, 0x0e],
+                ] {
                     let bytes: Vec<u8> = (0..n)
                         .map(|_| {
                             let r = next();
@@ -218,10 +269,44 @@ mod tests {
             ] {
                 let b = &bytes[..cut.min(bytes.len())];
                 assert_eq!(looks_binary(b), old(b), "{} bytes", b.len());
+                assert_eq!(check(b).1, b.is_ascii(), "{} bytes", b.len());
                 binary += usize::from(old(b));
             }
         }
         assert!(binary > 100, "{binary} binary");
+    }
+
+    /// Whoever builds an input, its text without validation is there exactly when every
+    /// byte is ASCII, and is the text; corpus emails whole, cut, with a byte past 64 KiB.
+    #[test]
+    fn ascii_text_is_the_text() {
+        let mut texts = Vec::new();
+        for bytes in crate::bounce::corpus_emails() {
+            texts.push(bytes[..bytes.len() / 3].to_vec());
+            let mut long = bytes.repeat(64 * 1024 / bytes.len() + 2);
+            long.push(0xe9);
+            texts.push(long);
+            texts.push(bytes);
+        }
+        texts.push(b"a\r\n\xc3\xa9\r".to_vec());
+        let mut ascii = 0;
+        for bytes in texts {
+            let normal = normalise_line_endings(bytes.clone());
+            let built = [
+                Input::from_bytes("t", bytes.clone()).ok(),
+                Some(Input::from_mail_bytes("t", bytes.clone())),
+            ];
+            for input in built.into_iter().flatten() {
+                assert_eq!(input.bytes(), normal);
+                assert_eq!(input.ascii_text().is_some(), normal.is_ascii());
+                if let Some(text) = input.ascii_text() {
+                    assert_eq!(text.as_bytes(), normal);
+                    ascii += 1;
+                }
+                assert_eq!(input.text(), String::from_utf8_lossy(&normal));
+            }
+        }
+        assert!(ascii > 500, "{ascii} ASCII inputs");
     }
 
     #[test]

@@ -186,12 +186,15 @@ const MAX_DEPTH: usize = 3;
 /// Parses normalised input (see [`crate::input`]) into a [`Bounce`]. Never fails: input that is
 /// not a bounce comes back as [`BounceKind::NotBounce`].
 pub fn parse(input: &crate::input::Input) -> Bounce {
-    parse_bytes(&input.bytes, 0)
+    match input.ascii_text() {
+        Some(text) => parse_decoded(input.bytes(), text, 0),
+        None => parse_bytes(input.bytes(), 0),
+    }
 }
 
 /// Parses a bounce given as text (a whole message or pasted SMTP text).
 pub fn parse_str(text: &str) -> Bounce {
-    parse_bytes(text.as_bytes(), 0)
+    parse_decoded(text.as_bytes(), text, 0)
 }
 
 /// `String::from_utf8_lossy`, with the fast validation of `str::from_utf8` for the usual case
@@ -225,11 +228,16 @@ pub(crate) fn corpus_emails() -> Vec<Vec<u8>> {
 }
 
 fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
-    let text = lossy(bytes);
-    if let Some(headers) = headers::sniff_message(&text) {
-        parse_message(bytes, &text, headers, depth)
+    parse_decoded(bytes, &lossy(bytes), depth)
+}
+
+/// [`parse_bytes`] with `bytes` already decoded to `text` (by [`lossy`], or known to be
+/// UTF-8), so that they are not validated twice.
+fn parse_decoded(bytes: &[u8], text: &str, depth: usize) -> Bounce {
+    if let Some(headers) = headers::sniff_message(text) {
+        parse_message(bytes, text, headers, depth)
     } else {
-        parse_text(&text, depth)
+        parse_text(text, depth)
     }
 }
 
