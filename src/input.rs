@@ -190,7 +190,7 @@ fn normalise_line_endings(bytes: Vec<u8>) -> Vec<u8> {
             1
         };
         rest = &rest[at + skip..];
-        cr = memchr::memchr(b'\r', rest);
+        cr = crate::bytes::find_near(b'\r', rest);
     }
     out.extend_from_slice(rest);
     out

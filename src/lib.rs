@@ -5,6 +5,7 @@
 //! [`dmarc`], [`rdns`]) → diagnose → [`render`].
 
 pub mod bounce;
+mod bytes;
 pub mod check;
 pub mod classify;
 pub mod diagnose;

@@ -30,7 +30,7 @@ impl Headers {
         while offset < text.len() {
             // One line, its newline included (the last may lack one).
             let rest = &text[offset..];
-            let (bare, len) = match find_newline(rest.as_bytes()) {
+            let (bare, len) = match crate::bytes::find_near(b'\n', rest.as_bytes()) {
                 Some(nl) => (&rest[..nl], nl + 1),
                 None => (rest, rest.len()),
             };
@@ -195,18 +195,6 @@ impl Headers {
     pub fn has_any(&self, names: &[&str]) -> bool {
         names.iter().any(|n| self.get(n).is_some())
     }
-}
-
-/// The first LF in `hay`. Header lines are a few dozen bytes, where the general `memchr`
-/// costs more in its call through a pointer chosen at run time than in the search: memchr's
-/// SSE2 searcher (SSE2 is part of every x86-64 CPU) is inlined instead.
-#[inline(always)]
-fn find_newline(hay: &[u8]) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(b'\n') {
-        return one.find(hay);
-    }
-    memchr::memchr(b'\n', hay)
 }
 
 /// `str::trim` (Unicode whitespace), with ASCII whitespace stripped byte by byte: only a value

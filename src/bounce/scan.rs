@@ -439,15 +439,15 @@ fn introduced_from(s: &[u8], last_at: usize) -> Option<Named> {
 }
 
 /// The lines of `text` as [`str::lines`] gives them (split at line feeds, a carriage return
-/// before one dropped), each line end found by `memchr`: faster than the standard library's
-/// search on the short lines of reports.
+/// before one dropped), each line end found by [`crate::bytes::find_near`]: faster than the
+/// standard library's search on the short lines of reports.
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
         }
-        let (line, after) = match memchr::memchr(b'\n', rest.as_bytes()) {
+        let (line, after) = match crate::bytes::find_near(b'\n', rest.as_bytes()) {
             Some(nl) => {
                 let line = &rest[..nl];
                 (line.strip_suffix('\r').unwrap_or(line), &rest[nl + 1..])
@@ -508,7 +508,7 @@ pub(crate) fn blocks(report: &str) -> Vec<Block> {
         let Some(line) = lines(&report[line_start..]).next() else {
             break;
         };
-        at = memchr::memchr(b'\n', &bytes[line_start..])
+        at = crate::bytes::find_near(b'\n', &bytes[line_start..])
             .map_or(report.len(), |n| line_start + n + 1);
         let unquoted = line.trim_start_matches(['>', ' ']);
         let summary = summary(unquoted.as_bytes());
@@ -1256,7 +1256,7 @@ fn unfolded_paragraphs<'a>(
                 done = true;
                 break;
             }
-            let (line, next) = match memchr::memchr(b'\n', &bytes[at..]) {
+            let (line, next) = match crate::bytes::find_near(b'\n', &bytes[at..]) {
                 Some(nl) => {
                     let line = &text[at..at + nl];
                     (line.strip_suffix('\r').unwrap_or(line), at + nl + 1)
