@@ -497,7 +497,7 @@ const PASSED_ANCHORS: usize = 3;
 
 /// [`REMOTE_ANCHORS`] as searchers.
 static REMOTE_FINDERS: LazyLock<[memchr::memmem::Finder<'static>; 5]> =
-    LazyLock::new(|| REMOTE_ANCHORS.map(|a| memchr::memmem::Finder::new(a)));
+    LazyLock::new(|| REMOTE_ANCHORS.map(memchr::memmem::Finder::new));
 
 /// Where the answering server is named, in order, each with its anchor (an index into
 /// [`REMOTE_ANCHORS`]); each scanner reads an ASCII pattern at its anchor's places, and the
