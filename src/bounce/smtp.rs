@@ -482,26 +482,81 @@ struct RemoteMatch {
     ip: Option<Range<usize>>,
 }
 
-/// Reads a place naming the answering server from `text`, given `lower`, the text
-/// ASCII-lower-cased: its leftmost match.
-type RemoteScanner = fn(text: &str, lower: &str) -> Option<RemoteMatch>;
+/// Reads the place naming the answering server that starts at `at`, where its scanner's
+/// anchor (see [`REMOTE_ANCHORS`]) is, from `text` and `lower`, the text ASCII-lower-cased.
+type RemoteScanner = fn(text: &[u8], lower: &[u8], at: usize) -> Option<RemoteMatch>;
 
-/// Where the answering server is named, in order; each scanner reads an ASCII pattern (see
-/// the tests for them).
-const REMOTE_SCANNERS: [RemoteScanner; 6] = [
+/// The literals (lower case) at which the places naming the answering server start. The first
+/// [`PASSED_ANCHORS`] are found by the search for the commands' names (see [`command_in`]),
+/// which passes over every text anyway; `[` and `by` have a search each, since one- and
+/// two-byte literals would make that packed search stop at most bytes.
+const REMOTE_ANCHORS: [&str; 5] = ["host", "remote ", "while talking to ", "[", "by"];
+
+/// How many of [`REMOTE_ANCHORS`] the commands' search finds.
+const PASSED_ANCHORS: usize = 3;
+
+/// [`REMOTE_ANCHORS`] as searchers.
+static REMOTE_FINDERS: LazyLock<[memchr::memmem::Finder<'static>; 5]> =
+    LazyLock::new(|| REMOTE_ANCHORS.map(memchr::memmem::Finder::new));
+
+/// Where the answering server is named, in order, each with its anchor (an index into
+/// [`REMOTE_ANCHORS`]); each scanner reads an ASCII pattern at its anchor's places, and the
+/// leftmost place it reads counts (see the tests for them).
+const REMOTE_SCANNERS: [(RemoteScanner, usize); 6] = [
     // Postfix: "host mx.example.net[198.51.100.9] said:"
-    postfix_host,
+    (postfix_host, 0),
     // Exim, DragonFly, Gmail: "mx.example.net [198.51.100.9]", "by mx.example.jp. [192.0.2.1]"
-    name_before_address,
+    (name_before_address, 3),
     // qmail: "remote host 192.0.2.32 said:"
-    remote_host_said,
+    (remote_host_said, 1),
     // "... the server for the recipient domain example.jp by mx.example.jp."
-    by_name,
+    (by_name, 4),
     // Sendmail: "<<< 550 ..." after "... while talking to mx.example.net.:"
-    while_talking_to,
+    (while_talking_to, 2),
     // Office 365: "Remote Server returned '...'", "Remote server: mx.example.net"
-    remote_server_name,
+    (remote_server_name, 1),
 ];
+
+/// How many places of one anchor [`Seen`] keeps; texts rarely hold more.
+const SEEN: usize = 4;
+
+/// The places of one of the [`PASSED_ANCHORS`] that the commands' search saw: the first
+/// [`SEEN`], and how many there are.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    at: [usize; SEEN],
+    count: usize,
+}
+
+impl Seen {
+    fn push(&mut self, at: usize) {
+        if let Some(slot) = self.at.get_mut(self.count) {
+            *slot = at;
+        }
+        self.count += 1;
+    }
+}
+
+/// Every place of anchor `anchor` in `lower`, in order: those `seen` keeps, then those searched
+/// for past them (an anchor not passed is searched for from the start).
+fn anchor_places<'a>(
+    anchor: usize,
+    seen: &'a [Seen; PASSED_ANCHORS],
+    lower: &'a str,
+) -> impl Iterator<Item = usize> + 'a {
+    let (kept, from): (&[usize], Option<usize>) = match seen.get(anchor) {
+        Some(s) => (
+            &s.at[..s.count.min(SEEN)],
+            (s.count > SEEN).then(|| s.at[SEEN - 1] + 1),
+        ),
+        None => (&[], Some(0)),
+    };
+    let finder = &REMOTE_FINDERS[anchor];
+    kept.iter().copied().chain(
+        from.into_iter()
+            .flat_map(move |f| occurrences(lower, f, finder)),
+    )
+}
 
 /// A byte of `[a-z0-9.-]` (case-insensitive).
 fn is_name_byte(b: u8) -> bool {
@@ -545,140 +600,135 @@ fn bracketed_address(bytes: &[u8], at: usize) -> Option<Range<usize>> {
 }
 
 /// `(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]`.
-fn postfix_host(text: &str, lower: &str) -> Option<RemoteMatch> {
-    let bytes = text.as_bytes();
-    occurrences(lower, 0, literal!("host")).find_map(|at| {
-        if at > 0 && is_word(bytes[at - 1]) {
-            return None;
-        }
-        let start = skip_space(bytes, at + 4);
-        if start == at + 4 || !bytes.get(start).is_some_and(u8::is_ascii_alphanumeric) {
-            return None;
-        }
-        let end = run_end(bytes, start, is_name_byte);
-        let ip = bracketed_address(bytes, skip_space(bytes, end))?;
-        Some(RemoteMatch {
-            host: Some(start..end),
-            ip: Some(ip),
-        })
+fn postfix_host(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+    if at > 0 && is_word(bytes[at - 1]) {
+        return None;
+    }
+    let start = skip_space(bytes, at + 4);
+    if start == at + 4 || !bytes.get(start).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let end = run_end(bytes, start, is_name_byte);
+    let ip = bracketed_address(bytes, skip_space(bytes, end))?;
+    Some(RemoteMatch {
+        host: Some(start..end),
+        ip: Some(ip),
     })
 }
 
-/// `(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]`, found by its `[`: the
+/// `(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]`, read at its `[`: the
 /// name is the end of the run of name bytes before the blank space, starting at a word
-/// boundary; matches found by later brackets start later.
-fn name_before_address(text: &str, lower: &str) -> Option<RemoteMatch> {
-    let bytes = text.as_bytes();
-    occurrences(lower, 0, literal!("[")).find_map(|at| {
-        let ip = bracketed_address(bytes, at)?;
-        let end = at
-            - bytes[..at]
-                .iter()
-                .rev()
-                .take_while(|&&b| is_space(b))
-                .count();
-        let run = end
-            - bytes[..end]
-                .iter()
-                .rev()
-                .take_while(|&&b| is_name_byte(b))
-                .count();
-        let host = (run..end).find_map(|start| {
-            let at_boundary = start == 0 || !is_word(bytes[start - 1]);
-            let starts_name = bytes[start].is_ascii_alphanumeric();
-            (at_boundary && starts_name)
-                .then(|| dotted_name(bytes, start, end))
-                .flatten()
-        })?;
-        Some(RemoteMatch {
-            host: Some(host),
-            ip: Some(ip),
-        })
+/// boundary; matches read at later brackets start later.
+fn name_before_address(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+    let ip = bracketed_address(bytes, at)?;
+    let end = at
+        - bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| is_space(b))
+            .count();
+    let run = end
+        - bytes[..end]
+            .iter()
+            .rev()
+            .take_while(|&&b| is_name_byte(b))
+            .count();
+    let host = (run..end).find_map(|start| {
+        let at_boundary = start == 0 || !is_word(bytes[start - 1]);
+        let starts_name = bytes[start].is_ascii_alphanumeric();
+        (at_boundary && starts_name)
+            .then(|| dotted_name(bytes, start, end))
+            .flatten()
+    })?;
+    Some(RemoteMatch {
+        host: Some(host),
+        ip: Some(ip),
     })
 }
 
 /// `(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said`.
-fn remote_host_said(text: &str, lower: &str) -> Option<RemoteMatch> {
-    let bytes = text.as_bytes();
-    occurrences(lower, 0, literal!("remote ")).find_map(|at| {
-        let p = at + "remote ".len();
-        let p = p + ["host ", "server "]
-            .iter()
-            .find(|w| starts_with_ci(bytes, p, w))?
-            .len();
-        let start = p + usize::from(bytes.get(p) == Some(&b'['));
-        let end = ip_run_end(bytes, start);
-        let q = end + usize::from(bytes.get(end) == Some(&b']'));
-        (end > start && starts_with_ci(bytes, q, " said")).then_some(RemoteMatch {
-            host: None,
-            ip: Some(start..end),
-        })
+fn remote_host_said(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+    let p = at + "remote ".len();
+    let p = p + ["host ", "server "]
+        .iter()
+        .find(|w| starts_with_ci(bytes, p, w))?
+        .len();
+    let start = p + usize::from(bytes.get(p) == Some(&b'['));
+    let end = ip_run_end(bytes, start);
+    let q = end + usize::from(bytes.get(end) == Some(&b']'));
+    (end > start && starts_with_ci(bytes, q, " said")).then_some(RemoteMatch {
+        host: None,
+        ip: Some(start..end),
     })
 }
 
 /// `(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s`.
-fn by_name(text: &str, lower: &str) -> Option<RemoteMatch> {
-    let bytes = text.as_bytes();
-    occurrences(lower, 0, literal!("by")).find_map(|at| {
-        if at > 0 && is_word(bytes[at - 1]) {
-            return None;
-        }
-        let start = skip_space(bytes, at + 2);
-        let end = run_end(bytes, start, is_name_byte);
-        if start == at + 2 || !bytes.get(end).is_some_and(|&b| is_space(b)) {
-            return None;
-        }
-        let host = dotted_name(bytes, start, end)?;
-        Some(RemoteMatch {
-            host: Some(host),
-            ip: None,
-        })
+fn by_name(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+    if at > 0 && is_word(bytes[at - 1]) {
+        return None;
+    }
+    let start = skip_space(bytes, at + 2);
+    let end = run_end(bytes, start, is_name_byte);
+    if start == at + 2 || !bytes.get(end).is_some_and(|&b| is_space(b)) {
+        return None;
+    }
+    let host = dotted_name(bytes, start, end)?;
+    Some(RemoteMatch {
+        host: Some(host),
+        ip: None,
     })
 }
 
 /// `(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:`.
-fn while_talking_to(text: &str, lower: &str) -> Option<RemoteMatch> {
-    let bytes = text.as_bytes();
-    occurrences(lower, 0, literal!("while talking to ")).find_map(|at| {
-        let start = at + "while talking to ".len();
-        let end = run_end(bytes, start, is_name_byte);
-        if bytes.get(end) != Some(&b':') {
-            return None;
-        }
-        let host = dotted_name(bytes, start, end)?;
-        Some(RemoteMatch {
-            host: Some(host),
-            ip: None,
-        })
+fn while_talking_to(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+    let start = at + "while talking to ".len();
+    let end = run_end(bytes, start, is_name_byte);
+    if bytes.get(end) != Some(&b':') {
+        return None;
+    }
+    let host = dotted_name(bytes, start, end)?;
+    Some(RemoteMatch {
+        host: Some(host),
+        ip: None,
     })
 }
 
-/// `(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)`: the name runs over as many dotted
-/// labels as follow.
-fn remote_server_name(text: &str, lower: &str) -> Option<RemoteMatch> {
-    let bytes = text.as_bytes();
-    occurrences(lower, 0, literal!("remote server")).find_map(|at| {
-        let p = at + "remote server".len();
-        let p = p + usize::from(bytes.get(p) == Some(&b':'));
-        let start = skip_space(bytes, p);
-        let mut end = run_end(bytes, start, is_label_byte);
-        if start == p || end == start {
-            return None;
+/// `(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)`, read at its `remote `: the name
+/// runs over as many dotted labels as follow.
+fn remote_server_name(bytes: &[u8], lower: &[u8], at: usize) -> Option<RemoteMatch> {
+    let p = at + "remote ".len();
+    if !lower[p..].starts_with(b"server") {
+        return None;
+    }
+    let p = p + "server".len();
+    let p = p + usize::from(bytes.get(p) == Some(&b':'));
+    let start = skip_space(bytes, p);
+    let mut end = run_end(bytes, start, is_label_byte);
+    if start == p || end == start {
+        return None;
+    }
+    let mut labels = 1;
+    while bytes.get(end) == Some(&b'.') {
+        let next = run_end(bytes, end + 1, is_label_byte);
+        if next == end + 1 {
+            break;
         }
-        let mut labels = 1;
-        while bytes.get(end) == Some(&b'.') {
-            let next = run_end(bytes, end + 1, is_label_byte);
-            if next == end + 1 {
-                break;
-            }
-            end = next;
-            labels += 1;
-        }
-        (labels >= 2).then_some(RemoteMatch {
-            host: Some(start..end),
-            ip: None,
-        })
+        end = next;
+        labels += 1;
+    }
+    (labels >= 2).then_some(RemoteMatch {
+        host: Some(start..end),
+        ip: None,
     })
+}
+
+/// The leftmost place scanner `n` of [`REMOTE_SCANNERS`] reads in `text`, its anchor searched
+/// for on its own (as [`read_server_and_command`] did before the commands' search found it).
+#[cfg(test)]
+fn remote_scan(n: usize, text: &str, lower: &str) -> Option<RemoteMatch> {
+    let (scan, anchor) = REMOTE_SCANNERS[n];
+    occurrences(lower, 0, &REMOTE_FINDERS[anchor])
+        .find_map(|at| scan(text.as_bytes(), lower.as_bytes(), at))
 }
 
 /// The SMTP commands as replies name them (case-insensitively, except in brackets), with the
@@ -892,10 +942,15 @@ fn shape_hits(lower: &[u8], at: usize, shape: CommandShape) -> Option<usize> {
 /// listed first in [`COMMAND_WORDS`] and then the shape listed first win, and qmail's
 /// `does not like` comes last. `lower` is `text` ASCII lower-cased. Found from the commands'
 /// names, which few texts hold, rather than from the shapes' literals (`for `, `[`), which
-/// most do.
-fn command_in(text: &str, lower: &str) -> Option<&'static str> {
-    static STARTS: LazyLock<PackedLiterals> =
-        LazyLock::new(|| PackedLiterals::new(&COMMAND_STARTS));
+/// most do. The same search notes in `seen` the places of the first [`PASSED_ANCHORS`] of
+/// [`REMOTE_ANCHORS`], restarting one byte on from each: none starts inside a command's name
+/// (a test holds this), so it finds them all, and it finds the same names as without them.
+fn command_in(text: &str, lower: &str, seen: &mut [Seen; PASSED_ANCHORS]) -> Option<&'static str> {
+    static STARTS: LazyLock<PackedLiterals> = LazyLock::new(|| {
+        let passed = &REMOTE_ANCHORS[..PASSED_ANCHORS];
+        let literals: Vec<&str> = COMMAND_STARTS.iter().chain(passed).copied().collect();
+        PackedLiterals::new(&literals)
+    });
     let bytes = text.as_bytes();
     let low = lower.as_bytes();
     let qmail_rank = COMMAND_WORDS.len() * COMMAND_SHAPES.len();
@@ -907,6 +962,11 @@ fn command_in(text: &str, lower: &str) -> Option<&'static str> {
     };
     let mut from = 0;
     while let Some((start, at)) = STARTS.find(lower, from) {
+        if let Some(anchor) = start.checked_sub(COMMAND_STARTS.len()) {
+            seen[anchor].push(at);
+            from = at + 1;
+            continue;
+        }
         from = at + COMMAND_STARTS[start].len();
         if start == COMMAND_STARTS.len() - 1 {
             if starts_with_ci(bytes, from, "recipient") {
@@ -996,10 +1056,20 @@ pub(crate) fn read_reply(text: &str) -> Reply {
 /// test-only `read_reply` that a reader wanting no codes needs.
 pub(crate) fn read_server_and_command(text: &str, mut reply: Reply) -> Reply {
     let lower = text.to_ascii_lowercase();
-    for scan in REMOTE_SCANNERS {
-        let Some(found) = scan(text, &lower) else {
-            continue;
-        };
+    let mut seen = [Seen::default(); PASSED_ANCHORS];
+    reply.command = command_in(text, &lower, &mut seen).map(str::to_string);
+    let (bytes, low) = (text.as_bytes(), lower.as_bytes());
+    let found = REMOTE_SCANNERS.iter().map(|&(scan, anchor)| {
+        anchor_places(anchor, &seen, &lower).find_map(|at| scan(bytes, low, at))
+    });
+    read_remote(text, found, &mut reply);
+    reply
+}
+
+/// Puts into `reply` the first of the places `found` (one per scanner, in order) whose server
+/// reads: one with an address that parses, or a name with a dot that is not an address.
+fn read_remote(text: &str, found: impl Iterator<Item = Option<RemoteMatch>>, reply: &mut Reply) {
+    for found in found.flatten() {
         let found_host = found.host.map(|r| &text[r]);
         let found_ip = found
             .ip
@@ -1020,7 +1090,16 @@ pub(crate) fn read_server_and_command(text: &str, mut reply: Reply) -> Reply {
         reply.remote_ip = found_ip;
         break;
     }
-    reply.command = command_in(text, &lower).map(str::to_string);
+}
+
+/// [`read_server_and_command`] as it was: each scanner's anchor and the commands' names each
+/// searched for on their own.
+#[cfg(test)]
+fn old_read_server_and_command(text: &str, mut reply: Reply) -> Reply {
+    let lower = text.to_ascii_lowercase();
+    let found = (0..REMOTE_SCANNERS.len()).map(|n| remote_scan(n, text, &lower));
+    read_remote(text, found, &mut reply);
+    reply.command = old_command_in(text).map(str::to_string);
     reply
 }
 
@@ -2211,7 +2290,11 @@ pub(crate) mod tests {
             assert_eq!(command_by_one_regex(&one_regex, text), expected, "{text}");
             assert_eq!(super::old_command_in(text), expected, "{text}");
             let lower = text.to_ascii_lowercase();
-            assert_eq!(super::command_in(text, &lower), expected, "{text}");
+            assert_eq!(
+                super::command_in(text, &lower, &mut Default::default()),
+                expected,
+                "{text}"
+            );
             named += usize::from(expected.is_some());
         }
         assert!(named > 20, "{named} texts name a command");
@@ -2225,7 +2308,11 @@ pub(crate) mod tests {
             let expected = command_by_one_regex(&one_regex, &text);
             assert_eq!(super::old_command_in(&text), expected, "{text}");
             let lower = text.to_ascii_lowercase();
-            assert_eq!(super::command_in(&text, &lower), expected, "{text}");
+            assert_eq!(
+                super::command_in(&text, &lower, &mut Default::default()),
+                expected,
+                "{text}"
+            );
             named += usize::from(expected.is_some());
         }
         assert!(named > 500, "{named} texts name a command");
@@ -2262,10 +2349,64 @@ pub(crate) mod tests {
         for text in &texts {
             let command = super::old_command_in(text);
             let lower = text.to_ascii_lowercase();
-            assert_eq!(super::command_in(text, &lower), command, "{text:?}");
+            assert_eq!(
+                super::command_in(text, &lower, &mut Default::default()),
+                command,
+                "{text:?}"
+            );
             named += usize::from(command.is_some());
         }
         assert!(named > 1_000, "{named} texts name a command");
+    }
+
+    /// The commands' search restarts past each name it finds: an anchor it also finds must not
+    /// start inside a name (nor two of its literals at one place), or that anchor goes unseen.
+    #[test]
+    fn no_passed_anchor_starts_inside_a_command_name() {
+        let passed = &REMOTE_ANCHORS[..PASSED_ANCHORS];
+        for name in COMMAND_STARTS {
+            for anchor in passed {
+                assert!(!name.starts_with(anchor) && !anchor.starts_with(name));
+                for i in 1..name.len() {
+                    let rest = &name[i..];
+                    assert!(
+                        !rest.starts_with(anchor) && !anchor.starts_with(rest),
+                        "{anchor:?} in {name:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Server and command read with the anchors found by the commands' search are those read
+    /// with each searched for on its own, also where an anchor comes more often than is kept.
+    #[test]
+    fn one_search_reads_server_and_command_as_the_separate_ones() {
+        let mut texts = corpus_texts();
+        let many = "host a host b Host c host d HOST e remote x remote y remote z remote w";
+        for seed in REMOTE_SEEDS.iter().chain(&[
+            "x in reply to RCPT TO command; host mx.example.net[198.51.100.9] said: 550",
+            "host a host b host c host d host mx.a.b [1.2.3.4] after DATA",
+            "remote a remote b remote c remote d remote host 1.2.3.4 said: for HELO response",
+            "while talking to a while talking to b while talking to c while talking to d while talking to mx.a.b.: >>> MAIL",
+            "remote server remote server remote server remote server: mx.a.b",
+            "whost helo remote mail host remotehost starttls while talking to ehlo",
+        ]) {
+            texts.extend(variants(seed));
+            texts.push(format!("{many} {seed}"));
+        }
+        let (mut servers, mut commands) = (0, 0);
+        for text in &texts {
+            let reply = read_server_and_command(text, Reply::default());
+            assert_eq!(
+                reply,
+                old_read_server_and_command(text, Reply::default()),
+                "{text:?}"
+            );
+            servers += usize::from(reply.remote_host.is_some() || reply.remote_ip.is_some());
+            commands += usize::from(reply.command.is_some());
+        }
+        assert!(servers > 1_000 && commands > 1_000, "{servers} {commands}");
     }
 
     /// `seed` and its near variants: cut at each character, each character dropped, replaced by
@@ -2493,13 +2634,17 @@ pub(crate) mod tests {
         let mut matched = [0usize; 9];
         for text in &texts {
             let lower = text.to_ascii_lowercase();
-            for (n, ((regex, host, ip), scan)) in remote.iter().zip(REMOTE_SCANNERS).enumerate() {
+            for (n, (regex, host, ip)) in remote.iter().enumerate() {
                 let expected = regex.captures(text).map(|c| RemoteMatch {
                     host: host.map(|g| c.get(g).expect("a group").range()),
                     ip: ip.map(|g| c.get(g).expect("a group").range()),
                 });
                 matched[n] += usize::from(expected.is_some());
-                assert_eq!(scan(text, &lower), expected, "pattern {n} on {text:?}");
+                assert_eq!(
+                    remote_scan(n, text, &lower),
+                    expected,
+                    "pattern {n} on {text:?}"
+                );
             }
             let words = helo_words(&lower);
             for (n, (regex, scan)) in helo.iter().zip(HELO_SCANNERS).enumerate() {
