@@ -73,16 +73,6 @@ impl Ctx {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)
     }
-
-    /// The bounce's From and Subject joined, lower-cased: what most dialects detect on.
-    pub fn sender_and_subject(&self) -> String {
-        format!(
-            "{}\n{}",
-            self.header("from").unwrap_or(""),
-            self.header("subject").unwrap_or("")
-        )
-        .to_ascii_lowercase()
-    }
 }
 
 /// The phrases that begin a copy of the returned message pasted into the report text, in the
@@ -243,12 +233,12 @@ impl Ctx {
         let mut htmls: Vec<&str> = Vec::new();
         for part in &message.parts {
             let full = FullType::of(part.content_type.as_ref());
-            let full = full.as_str();
+            let full = full.as_bytes();
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {
                     let headers = || Headers::parse(&super::mime::text_within(whole, raw)).0;
-                    if holds(full, "rfc822-headers") || holds(full, "global-headers") {
+                    if holds(full, b"rfc822-headers") || holds(full, b"global-headers") {
                         ctx.returned_headers.get_or_insert_with(headers);
                     } else {
                         ctx.attach(raw.to_vec(), |_| headers());
@@ -313,25 +303,27 @@ impl Ctx {
     /// `as_text` gives the bytes as text (without a second UTF-8 check where they are known).
     fn add_part<'t>(
         &mut self,
-        full: &str,
+        full: &[u8],
         bytes: &[u8],
         as_text: impl Fn() -> Cow<'t, str>,
         encoding_problem: bool,
     ) {
         let text = || crlf_to_lf(as_text());
-        if full.ends_with("delivery-status") {
+        if full.ends_with(b"delivery-status") {
             self.dsn.push(text());
-        } else if full == "message/feedback-report" {
+        } else if full == b"message/feedback-report" {
             self.feedback.get_or_insert_with(text);
-        } else if holds(full, "rfc822-headers") || full.ends_with("global-headers") {
+        } else if holds(full, b"rfc822-headers") || full.ends_with(b"global-headers") {
             self.returned_headers
                 .get_or_insert_with(|| Headers::parse(&text()).0);
-        } else if full == "message/rfc822" || full == "message/global" {
+        } else if full == b"message/rfc822" || full == b"message/global" {
             self.attach(bytes.to_vec(), |_| Headers::parse(&text()).0);
         }
         if encoding_problem {
-            self.warnings
-                .push(format!("a {full} part could not be decoded"));
+            self.warnings.push(format!(
+                "a {} part could not be decoded",
+                String::from_utf8_lossy(full)
+            ));
         }
     }
 
@@ -420,39 +412,38 @@ impl FullType {
         full
     }
 
-    fn as_str(&self) -> &str {
+    /// The name's bytes: whole strings and a `/`, ASCII lower-cased (UTF-8 still).
+    fn as_bytes(&self) -> &[u8] {
         match &self.long {
-            Some(long) => long,
-            // Two whole strings and a `/`, with ASCII lower-cased: UTF-8 still.
-            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default(),
+            Some(long) => long.as_bytes(),
+            None => &self.buf[..self.len],
         }
     }
 
     /// Whether [`Ctx::add_part`] reads the bytes of a part of this type (the walker need not
     /// decode the others).
     fn reads_bytes(&self) -> bool {
-        let full = self.as_str();
-        full.ends_with("delivery-status")
-            || full == "message/feedback-report"
-            || holds(full, "rfc822-headers")
-            || full.ends_with("global-headers")
-            || full == "message/rfc822"
-            || full == "message/global"
+        let full = self.as_bytes();
+        full.ends_with(b"delivery-status")
+            || full == b"message/feedback-report"
+            || holds(full, b"rfc822-headers")
+            || full.ends_with(b"global-headers")
+            || full == b"message/rfc822"
+            || full == b"message/global"
     }
 }
 
 /// `str::contains` for the short type names: a `str` search builds its searcher per call.
-fn holds(full: &str, word: &str) -> bool {
-    let (full, word) = (full.as_bytes(), word.as_bytes());
+fn holds(full: &[u8], word: &[u8]) -> bool {
     full.windows(word.len())
         .any(|w| w[0] == word[0] && w == word)
 }
 
-fn is_special(full: &str) -> bool {
-    full.ends_with("delivery-status")
-        || full.ends_with("feedback-report")
-        || holds(full, "rfc822")
-        || full.ends_with("global-headers")
+fn is_special(full: &[u8]) -> bool {
+    full.ends_with(b"delivery-status")
+        || full.ends_with(b"feedback-report")
+        || holds(full, b"rfc822")
+        || full.ends_with(b"global-headers")
 }
 
 /// Whether `text` holds `--boundary--`: looked for from the end, where a closing boundary
@@ -964,11 +955,11 @@ mod tests {
         for ct in types.iter().map(Some).chain([None]) {
             let old = full_type_string(ct);
             let new = super::FullType::of(ct);
-            assert_eq!(new.as_str(), old);
+            assert_eq!(new.as_bytes(), old.as_bytes());
             assert_eq!(new.reads_bytes(), reads_bytes_by_contains(&old), "{old}");
             for word in ["rfc822", "rfc822-headers", "global-headers"] {
                 assert_eq!(
-                    super::holds(new.as_str(), word),
+                    super::holds(new.as_bytes(), word.as_bytes()),
                     old.contains(word),
                     "{old}"
                 );
