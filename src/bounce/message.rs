@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::headers::Headers;
 use super::mime::Body;
-use super::smtp::is_space;
+use super::smtp::{is_space, trim};
 
 /// The most MIME parts looked at in one message.
 const MAX_PARTS: usize = 200;
@@ -72,16 +72,6 @@ impl Ctx {
     /// The value of one of the bounce's own headers.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)
-    }
-
-    /// The bounce's From and Subject joined, lower-cased: what most dialects detect on.
-    pub fn sender_and_subject(&self) -> String {
-        format!(
-            "{}\n{}",
-            self.header("from").unwrap_or(""),
-            self.header("subject").unwrap_or("")
-        )
-        .to_ascii_lowercase()
     }
 }
 
@@ -216,7 +206,7 @@ impl Ctx {
             ..Ctx::default()
         };
         let Some(message) = super::mime::walk(bytes, Some(text), MAX_PARTS, |ct| {
-            reads_bytes(&full_type(ct))
+            FullType::of(ct).reads_bytes()
         }) else {
             ctx.warnings
                 .push("the message could not be parsed as MIME".into());
@@ -228,10 +218,8 @@ impl Ctx {
             && ct.ctype().eq_ignore_ascii_case("multipart")
         {
             ctx.report_type = ct.attribute("report-type").map(|s| s.to_ascii_lowercase());
-            // Looked for from the end, where a closing boundary sits.
             if let Some(boundary) = ct.attribute("boundary")
-                && memchr::memmem::rfind(text.as_bytes(), format!("--{boundary}--").as_bytes())
-                    .is_none()
+                && !has_closing_boundary(text.as_bytes(), boundary.as_bytes())
             {
                 ctx.warnings
                     .push("truncated MIME: the closing boundary of the message is missing".into());
@@ -240,14 +228,17 @@ impl Ctx {
         // The message as text when it is valid UTF-8: parts cut from it need no second check.
         let whole = Some(text).filter(|t| std::ptr::eq(t.as_bytes(), bytes));
         let mut texts: Vec<String> = Vec::new();
-        let mut htmls: Vec<String> = Vec::new();
+        // Stripped only when no text part has words (rarely): most HTML parts come beside a
+        // plain one.
+        let mut htmls: Vec<&str> = Vec::new();
         for part in &message.parts {
-            let full = full_type(part.content_type.as_ref());
+            let full = FullType::of(part.content_type.as_ref());
+            let full = full.as_bytes();
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {
                     let headers = || Headers::parse(&super::mime::text_within(whole, raw)).0;
-                    if full.contains("rfc822-headers") || full.contains("global-headers") {
+                    if holds(full, b"rfc822-headers") || holds(full, b"global-headers") {
                         ctx.returned_headers.get_or_insert_with(headers);
                     } else {
                         ctx.attach(raw.to_vec(), |_| headers());
@@ -255,14 +246,14 @@ impl Ctx {
                 }
                 Body::Text(s) | Body::Html(s) => {
                     ctx.add_part(
-                        &full,
+                        full,
                         s.as_bytes(),
                         || Cow::Borrowed(s),
                         part.encoding_problem,
                     );
-                    if !is_special(&full) {
+                    if !is_special(full) {
                         if matches!(part.body, Body::Html(_)) {
-                            htmls.push(strip_html(s));
+                            htmls.push(s);
                         } else {
                             texts.push(s.to_string());
                         }
@@ -271,7 +262,7 @@ impl Ctx {
                 Body::Binary(b) => {
                     let b: &[u8] = b;
                     ctx.add_part(
-                        &full,
+                        full,
                         b,
                         || super::mime::text_within(whole, b),
                         part.encoding_problem,
@@ -282,16 +273,17 @@ impl Ctx {
                 Body::Undecoded => {}
             }
         }
-        let mut body = if texts.iter().any(|t| !t.trim().is_empty()) {
+        let mut body = if texts.iter().any(|t| !trim(t).is_empty()) {
             // One part (the usual case) is the body as it is, not copied once more.
             match <[String; 1]>::try_from(texts) {
                 Ok([text]) => text,
                 Err(texts) => texts.join("\n\n"),
             }
         } else {
+            let htmls: Vec<String> = htmls.into_iter().map(strip_html).collect();
             htmls.join("\n\n")
         };
-        if body.trim().is_empty() && ctx.dsn.is_empty() && ctx.returned_raw.is_none() {
+        if trim(&body).is_empty() && ctx.dsn.is_empty() && ctx.returned_raw.is_none() {
             // Broken MIME (an unfolded `boundary=` line) hides every part: read the raw body.
             let raw = skip_mbox_line(text)
                 .split_once("\n\n")
@@ -311,25 +303,27 @@ impl Ctx {
     /// `as_text` gives the bytes as text (without a second UTF-8 check where they are known).
     fn add_part<'t>(
         &mut self,
-        full: &str,
+        full: &[u8],
         bytes: &[u8],
         as_text: impl Fn() -> Cow<'t, str>,
         encoding_problem: bool,
     ) {
         let text = || crlf_to_lf(as_text());
-        if full.ends_with("delivery-status") {
+        if full.ends_with(b"delivery-status") {
             self.dsn.push(text());
-        } else if full == "message/feedback-report" {
+        } else if full == b"message/feedback-report" {
             self.feedback.get_or_insert_with(text);
-        } else if full.contains("rfc822-headers") || full.ends_with("global-headers") {
+        } else if holds(full, b"rfc822-headers") || full.ends_with(b"global-headers") {
             self.returned_headers
                 .get_or_insert_with(|| Headers::parse(&text()).0);
-        } else if full == "message/rfc822" || full == "message/global" {
+        } else if full == b"message/rfc822" || full == b"message/global" {
             self.attach(bytes.to_vec(), |_| Headers::parse(&text()).0);
         }
         if encoding_problem {
-            self.warnings
-                .push(format!("a {full} part could not be decoded"));
+            self.warnings.push(format!(
+                "a {} part could not be decoded",
+                String::from_utf8_lossy(full)
+            ));
         }
     }
 
@@ -382,35 +376,85 @@ fn crlf_to_lf(text: std::borrow::Cow<'_, str>) -> String {
     out
 }
 
-/// A part's `type/subtype`, lower-cased, built in one allocation (`text/plain` without a type).
-fn full_type(content_type: Option<&mail_parser::ContentType<'_>>) -> String {
-    let (ctype, subtype) = content_type.map_or(("text", "plain"), |ct| {
-        (ct.ctype(), ct.subtype().unwrap_or(""))
-    });
-    let mut full = String::with_capacity(ctype.len() + 1 + subtype.len());
-    full.push_str(ctype);
-    full.push('/');
-    full.push_str(subtype);
-    full.make_ascii_lowercase();
-    full
+/// A part's `type/subtype`, lower-cased, on the stack: every part's type is asked for (twice
+/// for the parts the walker decodes), and a heap string per part cost more than the tests on it.
+struct FullType {
+    buf: [u8; FullType::CAP],
+    len: usize,
+    /// A name longer than the buffer (none in practice).
+    long: Option<String>,
 }
 
-/// Whether [`Ctx::add_part`] reads the bytes of a part of this type (the walker need not
-/// decode the others).
-fn reads_bytes(full: &str) -> bool {
-    full.ends_with("delivery-status")
-        || full == "message/feedback-report"
-        || full.contains("rfc822-headers")
-        || full.ends_with("global-headers")
-        || full == "message/rfc822"
-        || full == "message/global"
+impl FullType {
+    const CAP: usize = 64;
+
+    /// The type of a part, `text/plain` without one.
+    fn of(content_type: Option<&mail_parser::ContentType<'_>>) -> FullType {
+        let (ctype, subtype) = content_type.map_or(("text", "plain"), |ct| {
+            (ct.ctype(), ct.subtype().unwrap_or(""))
+        });
+        let len = ctype.len() + 1 + subtype.len();
+        let mut full = FullType {
+            buf: [0; FullType::CAP],
+            len,
+            long: None,
+        };
+        if len > FullType::CAP {
+            let mut long = format!("{ctype}/{subtype}");
+            long.make_ascii_lowercase();
+            full.long = Some(long);
+            return full;
+        }
+        full.buf[..ctype.len()].copy_from_slice(ctype.as_bytes());
+        full.buf[ctype.len()] = b'/';
+        full.buf[ctype.len() + 1..len].copy_from_slice(subtype.as_bytes());
+        full.buf[..len].make_ascii_lowercase();
+        full
+    }
+
+    /// The name's bytes: whole strings and a `/`, ASCII lower-cased (UTF-8 still).
+    fn as_bytes(&self) -> &[u8] {
+        match &self.long {
+            Some(long) => long.as_bytes(),
+            None => &self.buf[..self.len],
+        }
+    }
+
+    /// Whether [`Ctx::add_part`] reads the bytes of a part of this type (the walker need not
+    /// decode the others).
+    fn reads_bytes(&self) -> bool {
+        let full = self.as_bytes();
+        full.ends_with(b"delivery-status")
+            || full == b"message/feedback-report"
+            || holds(full, b"rfc822-headers")
+            || full.ends_with(b"global-headers")
+            || full == b"message/rfc822"
+            || full == b"message/global"
+    }
 }
 
-fn is_special(full: &str) -> bool {
-    full.ends_with("delivery-status")
-        || full.ends_with("feedback-report")
-        || full.contains("rfc822")
-        || full.ends_with("global-headers")
+/// `str::contains` for the short type names: a `str` search builds its searcher per call.
+fn holds(full: &[u8], word: &[u8]) -> bool {
+    full.windows(word.len())
+        .any(|w| w[0] == word[0] && w == word)
+}
+
+fn is_special(full: &[u8]) -> bool {
+    full.ends_with(b"delivery-status")
+        || full.ends_with(b"feedback-report")
+        || holds(full, b"rfc822")
+        || full.ends_with(b"global-headers")
+}
+
+/// Whether `text` holds `--boundary--`: looked for from the end, where a closing boundary
+/// sits, one dash at a time (a searcher built for the one pattern cost more than the look).
+fn has_closing_boundary(text: &[u8], boundary: &[u8]) -> bool {
+    let len = boundary.len() + 4;
+    memchr::memrchr_iter(b'-', text).any(|at| {
+        text.get(at..at + len).is_some_and(|w| {
+            w.starts_with(b"--") && w.ends_with(b"--") && &w[2..len - 2] == boundary
+        })
+    })
 }
 
 fn skip_mbox_line(text: &str) -> &str {
@@ -836,6 +880,144 @@ mod tests {
             assert_eq!(ours, entities_in_turn(text), "{text:?}");
         }
         assert!(decoded > 1000, "{decoded} texts changed");
+    }
+
+    /// A part's type as it was built: one lower-cased heap string.
+    fn full_type_string(content_type: Option<&mail_parser::ContentType<'_>>) -> String {
+        let (ctype, subtype) = content_type.map_or(("text", "plain"), |ct| {
+            (ct.ctype(), ct.subtype().unwrap_or(""))
+        });
+        format!("{ctype}/{subtype}").to_ascii_lowercase()
+    }
+
+    /// [`super::FullType::reads_bytes`] as it was, on the heap string.
+    fn reads_bytes_by_contains(full: &str) -> bool {
+        full.ends_with("delivery-status")
+            || full == "message/feedback-report"
+            || full.contains("rfc822-headers")
+            || full.ends_with("global-headers")
+            || full == "message/rfc822"
+            || full == "message/global"
+    }
+
+    /// The stack-held type is the heap string, with the same tests, on every corpus part's
+    /// type and made-up ones (case, long names, names holding the tested words anywhere).
+    #[test]
+    fn full_type_on_the_stack_is_the_string() {
+        let mut types: Vec<mail_parser::ContentType<'static>> = Vec::new();
+        for bytes in crate::bounce::corpus_emails() {
+            for part in walk(&bytes, None, 200, |_| true)
+                .map(|m| m.parts)
+                .unwrap_or_default()
+            {
+                if let Some(ct) = part.content_type {
+                    types.push(mail_parser::ContentType {
+                        c_type: ct.c_type.into_owned().into(),
+                        c_subtype: ct.c_subtype.map(|s| s.into_owned().into()),
+                        attributes: None,
+                    });
+                }
+            }
+        }
+        let corpus = types.len();
+        let words = [
+            "",
+            "plain",
+            "RFC822",
+            "rfc822-headers",
+            "x-rfc822-headersy",
+            "Delivery-Status",
+            "global-headers",
+            "global-headersx",
+            "feedback-report",
+            "FEEDBACK-REPORT",
+            "global",
+            "\u{e9}t\u{e9}",
+            "rfc822-head",
+            "message",
+            "text",
+            "-",
+            "/",
+        ];
+        let long = "x".repeat(super::FullType::CAP);
+        for ctype in words.iter().copied().chain([long.as_str(), "MESSAGE"]) {
+            for subtype in words.iter().copied().chain([long.as_str()]) {
+                for sub in [Some(subtype), None] {
+                    types.push(mail_parser::ContentType {
+                        c_type: ctype.to_string().into(),
+                        c_subtype: sub.map(|s| s.to_string().into()),
+                        attributes: None,
+                    });
+                }
+            }
+        }
+        let mut checked = 0;
+        for ct in types.iter().map(Some).chain([None]) {
+            let old = full_type_string(ct);
+            let new = super::FullType::of(ct);
+            assert_eq!(new.as_bytes(), old.as_bytes());
+            assert_eq!(new.reads_bytes(), reads_bytes_by_contains(&old), "{old}");
+            for word in ["rfc822", "rfc822-headers", "global-headers"] {
+                assert_eq!(
+                    super::holds(new.as_bytes(), word.as_bytes()),
+                    old.contains(word),
+                    "{old}"
+                );
+            }
+            checked += 1;
+        }
+        assert!(corpus > 1000, "{corpus} corpus part types");
+        assert!(checked > corpus + 500, "{checked} types");
+    }
+
+    /// The closing boundary found dash by dash is where the pattern's searcher finds one, on
+    /// every corpus email with its boundaries and cut variants.
+    #[test]
+    fn closing_boundary_is_the_searchers() {
+        let (mut checked, mut found) = (0, 0);
+        for bytes in crate::bounce::corpus_emails() {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let mut boundaries: Vec<String> = ["", "-", "--", "x", "=_"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            for line in text.lines() {
+                if let Some(at) = line.to_ascii_lowercase().find("boundary=") {
+                    boundaries.push(line[at + 9..].trim_matches(['"', ';', ' ']).to_string());
+                }
+            }
+            let mut variants = vec![text.clone(), text.replace("--\n", "-\n")];
+            for k in 1..4 {
+                let cut = text.len() * k / 4;
+                if let Some(t) = text.get(..cut) {
+                    variants.push(t.to_string());
+                }
+            }
+            for v in &variants {
+                for b in &boundaries {
+                    let old = memchr::memmem::rfind(v.as_bytes(), format!("--{b}--").as_bytes())
+                        .is_some();
+                    assert_eq!(super::has_closing_boundary(v.as_bytes(), b.as_bytes()), old);
+                    found += usize::from(old);
+                    checked += 1;
+                }
+            }
+        }
+        for (text, b) in [
+            ("--b--", "b"),
+            ("--b-", "b"),
+            ("-b--", "b"),
+            ("----", ""),
+            ("---", ""),
+        ] {
+            let old = text.contains(&format!("--{b}--"));
+            assert_eq!(
+                super::has_closing_boundary(text.as_bytes(), b.as_bytes()),
+                old
+            );
+        }
+        assert!(checked > 5000, "{checked} searches");
+        assert!(found > 1000, "{found} closing boundaries");
     }
 
     /// CRLF to LF by runs is `str::replace` on every corpus email, CRLF variants and corners.

@@ -21,12 +21,14 @@ pub(super) static START: LazyLock<Start> =
 
 fn detect(ctx: &Msg) -> bool {
     let heads = ctx.sender_and_subject();
-    heads.contains("amazonses")
-        || heads.contains("amazon ses")
+    has(heads, literal!("amazonses"))
+        || has(heads, literal!("amazon ses"))
         || has(&ctx.body, literal!("\"notificationType\""))
         || ctx
             .headers
-            .has_any(&["x-ses-outgoing", "x-amz-sns-message-id"])
+            .first_values(["x-ses-outgoing", "x-amz-sns-message-id"])
+            .iter()
+            .any(Option::is_some)
         || START.is_match(ctx)
 }
 

@@ -17,7 +17,15 @@ fn detect(ctx: &Msg) -> bool {
         || ctx.report_type.as_deref() == Some("feedback-report")
         // Hotmail's JMRP complaints: a message/rfc822 part under "complaint about message from".
         || (ctx.returned_raw.is_some()
-            && ctx.header("subject").is_some_and(|s| s.to_ascii_lowercase().contains("complaint about message from")))
+            && ctx.header("subject").is_some_and(|s| holds_ignoring_case(s, b"complaint about message from")))
+}
+
+/// Whether `text` holds `phrase` (ASCII lower case), ASCII case ignored: no lower-cased copy
+/// of the subject is made for the one look.
+fn holds_ignoring_case(text: &str, phrase: &[u8]) -> bool {
+    text.as_bytes()
+        .windows(phrase.len())
+        .any(|w| w.eq_ignore_ascii_case(phrase))
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {

@@ -59,17 +59,32 @@ fn detect(ctx: &Msg) -> bool {
     if !ctx.dsn.is_empty() || (from_daemon(ctx) && !null_path_only(ctx)) {
         return false;
     }
+    // The fields looked at, found in one pass.
+    let [
+        auto,
+        x_autoreply,
+        x_autorespond,
+        x_autoresponder,
+        precedence,
+        subject,
+    ] = ctx.headers.first_values([
+        "auto-submitted",
+        "x-autoreply",
+        "x-autorespond",
+        "x-autoresponder",
+        "precedence",
+        "subject",
+    ]);
     // RFC 3834 §5.1: "auto-replied" marks a reply generated automatically.
-    let auto = ctx
-        .header("auto-submitted")
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
-    auto || ctx
-        .headers
-        .has_any(&["x-autoreply", "x-autorespond", "x-autoresponder"])
-        || ctx
-            .header("precedence")
-            .is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"))
-        || ctx.header("subject").is_some_and(autoreply_subject)
+    auto.is_some_and(|v| {
+        v.as_bytes()
+            .get(..12)
+            .is_some_and(|head| head.eq_ignore_ascii_case(b"auto-replied"))
+    }) || x_autoreply.is_some()
+        || x_autorespond.is_some()
+        || x_autoresponder.is_some()
+        || precedence.is_some_and(|p| p.eq_ignore_ascii_case("auto_reply"))
+        || subject.is_some_and(autoreply_subject)
 }
 
 /// True when the only daemon-like trait of the message is its null Return-Path.

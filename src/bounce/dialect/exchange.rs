@@ -20,9 +20,9 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
 
 fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
-    h.contains("undeliverable")
-        || h.contains("microsoftexchange")
-        || h.contains("non remis")
+    has(h, literal!("undeliverable"))
+        || has(h, literal!("microsoftexchange"))
+        || has(h, literal!("non remis"))
         || has(&ctx.body, literal!("did not reach the following recipient"))
         || has(
             &ctx.body,

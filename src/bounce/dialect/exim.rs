@@ -22,7 +22,7 @@ fn detect(ctx: &Msg) -> bool {
     ctx.headers.has_any(&["x-failed-recipients"])
         || has(&ctx.body, literal!("by mail delivery software"))
         || has(&ctx.body, literal!("address(es) failed"))
-        || ctx.sender_and_subject().contains("mail delivery failed")
+        || has(ctx.sender_and_subject(), literal!("mail delivery failed"))
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {

@@ -20,7 +20,7 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
 
 fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
-    (h.contains("googlemail.com") || h.contains("@google.com"))
+    (has(h, literal!("googlemail.com")) || has(h, literal!("@google.com")))
         || has(
             &ctx.body,
             literal!("The response from the remote server was:"),

@@ -97,8 +97,15 @@ impl<'a> Msg<'a> {
 
     fn heads(&self) -> &(String, usize) {
         self.heads.get_or_init(|| {
-            let from = self.ctx.header("from").map_or(0, str::len);
-            (self.ctx.sender_and_subject(), from)
+            // Both fields found in one pass, joined and lower-cased in one string.
+            let [from, subject] = self.ctx.headers.first_values(["from", "subject"]);
+            let (from, subject) = (from.unwrap_or(""), subject.unwrap_or(""));
+            let mut heads = String::with_capacity(from.len() + 1 + subject.len());
+            heads.push_str(from);
+            heads.push('\n');
+            heads.push_str(subject);
+            heads.make_ascii_lowercase();
+            (heads, from.len())
         })
     }
 
@@ -389,9 +396,7 @@ pub(crate) fn reporting_mta_in(ctx: &Msg) -> Option<String> {
 
 /// [`reporting_mta_in`] for `body`, given its ASCII lower-cased copy.
 fn reporting_mta_in_text(body: &str, lower: &[u8]) -> Option<String> {
-    let host = qmail_host(lower)
-        .or_else(|| mail_system_host(lower))
-        .or_else(|| sendmail_host(body, lower))?;
+    let host = this_is_the_host(lower).or_else(|| sendmail_host(body, lower))?;
     Some(body[host].trim_end_matches('.').to_ascii_lowercase())
 }
 
@@ -402,23 +407,37 @@ fn host_len(s: &[u8]) -> usize {
         .count()
 }
 
-/// "This is the qmail-send program at HOST".
-fn qmail_host(lower: &[u8]) -> Option<Range<usize>> {
+/// "This is the qmail-send program at HOST" anywhere, else the first "This is the mail system
+/// at host HOST": both begin with "this is the ", whose places are read in one pass.
+fn this_is_the_host(lower: &[u8]) -> Option<Range<usize>> {
+    let mut system = None;
+    for at in literal!(b"this is the ").find_iter(lower) {
+        if let Some(host) = qmail_host_at(lower, at) {
+            return Some(host);
+        }
+        if system.is_none() {
+            system = mail_system_host_at(lower, at);
+        }
+    }
+    system
+}
+
+/// "This is the qmail-send program at HOST" at `at`.
+fn qmail_host_at(lower: &[u8], at: usize) -> Option<Range<usize>> {
     const PHRASE: &[u8] = b"this is the qmail-send program at ";
-    literal!(b"this is the qmail-send program at ")
-        .find_iter(lower)
-        .find_map(|at| {
-            let start = at + PHRASE.len();
-            let len = host_len(&lower[start..]);
-            (len > 0).then_some(start..start + len)
-        })
+    if !lower[at..].starts_with(PHRASE) {
+        return None;
+    }
+    let start = at + PHRASE.len();
+    let len = host_len(&lower[start..]);
+    (len > 0).then_some(start..start + len)
 }
 
 /// "This is the mail system at host HOST" (also "mail delivery agent", "DragonFly Mail Agent
-/// v1.2"); "host " is optional.
-fn mail_system_host(lower: &[u8]) -> Option<Range<usize>> {
+/// v1.2") at `at`; "host " is optional.
+fn mail_system_host_at(lower: &[u8], at: usize) -> Option<Range<usize>> {
     const PHRASE: &[u8] = b"this is the ";
-    literal!(b"this is the ").find_iter(lower).find_map(|at| {
+    {
         let s = &lower[at + PHRASE.len()..];
         let agent = if let Some(rest) = s.strip_prefix(b"dragonfly mail agent v") {
             let version = rest
@@ -443,7 +462,7 @@ fn mail_system_host(lower: &[u8]) -> Option<Range<usize>> {
         }
         let len = host_len(rest);
         (len > 0).then_some(start..start + len)
-    })
+    }
 }
 
 /// Sendmail: "The original message was received at DATE from SENDER", then on the next line

@@ -20,7 +20,7 @@ pub(super) static START: LazyLock<Start> = LazyLock::new(|| {
 
 fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
-    h.contains("undelivered mail returned to sender")
+    has(h, literal!("undelivered mail returned to sender"))
         || has(&ctx.body, literal!("This is the mail system at host"))
         || has(&ctx.body, literal!("The Postfix program"))
 }

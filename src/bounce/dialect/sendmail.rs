@@ -23,7 +23,7 @@ fn detect(ctx: &Msg) -> bool {
         &ctx.body,
         literal!("----- Transcript of session follows -----"),
     ) || has(&ctx.body, literal!("The original message was received at"))
-        || ctx.sender_and_subject().contains("returned mail:")
+        || has(ctx.sender_and_subject(), literal!("returned mail:"))
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {

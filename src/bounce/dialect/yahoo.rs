@@ -17,7 +17,7 @@ pub(super) static START: LazyLock<Start> =
 
 fn detect(ctx: &Msg) -> bool {
     let h = ctx.sender_and_subject();
-    (h.contains("yahoo") && has(&ctx.body, literal!("Remote host said:")))
+    (has(h, literal!("yahoo")) && has(&ctx.body, literal!("Remote host said:")))
         || has(
             &ctx.body,
             literal!("Sorry, we were unable to deliver your message to the following address"),
