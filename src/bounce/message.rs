@@ -130,7 +130,7 @@ fn returned_marker(text: &str) -> Option<(usize, usize)> {
             return Some((line, end));
         }
         // On to the line after the one the phrase place is on.
-        let next = memchr::memchr(b'\n', s.get(at..)?)?;
+        let next = crate::bytes::find_near(b'\n', s.get(at..)?)?;
         line = at + next + 1;
     }
 }
@@ -367,7 +367,7 @@ fn crlf_to_lf(text: std::borrow::Cow<'_, str>) -> String {
             out.push_str(&text[copied..at]);
             copied = at + 1;
         }
-        match memchr::memchr(b'\r', &bytes[at + 1..]) {
+        match crate::bytes::find_near(b'\r', &bytes[at + 1..]) {
             Some(next) => at += 1 + next,
             None => break,
         }
