@@ -393,6 +393,8 @@ const NAME: u8 = 1;
 const VALUE: u8 = 2;
 /// A byte inside a quoted value (a space too; no quote, backslash or `?`).
 const QUOTED: u8 = 4;
+/// An upper-case letter: a name with one is given lower-cased.
+const UPPER: u8 = 8;
 
 /// The classes of every byte, looked up rather than tested one condition at a time.
 static CLASSES: [u8; 256] = {
@@ -411,6 +413,9 @@ static CLASSES: [u8; 256] = {
         if (ch.is_ascii_graphic() || ch == b' ') && !matches!(ch, b'"' | b'\\' | b'?') {
             class |= QUOTED;
         }
+        if ch.is_ascii_uppercase() {
+            class |= UPPER;
+        }
         table[b] = class;
         b += 1;
     }
@@ -426,9 +431,25 @@ fn run_end(bytes: &[u8], from: usize, class: u8) -> usize {
         .unwrap_or(rest.len())
 }
 
-/// A name lower-cased as mail-parser gives it: borrowed when already lower case.
-fn lower(name: &str) -> Cow<'_, str> {
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+/// Where the run of name bytes from `from` ends, and whether an upper-case letter is among
+/// them (told in the same pass, so a name in lower case is not read twice).
+fn name_end(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut classes = 0;
+    let mut end = from;
+    while let Some(&b) = bytes.get(end) {
+        let class = CLASSES[usize::from(b)];
+        if class & NAME == 0 {
+            break;
+        }
+        classes |= class;
+        end += 1;
+    }
+    (end, classes & UPPER != 0)
+}
+
+/// A name lower-cased as mail-parser gives it: borrowed when it has no upper-case letter.
+fn lower(name: &str, upper: bool) -> Cow<'_, str> {
+    if upper {
         Cow::Owned(name.to_ascii_lowercase())
     } else {
         Cow::Borrowed(name)
@@ -441,12 +462,14 @@ fn lower(name: &str) -> Cow<'_, str> {
 /// `None` for anything else, which goes to mail-parser.
 fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
     let (&last, body) = field.split_last()?;
-    if last != b'\n' || !body.is_ascii() {
+    if last != b'\n' {
         return None;
     }
     // A carriage return before the last line feed is skipped, as mail-parser skips it.
     let body = body.strip_suffix(b"\r").unwrap_or(body);
-    // ASCII: every index is a character boundary.
+    // Every byte is read below as one of the ASCII classes or blanks: a field with other
+    // bytes comes to `None` there (and the tokens, ASCII, start and end on character
+    // boundaries).
     let text = std::str::from_utf8(body).ok()?;
     // Blanks, and line breaks that fold the field (a blank after them): where mail-parser
     // reads them as blanks, between the parts and around a `;`.
@@ -461,8 +484,8 @@ fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
         }
     };
     let token = |from: usize| {
-        let end = run_end(body, from, NAME);
-        (end > from).then(|| (text.get(from..end), end))
+        let (end, upper) = name_end(body, from);
+        (end > from).then(|| (text.get(from..end).map(|t| lower(t, upper)), end))
     };
     let (c_type, type_end) = token(blanks(0))?;
     if body.get(type_end) != Some(&b'/') {
@@ -506,13 +529,13 @@ fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
             attributes.reserve_exact(3);
         }
         attributes.push(mail_parser::Attribute {
-            name: lower(name?),
+            name: name?,
             value: Cow::Borrowed(value?),
         });
     }
     Some(ContentType {
-        c_type: lower(c_type?),
-        c_subtype: Some(lower(c_subtype?)),
+        c_type: c_type?,
+        c_subtype: Some(c_subtype?),
         attributes: (!attributes.is_empty()).then_some(attributes),
     })
 }
