@@ -143,10 +143,10 @@ fn name_of(raw: &[u8]) -> Name {
     }
     // Most names are written without blanks: compared as they stand (a name with blanks
     // equals neither, and is looked at below).
-    if raw.eq_ignore_ascii_case(b"content-type") {
+    if is_named(raw, b"content-type") {
         return Name::ContentType;
     }
-    if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
+    if is_named(raw, b"content-transfer-encoding") {
         return Name::TransferEncoding;
     }
     if !raw.iter().any(u8::is_ascii_whitespace) {
@@ -166,6 +166,21 @@ fn name_of(raw: &[u8]) -> Name {
         b"content-transfer-encoding" => Name::TransferEncoding,
         _ => Name::Other,
     }
+}
+
+/// Whether `raw` is `name` (lower-case letters and dashes), ASCII case ignored: as arrays of
+/// a fixed length, compared in a few wide steps rather than byte by byte.
+fn is_named<const N: usize>(raw: &[u8], name: &[u8; N]) -> bool {
+    let Ok(mut folded) = <[u8; N]>::try_from(raw) else {
+        return false;
+    };
+    // A letter matches in either case: its case bit set on both sides.
+    for (b, n) in folded.iter_mut().zip(name) {
+        if n.is_ascii_lowercase() {
+            *b |= 0x20;
+        }
+    }
+    folded == *name
 }
 
 /// mail-parser's `parse_header_name` byte by byte, from `*pos`: the field the name stands for,
@@ -198,71 +213,123 @@ fn read_name(data: &[u8], pos: &mut usize) -> (Name, bool) {
     }
 }
 
+/// Bytes mail-parser skips before a field: ASCII whitespace other than the line feed.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\x0c')
+}
+
+/// Where the first line feed in `bytes` is. Header lines are short: memchr's SSE2 searcher
+/// (which every x86-64 has), called directly and inlined, spares the run-time dispatch that
+/// `memchr::memchr` goes through on every call.
+fn line_feed(bytes: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(searcher) = memchr::arch::x86_64::sse2::memchr::One::new(b'\n') {
+        return searcher.find(bytes);
+    }
+    memchr::memchr(b'\n', bytes)
+}
+
+/// Where the first colon of `line` is, eight bytes at a time: names are short, and a call to
+/// a vector search costs more than the search.
+fn find_colon(line: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const LOW: u64 = ONES * 0x7f;
+    let mut words = line.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * u64::from(b':'));
+        // The high bit of each byte that was a colon (no carries between bytes).
+        let colons = !(((x & LOW) + LOW) | x | LOW);
+        if colons != 0 {
+            return Some(at + colons.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b':')
+        .map(|p| at + p)
+}
+
 /// Reads a header block from `*pos` the way mail-parser's `parse_headers` does, leaving `*pos`
 /// where it leaves its stream. A field runs to the first line feed not followed by a space or
-/// tab; a name is the field's non-blank bytes up to its first colon after one of them. The
-/// last `Content-Type` and `Content-Transfer-Encoding` fields are the ones that count: plain
-/// ones read by the fast paths here, the rest by mail-parser's own field parsers.
+/// tab; a name is the field's non-blank bytes up to its first colon after one of them (a line
+/// with none is no field, and the next line is read as a field's start even when indented).
+/// The last `Content-Type` and `Content-Transfer-Encoding` fields are the ones that count:
+/// plain ones read by the fast paths here, the rest by mail-parser's own field parsers.
+///
+/// Each line is found once, and a name is only read when it could be one of those two.
 fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
+    #[cfg(test)]
+    let from = *pos;
     let mut any = false;
     let mut ct_field: Option<&'x [u8]> = None;
     let mut cte_field: Option<&'x [u8]> = None;
-    let complete = 'block: loop {
-        // Blank bytes before a field; a line feed among them ends the block.
-        loop {
-            match data.get(*pos) {
-                Some(b'\n') => {
-                    *pos += 1;
-                    break 'block true;
-                }
-                None => break 'block false,
-                Some(ch) if !ch.is_ascii_whitespace() => break,
-                _ => *pos += 1,
-            }
+    let mut at = *pos;
+    let complete = loop {
+        // Blanks before a field; a line feed among them ends the block.
+        while data.get(at).is_some_and(|&b| is_blank(b)) {
+            at += 1;
         }
-        // The name: to the first colon after it (a line feed first: no field).
-        let rest = data.get(*pos..).unwrap_or_default();
-        let (name, named) = match memchr::memchr2(b':', b'\n', rest) {
+        let start = at;
+        let Some(&first) = data.get(start) else {
+            break false;
+        };
+        if first == b'\n' {
+            at += 1;
+            break true;
+        }
+        let rest = &data[start..];
+        let line_end = line_feed(rest).map(|e| start + e);
+        let line = &rest[..line_end.map_or(rest.len(), |e| e - start)];
+        // The name, to the first colon after it; the field's value after that colon.
+        let (name, value) = if first == b':' {
             // A colon before any name byte is skipped: the slow way.
-            Some(0) => read_name(data, pos),
-            Some(end) if rest[end] == b'\n' => {
-                *pos += end + 1;
-                (Name::Other, false)
+            let (name, named) = read_name(data, &mut at);
+            if !named {
+                continue;
             }
-            found => {
-                let end = found.unwrap_or(rest.len());
-                *pos += found.map_or(end, |e| e + 1);
-                (name_of(&rest[..end]), true)
+            (name, at)
+        } else {
+            let colon = find_colon(line);
+            let raw = &line[..colon.unwrap_or(line.len())];
+            let name = if first | 0x20 == b'c' {
+                name_of(raw)
+            } else {
+                Name::Other
+            };
+            match (colon, line_end) {
+                (Some(colon), _) => (name, start + colon + 1),
+                // A line with no colon is no field.
+                (None, Some(end)) => {
+                    at = end + 1;
+                    continue;
+                }
+                // Unless it runs to the end of the data.
+                (None, None) => (name, data.len()),
             }
         };
-        if !named {
-            if *pos >= data.len() {
-                break 'block false;
-            }
-            continue;
-        }
         any = true;
         // The value, to the line feed that ends the field (kept: the field parsers need it).
-        let start = *pos;
-        let mut end = data.len();
-        let mut at = start;
-        while let Some(nl) = data.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)) {
-            let nl = at + nl;
-            if matches!(data.get(nl + 1), Some(b' ' | b'\t')) {
-                at = nl + 2;
-            } else {
-                end = nl + 1;
-                break;
+        let mut end = line_end;
+        at = loop {
+            match end {
+                None => break data.len(),
+                Some(nl) if matches!(data.get(nl + 1), Some(b' ' | b'\t')) => {
+                    end = data.get(nl + 2..).and_then(line_feed).map(|e| nl + 2 + e);
+                }
+                Some(nl) => break nl + 1,
             }
-        }
-        *pos = end.min(data.len());
-        let field = data.get(start..*pos).unwrap_or_default();
+        };
+        let field = data.get(value..at).unwrap_or_default();
         match name {
             Name::ContentType => ct_field = Some(field),
             Name::TransferEncoding => cte_field = Some(field),
             Name::Other => {}
         }
     };
+    *pos = at;
     let content_type = ct_field.and_then(|f| {
         simple_content_type(f).or_else(|| match MessageStream::new(f).parse_content_type() {
             HeaderValue::ContentType(ct) => Some(ct),
@@ -270,12 +337,15 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         })
     });
     let encoding = cte_field.map_or(Encoding::None, encoding_of);
-    HeaderBlock {
+    let block = HeaderBlock {
         complete,
         any,
         content_type,
         encoding,
-    }
+    };
+    #[cfg(test)]
+    tests::same_as_reference(data, from, &block, *pos);
+    block
 }
 
 /// The transfer encoding a `Content-Transfer-Encoding` field names, as mail-parser reads it
@@ -323,6 +393,8 @@ const NAME: u8 = 1;
 const VALUE: u8 = 2;
 /// A byte inside a quoted value (a space too; no quote, backslash or `?`).
 const QUOTED: u8 = 4;
+/// An upper-case letter: a name with one is given lower-cased.
+const UPPER: u8 = 8;
 
 /// The classes of every byte, looked up rather than tested one condition at a time.
 static CLASSES: [u8; 256] = {
@@ -341,6 +413,9 @@ static CLASSES: [u8; 256] = {
         if (ch.is_ascii_graphic() || ch == b' ') && !matches!(ch, b'"' | b'\\' | b'?') {
             class |= QUOTED;
         }
+        if ch.is_ascii_uppercase() {
+            class |= UPPER;
+        }
         table[b] = class;
         b += 1;
     }
@@ -356,9 +431,25 @@ fn run_end(bytes: &[u8], from: usize, class: u8) -> usize {
         .unwrap_or(rest.len())
 }
 
-/// A name lower-cased as mail-parser gives it: borrowed when already lower case.
-fn lower(name: &str) -> Cow<'_, str> {
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+/// Where the run of name bytes from `from` ends, and whether an upper-case letter is among
+/// them (told in the same pass, so a name in lower case is not read twice).
+fn name_end(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut classes = 0;
+    let mut end = from;
+    while let Some(&b) = bytes.get(end) {
+        let class = CLASSES[usize::from(b)];
+        if class & NAME == 0 {
+            break;
+        }
+        classes |= class;
+        end += 1;
+    }
+    (end, classes & UPPER != 0)
+}
+
+/// A name lower-cased as mail-parser gives it: borrowed when it has no upper-case letter.
+fn lower(name: &str, upper: bool) -> Cow<'_, str> {
+    if upper {
         Cow::Owned(name.to_ascii_lowercase())
     } else {
         Cow::Borrowed(name)
@@ -371,12 +462,14 @@ fn lower(name: &str) -> Cow<'_, str> {
 /// `None` for anything else, which goes to mail-parser.
 fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
     let (&last, body) = field.split_last()?;
-    if last != b'\n' || !body.is_ascii() {
+    if last != b'\n' {
         return None;
     }
     // A carriage return before the last line feed is skipped, as mail-parser skips it.
     let body = body.strip_suffix(b"\r").unwrap_or(body);
-    // ASCII: every index is a character boundary.
+    // Every byte is read below as one of the ASCII classes or blanks: a field with other
+    // bytes comes to `None` there (and the tokens, ASCII, start and end on character
+    // boundaries).
     let text = std::str::from_utf8(body).ok()?;
     // Blanks, and line breaks that fold the field (a blank after them): where mail-parser
     // reads them as blanks, between the parts and around a `;`.
@@ -391,8 +484,8 @@ fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
         }
     };
     let token = |from: usize| {
-        let end = run_end(body, from, NAME);
-        (end > from).then(|| (text.get(from..end), end))
+        let (end, upper) = name_end(body, from);
+        (end > from).then(|| (text.get(from..end).map(|t| lower(t, upper)), end))
     };
     let (c_type, type_end) = token(blanks(0))?;
     if body.get(type_end) != Some(&b'/') {
@@ -436,13 +529,13 @@ fn simple_content_type(field: &[u8]) -> Option<ContentType<'_>> {
             attributes.reserve_exact(3);
         }
         attributes.push(mail_parser::Attribute {
-            name: lower(name?),
+            name: name?,
             value: Cow::Borrowed(value?),
         });
     }
     Some(ContentType {
-        c_type: lower(c_type?),
-        c_subtype: Some(lower(c_subtype?)),
+        c_type: c_type?,
+        c_subtype: Some(c_subtype?),
         attributes: (!attributes.is_empty()).then_some(attributes),
     })
 }
@@ -1113,6 +1206,173 @@ mod tests {
 
     const MAX_PARTS: usize = 200;
 
+    use super::{Encoding, HeaderBlock, HeaderValue, MessageStream, Name};
+
+    // The name readers as they were, for the reference reader.
+
+    /// The field a name stands for: its bytes other than blanks, ASCII case ignored (mail-parser
+    /// drops the blanks in a name and knows names of at most [`super::MAX_HEADER_NAME_LEN`] bytes).
+    fn name_of(raw: &[u8]) -> Name {
+        if !raw.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'c')) {
+            return Name::Other;
+        }
+        // Most names are written without blanks: compared as they stand (a name with blanks
+        // equals neither, and is looked at below).
+        if raw.eq_ignore_ascii_case(b"content-type") {
+            return Name::ContentType;
+        }
+        if raw.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            return Name::TransferEncoding;
+        }
+        if !raw.iter().any(u8::is_ascii_whitespace) {
+            return Name::Other;
+        }
+        let mut name = [0u8; super::MAX_HEADER_NAME_LEN];
+        let mut len = 0usize;
+        for &ch in raw.iter().filter(|b| !b.is_ascii_whitespace()) {
+            match name.get_mut(len) {
+                Some(slot) => *slot = ch.to_ascii_lowercase(),
+                None => return Name::Other,
+            }
+            len += 1;
+        }
+        match &name[..len] {
+            b"content-type" => Name::ContentType,
+            b"content-transfer-encoding" => Name::TransferEncoding,
+            _ => Name::Other,
+        }
+    }
+
+    /// mail-parser's `parse_header_name` byte by byte, from `*pos`: the field the name stands for,
+    /// and whether there is one (a line feed before a colon that follows a name byte: none).
+    fn read_name(data: &[u8], pos: &mut usize) -> (Name, bool) {
+        let start = *pos;
+        let mut first = None;
+        while let Some(&ch) = data.get(*pos) {
+            *pos += 1;
+            match ch {
+                b':' if first.is_some() => break,
+                b':' => {}
+                b'\n' => return (Name::Other, false),
+                _ if ch.is_ascii_whitespace() => {}
+                _ => {
+                    first.get_or_insert(*pos - 1);
+                }
+            }
+        }
+        match first {
+            Some(first) => {
+                let end = if data.get(*pos - 1) == Some(&b':') && *pos > start {
+                    *pos - 1
+                } else {
+                    *pos
+                };
+                (name_of(&data[first..end]), true)
+            }
+            None => (Name::Other, false),
+        }
+    }
+
+    /// The header block reader as it was before it found each line once (the reference the
+    /// walker's reader is held to): reads a header block from `*pos` the way mail-parser's `parse_headers` does, leaving `*pos`
+    /// where it leaves its stream. A field runs to the first line feed not followed by a space or
+    /// tab; a name is the field's non-blank bytes up to its first colon after one of them. The
+    /// last `Content-Type` and `Content-Transfer-Encoding` fields are the ones that count: plain
+    /// ones read by the fast paths here, the rest by mail-parser's own field parsers.
+    pub(super) fn read_headers_reference<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
+        let mut any = false;
+        let mut ct_field: Option<&'x [u8]> = None;
+        let mut cte_field: Option<&'x [u8]> = None;
+        let complete = 'block: loop {
+            // Blank bytes before a field; a line feed among them ends the block.
+            loop {
+                match data.get(*pos) {
+                    Some(b'\n') => {
+                        *pos += 1;
+                        break 'block true;
+                    }
+                    None => break 'block false,
+                    Some(ch) if !ch.is_ascii_whitespace() => break,
+                    _ => *pos += 1,
+                }
+            }
+            // The name: to the first colon after it (a line feed first: no field).
+            let rest = data.get(*pos..).unwrap_or_default();
+            let (name, named) = match memchr::memchr2(b':', b'\n', rest) {
+                // A colon before any name byte is skipped: the slow way.
+                Some(0) => read_name(data, pos),
+                Some(end) if rest[end] == b'\n' => {
+                    *pos += end + 1;
+                    (Name::Other, false)
+                }
+                found => {
+                    let end = found.unwrap_or(rest.len());
+                    *pos += found.map_or(end, |e| e + 1);
+                    (name_of(&rest[..end]), true)
+                }
+            };
+            if !named {
+                if *pos >= data.len() {
+                    break 'block false;
+                }
+                continue;
+            }
+            any = true;
+            // The value, to the line feed that ends the field (kept: the field parsers need it).
+            let start = *pos;
+            let mut end = data.len();
+            let mut at = start;
+            while let Some(nl) = data.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)) {
+                let nl = at + nl;
+                if matches!(data.get(nl + 1), Some(b' ' | b'\t')) {
+                    at = nl + 2;
+                } else {
+                    end = nl + 1;
+                    break;
+                }
+            }
+            *pos = end.min(data.len());
+            let field = data.get(start..*pos).unwrap_or_default();
+            match name {
+                Name::ContentType => ct_field = Some(field),
+                Name::TransferEncoding => cte_field = Some(field),
+                Name::Other => {}
+            }
+        };
+        // mail-parser's own parser: the fast path is held to it in its own test.
+        let content_type =
+            ct_field.and_then(|f| match MessageStream::new(f).parse_content_type() {
+                HeaderValue::ContentType(ct) => Some(ct),
+                _ => None,
+            });
+        let encoding = cte_field.map_or(Encoding::None, super::encoding_of);
+        HeaderBlock {
+            complete,
+            any,
+            content_type,
+            encoding,
+        }
+    }
+
+    /// Holds a block the walker read to the reference reader's, at every offset it reads.
+    pub(super) fn same_as_reference(data: &[u8], from: usize, block: &HeaderBlock<'_>, pos: usize) {
+        let mut theirs_pos = from;
+        let theirs = read_headers_reference(data, &mut theirs_pos);
+        let what = || format!("at {from} of {:?}", String::from_utf8_lossy(data));
+        assert_eq!(
+            (block.complete, block.any, block.encoding, pos),
+            (theirs.complete, theirs.any, theirs.encoding, theirs_pos),
+            "{}",
+            what()
+        );
+        assert_eq!(
+            block.content_type.as_ref().map(owned),
+            theirs.content_type.as_ref().map(owned),
+            "{}",
+            what()
+        );
+    }
+
     /// The view of a message mail-parser gives, in the walker's terms.
     fn by_mail_parser(data: &[u8]) -> Option<Mime<'_>> {
         let parser = MessageParser::new()
@@ -1566,6 +1826,111 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// `data` with the shapes header blocks vary and go wrong in.
+    fn header_variants(data: &[u8]) -> Vec<Vec<u8>> {
+        let replace = |from: &[u8], to: &[u8]| {
+            let mut out = Vec::with_capacity(data.len());
+            let mut rest = data;
+            while let Some(at) = memchr::memmem::find(rest, from) {
+                out.extend_from_slice(&rest[..at]);
+                out.extend_from_slice(to);
+                rest = &rest[at + from.len()..];
+            }
+            out.extend_from_slice(rest);
+            out
+        };
+        let mut out = vec![
+            data.to_vec(),
+            replace(b"\n", b"\r\n"),
+            data.to_ascii_uppercase(),
+            data.trim_ascii_end().to_vec(),
+            // Folded lines, blank continuation lines, colon-less lines before indented ones.
+            replace(b"; ", b";\n\t"),
+            replace(b": ", b":\n "),
+            replace(b"\n\n", b"\n \n\n"),
+            replace(b"\n\n", b"\n\t\r\n"),
+            replace(b"\nReceived:", b"\nReceived"),
+            replace(b"\nContent-", b"\nno colon\n Content-"),
+            replace(b"\nContent-", b"\nno colon\n \nContent-"),
+            replace(b"\nContent-", b"\n\x0c\rContent-"),
+            replace(b"\nContent-", b"\n::Content-"),
+            replace(b"\nContent-", b"\n:\nContent-"),
+            replace(b"Content-Type:", b"Content - Type :"),
+            replace(b"Content-Type:", b"Content-Type"),
+            replace(b"\n", b"\n\n"),
+            // NUL and non-ASCII bytes, in names and values.
+            replace(b":", b"\0:"),
+            replace(b": ", b":\0 "),
+            replace(b"a", b"\xe9"),
+            replace(b"-", b"\xc3\xa9"),
+        ];
+        out.retain(|v| v.len() <= 300_000);
+        out
+    }
+
+    /// The header reader gives the reference reader's block at the start of every email, of
+    /// every line and of the byte after it, in every email and variant (the walker's own
+    /// offsets are checked on every read, in every test that walks).
+    #[test]
+    fn header_reader_is_the_reference() {
+        let mut checked = 0;
+        let mut emails = all_emails();
+        emails.extend(
+            [
+                &b""[..],
+                b"\n",
+                b"a",
+                b":",
+                b"::",
+                b": a",
+                b"a:",
+                b" a",
+                b"a\n b",
+                b"a\n \n",
+                b"a: b\n \n\nc",
+                b"a: b\n\t\r\n\r\n",
+                b"content-type",
+                b"Content-Type: text/html\n \tx",
+                b"\rContent-Type:text/html\r\n\r\n",
+                b"\x0cContent-Type:text/html\n\n",
+                b"x\n Content-Transfer-Encoding: base64\n\n",
+                b"x\n \nContent-Transfer-Encoding: base64\n\n",
+                b"Content-Transfer-Encoding:\n base64\n\n",
+                b"Content-Transfer-Encodin: base64\n\n",
+                b"Content-Transfer-Encoding : base64\n\n",
+                b"Content-Typ\xc3\xa9: text/plain\n\n",
+                b"Content-Type\0: text/plain\n\n",
+                b"content-type: TEXT/PLAIN\ncontent-type: text/html\n\n",
+            ]
+            .map(<[u8]>::to_vec),
+        );
+        for email in &emails {
+            for (i, v) in header_variants(email).iter().enumerate() {
+                // The byte after a line's start too, in the email as it is.
+                let after = usize::from(i == 0);
+                let mut starts = vec![0, 1, 2];
+                starts
+                    .extend(memchr::memchr_iter(b'\n', v).flat_map(|nl| [nl + 1, nl + 1 + after]));
+                starts.dedup();
+                for from in starts.into_iter().filter(|&f| f <= v.len()) {
+                    // Past the start, a window of the data (a read from each line of a long
+                    // body would read to its end): its end cuts a block like data that ends.
+                    let window = if from == 0 {
+                        v
+                    } else {
+                        &v[..v.len().min(from + 1500)]
+                    };
+                    // The reader holds itself to the reference in test builds.
+                    let mut pos = from;
+                    super::read_headers(window, &mut pos);
+                    checked += 1;
+                }
+            }
+        }
+
+        assert!(checked > 1_000_000, "{checked} blocks");
     }
 
     #[test]
