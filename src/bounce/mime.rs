@@ -218,17 +218,6 @@ fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\x0c')
 }
 
-/// Where the first line feed in `bytes` is. Header lines are short: memchr's SSE2 searcher
-/// (which every x86-64 has), called directly and inlined, spares the run-time dispatch that
-/// `memchr::memchr` goes through on every call.
-fn line_feed(bytes: &[u8]) -> Option<usize> {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if let Some(searcher) = memchr::arch::x86_64::sse2::memchr::One::new(b'\n') {
-        return searcher.find(bytes);
-    }
-    memchr::memchr(b'\n', bytes)
-}
-
 /// Where the first colon of `line` is, eight bytes at a time: names are short, and a call to
 /// a vector search costs more than the search.
 fn find_colon(line: &[u8]) -> Option<usize> {
@@ -281,7 +270,7 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
             break true;
         }
         let rest = &data[start..];
-        let line_end = line_feed(rest).map(|e| start + e);
+        let line_end = crate::bytes::find_near(b'\n', rest).map(|e| start + e);
         let line = &rest[..line_end.map_or(rest.len(), |e| e - start)];
         // The name, to the first colon after it; the field's value after that colon.
         let (name, value) = if first == b':' {
@@ -317,7 +306,10 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
             match end {
                 None => break data.len(),
                 Some(nl) if matches!(data.get(nl + 1), Some(b' ' | b'\t')) => {
-                    end = data.get(nl + 2..).and_then(line_feed).map(|e| nl + 2 + e);
+                    end = data
+                        .get(nl + 2..)
+                        .and_then(|rest| crate::bytes::find_near(b'\n', rest))
+                        .map(|e| nl + 2 + e);
                 }
                 Some(nl) => break nl + 1,
             }
