@@ -17,24 +17,27 @@ pub(crate) fn find_near(needle: u8, hay: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     /// The inlined search finds what `memchr` finds at every length around the SSE2 searcher's
-    /// block sizes, with the needle at every place and nowhere.
+    /// block sizes and from every alignment, with the needle at every place and nowhere.
     #[test]
     fn find_near_is_memchr() {
-        for len in 0..200 {
-            let mut hay = vec![b'a'; len];
-            assert_eq!(super::find_near(b'\n', &hay), memchr::memchr(b'\n', &hay));
-            for at in 0..len {
-                hay[at] = b'\n';
-                if at + 3 < len {
-                    hay[at + 3] = b'\n';
+        let mut backing = vec![b'a'; 16 + 200];
+        for offset in 0..16 {
+            for len in 0..200 {
+                let hay = &mut backing[offset..offset + len];
+                assert_eq!(super::find_near(b'\n', hay), memchr::memchr(b'\n', hay));
+                for at in 0..len {
+                    hay[at] = b'\n';
+                    if at + 3 < len {
+                        hay[at + 3] = b'\n';
+                    }
+                    assert_eq!(
+                        super::find_near(b'\n', hay),
+                        memchr::memchr(b'\n', hay),
+                        "{offset} {len} {at}"
+                    );
+                    assert_eq!(super::find_near(b'\n', hay), Some(at));
+                    hay.fill(b'a');
                 }
-                assert_eq!(
-                    super::find_near(b'\n', &hay),
-                    memchr::memchr(b'\n', &hay),
-                    "{len} {at}"
-                );
-                assert_eq!(super::find_near(b'\n', &hay), Some(at));
-                hay.fill(b'a');
             }
         }
     }

@@ -91,14 +91,9 @@ impl Input {
         &self.bytes
     }
 
-    /// The bytes, given up.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
-    }
-
     /// The input as text when every byte is ASCII (as most bounces are), without a second
     /// validation pass; `None` when the bytes must be decoded (see [`Input::text`]).
-    pub fn ascii_text(&self) -> Option<&str> {
+    fn ascii_text(&self) -> Option<&str> {
         // SAFETY: `ascii` is true only when every byte of `bytes` is ASCII (`check` and
         // `is_ascii` read every byte, and normalising line endings writes only LF), and
         // `bytes` is private and never changed after an `Input` is built. ASCII is UTF-8.

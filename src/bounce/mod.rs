@@ -186,10 +186,7 @@ const MAX_DEPTH: usize = 3;
 /// Parses normalised input (see [`crate::input`]) into a [`Bounce`]. Never fails: input that is
 /// not a bounce comes back as [`BounceKind::NotBounce`].
 pub fn parse(input: &crate::input::Input) -> Bounce {
-    match input.ascii_text() {
-        Some(text) => parse_decoded(input.bytes(), text, 0),
-        None => parse_bytes(input.bytes(), 0),
-    }
+    parse_decoded(input.bytes(), &input.text(), 0)
 }
 
 /// Parses a bounce given as text (a whole message or pasted SMTP text).
@@ -227,12 +224,8 @@ pub(crate) fn corpus_emails() -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn parse_bytes(bytes: &[u8], depth: usize) -> Bounce {
-    parse_decoded(bytes, &lossy(bytes), depth)
-}
-
-/// [`parse_bytes`] with `bytes` already decoded to `text` (by [`lossy`], or known to be
-/// UTF-8), so that they are not validated twice.
+/// Parses `bytes`, given with their text (decoded by [`lossy`] or [`crate::input::Input::text`],
+/// or known to be UTF-8): the callers have it already, so the bytes are not validated twice.
 fn parse_decoded(bytes: &[u8], text: &str, depth: usize) -> Bounce {
     if let Some(headers) = headers::sniff_message(text) {
         parse_message(bytes, text, headers, depth)
@@ -248,7 +241,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
     let msg = dialect::Msg::new(&ctx);
     if depth < MAX_DEPTH && ctx.dsn.is_empty() && !dialect::from_daemon(&msg) {
         if let Some(inner) = forward::inline(ctx.full_body()) {
-            let mut b = parse_bytes(inner.as_bytes(), depth + 1);
+            let mut b = parse_decoded(inner.as_bytes(), &inner, depth + 1);
             if is_bounce(&b) {
                 b.warnings
                     .insert(0, "the bounce was found inside a forwarded message".into());
@@ -293,7 +286,7 @@ fn parse_text(text: &str, depth: usize) -> Bounce {
     if depth < MAX_DEPTH
         && let Some(inner) = forward::inline(&unquoted)
     {
-        let b = parse_bytes(inner.as_bytes(), depth + 1);
+        let b = parse_decoded(inner.as_bytes(), &inner, depth + 1);
         if is_bounce(&b) {
             return b;
         }

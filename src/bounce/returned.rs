@@ -290,7 +290,6 @@ pub(crate) fn read(headers: &Headers) -> Returned {
     let mut out = Returned::default();
     let (mut return_path, mut from) = (None, None);
     let (mut signatures, mut received) = (0, 0);
-    let mut ip_found = false;
     for (name, value) in headers.fields() {
         // The four names differ in length: one comparison of bytes each at most.
         let is = |wanted: &str| name.as_bytes().eq_ignore_ascii_case(wanted.as_bytes());
@@ -303,12 +302,11 @@ pub(crate) fn read(headers: &Headers) -> Returned {
                     out.dkim.push(sig);
                 }
             }
-            8 if !ip_found && received < MAX_RECEIVED && is("received") => {
+            8 if out.received_ip.is_none() && received < MAX_RECEIVED && is("received") => {
                 received += 1;
                 if let Some((ip, clause)) = received_from(value) {
                     out.received_ip = Some(ip);
                     out.received_helo = received_helo(clause);
-                    ip_found = true;
                 }
             }
             _ => {}

@@ -483,8 +483,8 @@ struct RemoteMatch {
 }
 
 /// Reads the place naming the answering server that starts at `at`, where its scanner's
-/// anchor (see [`REMOTE_ANCHORS`]) is, from `text` and `lower`, the text ASCII-lower-cased.
-type RemoteScanner = fn(text: &[u8], lower: &[u8], at: usize) -> Option<RemoteMatch>;
+/// anchor (see [`REMOTE_ANCHORS`]) is, in `text`.
+type RemoteScanner = fn(text: &[u8], at: usize) -> Option<RemoteMatch>;
 
 /// The literals (lower case) at which the places naming the answering server start. The first
 /// [`PASSED_ANCHORS`] are found by the search for the commands' names (see [`command_in`]),
@@ -600,7 +600,7 @@ fn bracketed_address(bytes: &[u8], at: usize) -> Option<Range<usize>> {
 }
 
 /// `(?i)\bhost\s+([a-z0-9][a-z0-9.-]*)\s*\[([0-9a-f:.]+)\]`.
-fn postfix_host(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+fn postfix_host(bytes: &[u8], at: usize) -> Option<RemoteMatch> {
     if at > 0 && is_word(bytes[at - 1]) {
         return None;
     }
@@ -619,7 +619,7 @@ fn postfix_host(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
 /// `(?i)\b([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?\s*\[([0-9a-f:.]+)\]`, read at its `[`: the
 /// name is the end of the run of name bytes before the blank space, starting at a word
 /// boundary; matches read at later brackets start later.
-fn name_before_address(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+fn name_before_address(bytes: &[u8], at: usize) -> Option<RemoteMatch> {
     let ip = bracketed_address(bytes, at)?;
     let end = at
         - bytes[..at]
@@ -647,7 +647,7 @@ fn name_before_address(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch>
 }
 
 /// `(?i)remote (?:host|server) \[?([0-9a-f:.]+)\]? said`.
-fn remote_host_said(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+fn remote_host_said(bytes: &[u8], at: usize) -> Option<RemoteMatch> {
     let p = at + "remote ".len();
     let p = p + ["host ", "server "]
         .iter()
@@ -663,7 +663,7 @@ fn remote_host_said(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
 }
 
 /// `(?i)\bby\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?\s`.
-fn by_name(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+fn by_name(bytes: &[u8], at: usize) -> Option<RemoteMatch> {
     if at > 0 && is_word(bytes[at - 1]) {
         return None;
     }
@@ -680,7 +680,7 @@ fn by_name(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
 }
 
 /// `(?i)while talking to ([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?:`.
-fn while_talking_to(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
+fn while_talking_to(bytes: &[u8], at: usize) -> Option<RemoteMatch> {
     let start = at + "while talking to ".len();
     let end = run_end(bytes, start, is_name_byte);
     if bytes.get(end) != Some(&b':') {
@@ -695,9 +695,9 @@ fn while_talking_to(bytes: &[u8], _: &[u8], at: usize) -> Option<RemoteMatch> {
 
 /// `(?i)remote server:?\s+([a-z0-9-]+(?:\.[a-z0-9-]+)+)`, read at its `remote `: the name
 /// runs over as many dotted labels as follow.
-fn remote_server_name(bytes: &[u8], lower: &[u8], at: usize) -> Option<RemoteMatch> {
+fn remote_server_name(bytes: &[u8], at: usize) -> Option<RemoteMatch> {
     let p = at + "remote ".len();
-    if !lower[p..].starts_with(b"server") {
+    if !starts_with_ci(bytes, p, "server") {
         return None;
     }
     let p = p + "server".len();
@@ -727,8 +727,7 @@ fn remote_server_name(bytes: &[u8], lower: &[u8], at: usize) -> Option<RemoteMat
 #[cfg(test)]
 fn remote_scan(n: usize, text: &str, lower: &str) -> Option<RemoteMatch> {
     let (scan, anchor) = REMOTE_SCANNERS[n];
-    occurrences(lower, 0, &REMOTE_FINDERS[anchor])
-        .find_map(|at| scan(text.as_bytes(), lower.as_bytes(), at))
+    occurrences(lower, 0, &REMOTE_FINDERS[anchor]).find_map(|at| scan(text.as_bytes(), at))
 }
 
 /// The SMTP commands as replies name them (case-insensitively, except in brackets), with the
@@ -941,8 +940,8 @@ fn shape_hits(lower: &[u8], at: usize, shape: CommandShape) -> Option<usize> {
 /// The command the earliest command-naming shape in `text` names; at one place, the command
 /// listed first in [`COMMAND_WORDS`] and then the shape listed first win, and qmail's
 /// `does not like` comes last. `lower` is `text` ASCII lower-cased. Found from the commands'
-/// names, which few texts hold, rather than from the shapes' literals (`for `, `[`), which
-/// most do. The same search notes in `seen` the places of the first [`PASSED_ANCHORS`] of
+/// names rather than from the shapes' literals (`for `, `[`), which stand in most texts many
+/// times over. The same search notes in `seen` the places of the first [`PASSED_ANCHORS`] of
 /// [`REMOTE_ANCHORS`], restarting one byte on from each: none starts inside a command's name
 /// (a test holds this), so it finds them all, and it finds the same names as without them.
 fn command_in(text: &str, lower: &str, seen: &mut [Seen; PASSED_ANCHORS]) -> Option<&'static str> {
@@ -1058,10 +1057,10 @@ pub(crate) fn read_server_and_command(text: &str, mut reply: Reply) -> Reply {
     let lower = text.to_ascii_lowercase();
     let mut seen = [Seen::default(); PASSED_ANCHORS];
     reply.command = command_in(text, &lower, &mut seen).map(str::to_string);
-    let (bytes, low) = (text.as_bytes(), lower.as_bytes());
-    let found = REMOTE_SCANNERS.iter().map(|&(scan, anchor)| {
-        anchor_places(anchor, &seen, &lower).find_map(|at| scan(bytes, low, at))
-    });
+    let bytes = text.as_bytes();
+    let found = REMOTE_SCANNERS
+        .iter()
+        .map(|&(scan, anchor)| anchor_places(anchor, &seen, &lower).find_map(|at| scan(bytes, at)));
     read_remote(text, found, &mut reply);
     reply
 }

@@ -986,8 +986,7 @@ fn under_mask(table: &[(u64, &'static str, u64)], name: &str) -> u64 {
             }
         }
     };
-    // From the end, `hash` being that of the bytes after `k` (an inclusive range walked
-    // backwards cost four times as much a byte).
+    // From the end, `hash` being that of the bytes after `k`.
     for (k, &b) in bytes.iter().enumerate().rev() {
         if b == b'.' {
             look(hash, &bytes[k + 1..]);

@@ -1,7 +1,7 @@
 //! RFC 5965 feedback reports (ARF): a complaint about a message, not a bounce. One record,
 //! holding the reported recipient when the report names it.
 
-use super::{Dialect, Found, Msg};
+use super::{Dialect, Found, Msg, has, literal};
 use crate::bounce::returned::first_address;
 use crate::bounce::{BounceKind, Recipient};
 
@@ -17,15 +17,7 @@ fn detect(ctx: &Msg) -> bool {
         || ctx.report_type.as_deref() == Some("feedback-report")
         // Hotmail's JMRP complaints: a message/rfc822 part under "complaint about message from".
         || (ctx.returned_raw.is_some()
-            && ctx.header("subject").is_some_and(|s| holds_ignoring_case(s, b"complaint about message from")))
-}
-
-/// Whether `text` holds `phrase` (ASCII lower case), ASCII case ignored: no lower-cased copy
-/// of the subject is made for the one look.
-fn holds_ignoring_case(text: &str, phrase: &[u8]) -> bool {
-    text.as_bytes()
-        .windows(phrase.len())
-        .any(|w| w.eq_ignore_ascii_case(phrase))
+            && has(ctx.subject_lower(), literal!(b"complaint about message from")))
 }
 
 fn parse(ctx: &Msg) -> Option<Found> {

@@ -437,32 +437,30 @@ fn qmail_host_at(lower: &[u8], at: usize) -> Option<Range<usize>> {
 /// v1.2") at `at`; "host " is optional.
 fn mail_system_host_at(lower: &[u8], at: usize) -> Option<Range<usize>> {
     const PHRASE: &[u8] = b"this is the ";
-    {
-        let s = &lower[at + PHRASE.len()..];
-        let agent = if let Some(rest) = s.strip_prefix(b"dragonfly mail agent v") {
-            let version = rest
-                .iter()
-                .take_while(|&&b| b.is_ascii_digit() || b == b'.')
-                .count();
-            (version > 0).then_some(b"dragonfly mail agent v".len() + version)
-        } else {
-            [&b"mail system"[..], b"mail delivery agent"]
-                .iter()
-                .find(|a| s.starts_with(a))
-                .map(|a| a.len())
-        }?;
-        let rest = s[agent..].strip_prefix(b" at ")?;
-        let start = at + PHRASE.len() + agent + 4;
-        // "host " is skipped when a host follows it; otherwise "host" is the host.
-        if let Some(after) = rest.strip_prefix(b"host ") {
-            let len = host_len(after);
-            if len > 0 {
-                return Some(start + 5..start + 5 + len);
-            }
+    let s = &lower[at + PHRASE.len()..];
+    let agent = if let Some(rest) = s.strip_prefix(b"dragonfly mail agent v") {
+        let version = rest
+            .iter()
+            .take_while(|&&b| b.is_ascii_digit() || b == b'.')
+            .count();
+        (version > 0).then_some(b"dragonfly mail agent v".len() + version)
+    } else {
+        [&b"mail system"[..], b"mail delivery agent"]
+            .iter()
+            .find(|a| s.starts_with(a))
+            .map(|a| a.len())
+    }?;
+    let rest = s[agent..].strip_prefix(b" at ")?;
+    let start = at + PHRASE.len() + agent + 4;
+    // "host " is skipped when a host follows it; otherwise "host" is the host.
+    if let Some(after) = rest.strip_prefix(b"host ") {
+        let len = host_len(after);
+        if len > 0 {
+            return Some(start + 5..start + 5 + len);
         }
-        let len = host_len(rest);
-        (len > 0).then_some(start..start + len)
     }
+    let len = host_len(rest);
+    (len > 0).then_some(start..start + len)
 }
 
 /// Sendmail: "The original message was received at DATE from SENDER", then on the next line
