@@ -272,6 +272,18 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         let rest = &data[start..];
         let line_end = crate::bytes::find_near(b'\n', rest).map(|e| start + e);
         let line = &rest[..line_end.map_or(rest.len(), |e| e - start)];
+        // Whether a line is a field only matters for its name, for `any`, and when the next
+        // line is indented (a field's continuation, or a field's start after a line that is
+        // none): most lines need no colon search. (A name may start after colons.)
+        if let Some(end) = line_end
+            && any
+            && first | 0x20 != b'c'
+            && first != b':'
+            && !matches!(data.get(end + 1), Some(b' ' | b'\t'))
+        {
+            at = end + 1;
+            continue;
+        }
         // The name, to the first colon after it; the field's value after that colon.
         let (name, value) = if first == b':' {
             // A colon before any name byte is skipped: the slow way.
