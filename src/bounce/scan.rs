@@ -988,7 +988,8 @@ pub(crate) struct TextReply {
 
 impl TextReply {
     pub(crate) fn new(text: &str) -> TextReply {
-        let mut marks = Vec::new();
+        // Room for lines of 32 bytes on average: most texts' marks are not moved as they grow.
+        let mut marks = Vec::with_capacity(text.len() / 32 + 4);
         let cleaned = smtp::clean_diagnostic_marked(text, &mut marks);
         let reply = smtp::read_server_and_command(&cleaned, smtp::Reply::default());
         TextReply {
