@@ -8,6 +8,7 @@
 
 use crate::bounce::{Bounce, BounceKind, Recipient};
 
+use std::borrow::Cow;
 use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem::Finder;
@@ -26,91 +27,135 @@ pub const MAX_TEXT: usize = 16 * 1024;
 /// scanned for all of them in one pass, and only rules whose needles it holds are searched.
 struct Index {
     needles: NeedleIndex,
-    /// Per text rule: its `unless` needles, and each pattern's needles.
-    text_rules: Vec<(Vec<u32>, Vec<Vec<u32>>)>,
-    /// Per needle id: the text patterns, as `(rule, pattern)` indices, that need this needle
-    /// (each pattern listed under its longest needle only, when that is one [`Present::ids`]
-    /// lists). A text holds a few dozen needles of several hundred, so only the patterns
-    /// listed under those can match.
-    text_keys: Vec<Vec<(u16, u16)>>,
-    /// One bit per needle id: set for those with patterns in `text_keys`.
-    text_keyed: Vec<u64>,
-    /// Text patterns listed under no needle: those that need none, or only needles shorter
-    /// than [`SCANNED`].
-    text_unkeyed: Vec<(u16, u16)>,
-    /// Per text rule and pattern: a searcher per needle, built when the pattern is first tried
-    /// and kept (a `memmem::find` builds its searcher on every call, several times the cost of
-    /// a search in a short reply; building all of them up front cost a one-bounce run more
-    /// than it saved).
-    text_finders: Vec<Vec<OnceLock<Vec<Finder<'static>>>>>,
+    /// Per text rule and pattern, with each rule's `unless` needles: see [`TextIndex`].
+    text: TextIndex,
     /// Per receiver, parallel to [`RECEIVERS`].
     receivers: Vec<ReceiverNeedles>,
     /// Which of [`RECEIVERS`] a recipient's facts name.
     recognition: Recognition,
 }
 
-static INDEX: LazyLock<Index> = LazyLock::new(|| {
-    let mut interner = NeedleInterner::default();
-    let text_rules: Vec<_> = TEXT_RULES
-        .iter()
-        .map(|rule| {
-            (
-                interner.all(rule.unless),
-                rule.patterns.iter().map(|p| interner.pattern(p)).collect(),
-            )
-        })
-        .collect();
-    let receivers: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
-    let recognition = Recognition::new(RECEIVERS, &receivers, interner.count());
-    let (text_keys, text_unkeyed) = text_keys(&text_rules, interner.count());
-    let mut text_keyed = vec![0u64; text_keys.len().div_ceil(64).max(1)];
-    for (id, keyed) in text_keys.iter().enumerate() {
-        if !keyed.is_empty() {
-            text_keyed[id / 64] |= 1 << (id % 64);
+/// The most text patterns [`TextIndex`] takes: the candidates of one text are one bit each, in
+/// place.
+const PATTERN_WORDS: usize = 16;
+
+/// The text patterns of every rule numbered in table order (rule, then pattern), in flat
+/// arrays: the candidates of one text are a set of these numbers, tried in order.
+struct TextIndex {
+    /// Per pattern number: its rule, its place in the rule and the range of `ids` its needles
+    /// are.
+    patterns: Vec<TextPattern>,
+    /// Per text rule: the range of `ids` its `unless` needles are.
+    unless: Vec<(u32, u32)>,
+    /// The needle ids of every pattern and `unless` list.
+    ids: Vec<u32>,
+    /// `key_starts[id]..key_starts[id + 1]` are the numbers, in `keys`, of the patterns
+    /// that need needle `id` (each pattern listed under its longest needle only, when that is
+    /// one [`Present::ids`] lists). A text holds a few dozen needles of several hundred, so
+    /// only the patterns listed under those can match.
+    key_starts: Vec<u16>,
+    keys: Vec<u16>,
+    /// One bit per needle id: set for those with patterns in `keys`.
+    keyed: Vec<u64>,
+    /// One bit per pattern number: the patterns listed under no needle, those that need none
+    /// or only needles shorter than [`SCANNED`].
+    unkeyed: [u64; PATTERN_WORDS],
+    /// Per pattern number: a searcher per needle, built when the pattern is first tried and
+    /// kept (a `memmem::find` builds its searcher on every call, several times the cost of a
+    /// search in a short reply; building all of them up front cost a one-bounce run more than
+    /// it saved).
+    finders: Vec<OnceLock<Vec<Finder<'static>>>>,
+}
+
+/// One text pattern of [`TextIndex`].
+struct TextPattern {
+    rule: u16,
+    pattern: u16,
+    ids: (u32, u32),
+}
+
+impl TextIndex {
+    fn new(interner: &mut NeedleInterner) -> TextIndex {
+        let mut ids = Vec::new();
+        let range = |ids: &mut Vec<u32>, more: Vec<u32>| {
+            let from = ids.len() as u32;
+            ids.extend(more);
+            (from, ids.len() as u32)
+        };
+        let mut patterns = Vec::new();
+        let mut unless = Vec::new();
+        for (r, rule) in (0u16..).zip(TEXT_RULES) {
+            unless.push(range(&mut ids, interner.all(rule.unless)));
+            for (p, pattern) in (0u16..).zip(rule.patterns) {
+                let ids = range(&mut ids, interner.pattern(pattern));
+                patterns.push(TextPattern {
+                    rule: r,
+                    pattern: p,
+                    ids,
+                });
+            }
+        }
+        assert!(patterns.len() <= PATTERN_WORDS * 64, "raise PATTERN_WORDS");
+        // Each pattern under the needle it needs that is longest (as the rarest), or unkeyed.
+        let count = interner.count();
+        let mut listed: Vec<(u32, u16)> = Vec::new();
+        let mut unkeyed = [0u64; PATTERN_WORDS];
+        for (k, p) in (0u16..).zip(&patterns) {
+            let needles =
+                TEXT_RULES[usize::from(p.rule)].patterns[usize::from(p.pattern)].needles();
+            let longest = ids[p.ids.0 as usize..p.ids.1 as usize]
+                .iter()
+                .zip(needles)
+                .filter(|(id, _)| (**id as usize) < count)
+                .max_by_key(|(_, n)| n.len());
+            match longest {
+                Some((&id, n)) if n.len() >= SCANNED => listed.push((id, k)),
+                _ => unkeyed[usize::from(k) / 64] |= 1 << (k % 64),
+            }
+        }
+        // A stable sort: each needle's patterns stay in pattern order.
+        listed.sort_by_key(|(id, _)| *id);
+        let mut key_starts = vec![0u16; count + 1];
+        for &(id, _) in &listed {
+            key_starts[id as usize + 1] += 1;
+        }
+        for id in 0..count {
+            key_starts[id + 1] += key_starts[id];
+        }
+        let mut keyed = vec![0u64; count.div_ceil(64).max(1)];
+        for &(id, _) in &listed {
+            keyed[id as usize / 64] |= 1 << (id % 64);
+        }
+        TextIndex {
+            finders: patterns.iter().map(|_| OnceLock::new()).collect(),
+            patterns,
+            unless,
+            ids,
+            key_starts,
+            keys: listed.into_iter().map(|(_, k)| k).collect(),
+            keyed,
+            unkeyed,
         }
     }
-    let text_finders = TEXT_RULES
-        .iter()
-        .map(|rule| rule.patterns.iter().map(|_| OnceLock::new()).collect())
-        .collect();
+
+    /// The needle ids of a range of `ids`.
+    fn ids(&self, (from, to): (u32, u32)) -> &[u32] {
+        self.ids.get(from as usize..to as usize).unwrap_or(&[])
+    }
+}
+
+static INDEX: LazyLock<Index> = LazyLock::new(|| {
+    let mut interner = NeedleInterner::default();
+    let text = TextIndex::new(&mut interner);
+    let receivers: Vec<_> = RECEIVERS.iter().map(|r| r.needles(&mut interner)).collect();
+    let recognition = Recognition::new(RECEIVERS, &receivers, interner.count());
     Index {
-        text_finders,
+        text,
         recognition,
         needles: interner.build(),
-        text_rules,
-        text_keys,
-        text_keyed,
-        text_unkeyed,
         receivers,
     }
 });
-
-/// The text patterns listed under the needle each one needs (its longest, as the rarest), and
-/// those that need none: see [`Index::text_keys`].
-#[allow(clippy::type_complexity)]
-fn text_keys(
-    text_rules: &[(Vec<u32>, Vec<Vec<u32>>)],
-    needles: usize,
-) -> (Vec<Vec<(u16, u16)>>, Vec<(u16, u16)>) {
-    let mut keys = vec![Vec::new(); needles];
-    let mut unkeyed = Vec::new();
-    for (r, (_, patterns)) in text_rules.iter().enumerate() {
-        for (p, ids) in patterns.iter().enumerate() {
-            let at = (r as u16, p as u16);
-            let key = TEXT_RULES[r].patterns[p];
-            let longest = ids
-                .iter()
-                .zip(key.needles())
-                .filter(|(id, _)| (**id as usize) < needles)
-                .max_by_key(|(_, n)| n.len());
-            match longest {
-                Some((&id, n)) if n.len() >= SCANNED => keys[id as usize].push(at),
-                _ => unkeyed.push(at),
-            }
-        }
-    }
-    (keys, unkeyed)
-}
 
 /// What the stages look at for one recipient.
 struct Facts<'a> {
@@ -125,12 +170,13 @@ struct Facts<'a> {
     /// The status table's row for `status`, looked up once for every stage and refinement.
     status_row: Option<&'static status::StatusRule>,
     reply: Option<u16>,
-    /// The remote MTA's host name, lower-cased, without a trailing dot.
-    host: Option<String>,
-    /// The SMTP command, upper-cased.
-    command: Option<String>,
-    /// The domain of the recipient address, lower-cased.
-    recipient_domain: Option<String>,
+    /// The remote MTA's host name, without a trailing dot, in any case (the receivers'
+    /// look-up lower-cases as it reads: a lower-cased copy cost an allocation per recipient).
+    host: Option<&'a str>,
+    /// The SMTP command, upper-cased (borrowed when it already is).
+    command: Option<Cow<'a, str>>,
+    /// The domain of the recipient address, in any case, as `host`.
+    recipient_domain: Option<&'a str>,
 }
 
 impl<'a> Facts<'a> {
@@ -150,19 +196,19 @@ impl<'a> Facts<'a> {
                 .remote_mta
                 .as_ref()
                 .and_then(|m| m.host.as_deref())
-                .map(|h| h.trim_end_matches('.').to_ascii_lowercase()),
-            command: recipient
-                .command
-                .as_deref()
-                .map(|c| c.trim().to_ascii_uppercase()),
+                .map(|h| h.trim_end_matches('.')),
+            command: recipient.command.as_deref().map(|c| {
+                let c = c.trim();
+                if c.bytes().any(|b| b.is_ascii_lowercase()) {
+                    Cow::Owned(c.to_ascii_uppercase())
+                } else {
+                    Cow::Borrowed(c)
+                }
+            }),
             recipient_domain: recipient.address.as_deref().and_then(|a| {
                 // Searched as a byte: a `char` search from the end decodes backwards.
                 let at = memchr::memrchr(b'@', a.as_bytes())?;
-                Some(
-                    a[at + 1..]
-                        .trim_end_matches(['>', '.'])
-                        .to_ascii_lowercase(),
-                )
+                Some(a[at + 1..].trim_end_matches(['>', '.']))
             }),
         }
     }
@@ -261,12 +307,10 @@ fn by_action_delivered(f: &Facts) -> Option<Finding> {
 
 /// The refusing provider's own table, when the provider is recognised.
 fn by_receiver(f: &Facts) -> Option<Finding> {
-    let recognised = INDEX.recognition.recognised(
-        &f.present,
-        f.host.as_deref(),
-        f.recipient_domain.as_deref(),
-        f.lower(),
-    );
+    let recognised =
+        INDEX
+            .recognition
+            .recognised(&f.present, f.host, f.recipient_domain, f.lower());
     RECEIVERS
         .iter()
         .zip(&INDEX.receivers)
@@ -297,34 +341,57 @@ fn by_text(f: &Facts) -> Option<Finding> {
     if f.lower().is_empty() {
         return None;
     }
-    let index = &*INDEX;
-    let mut candidates: Vec<(u16, u16)> = index.text_unkeyed.clone();
-    for id in f.present.ids_among(&index.text_keyed) {
-        if let Some(keyed) = index.text_keys.get(id as usize) {
-            candidates.extend_from_slice(keyed);
+    let index = &INDEX.text;
+    let mut candidates = index.unkeyed;
+    for id in f.present.ids_among(&index.keyed) {
+        let id = id as usize;
+        let (Some(&from), Some(&to)) = (index.key_starts.get(id), index.key_starts.get(id + 1))
+        else {
+            continue;
+        };
+        for &k in index
+            .keys
+            .get(usize::from(from)..usize::from(to))
+            .unwrap_or(&[])
+        {
+            if let Some(w) = candidates.get_mut(usize::from(k) / 64) {
+                *w |= 1 << (k % 64);
+            }
         }
     }
-    candidates.sort_unstable();
-    candidates.into_iter().find_map(|(r, p)| {
-        let rule = TEXT_RULES.get(usize::from(r))?;
-        let (unless, patterns) = index.text_rules.get(usize::from(r))?;
-        if f.present.any(unless) || !f.present.all(patterns.get(usize::from(p))?) {
-            return None;
+    // In pattern order: the lowest bit of the lowest word first.
+    (0..).zip(candidates).find_map(|(w, mut bits)| {
+        while bits != 0 {
+            let k = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if let Some(found) = try_text_pattern(f, index, k) {
+                return Some(found);
+            }
         }
-        let pattern = rule.patterns.get(usize::from(p))?;
-        let finders = index
-            .text_finders
-            .get(usize::from(r))?
-            .get(usize::from(p))?
-            .get_or_init(|| pattern.needles().iter().map(Finder::new).collect());
-        let (s, e) = find_in_order(finders, f.lower())?;
-        let matched = f.text.get(s..e)?;
-        Some(Finding {
-            reason: rule.reason,
-            auth: rule.auth,
-            rule: ["text:", rule.id].concat(),
-            matched: matched.to_string(),
-        })
+        None
+    })
+}
+
+/// The finding of text pattern number `k`, when it and its rule hold.
+fn try_text_pattern(f: &Facts, index: &TextIndex, k: usize) -> Option<Finding> {
+    let p = index.patterns.get(k)?;
+    let rule = TEXT_RULES.get(usize::from(p.rule))?;
+    let unless = index.ids(*index.unless.get(usize::from(p.rule))?);
+    if f.present.any(unless) || !f.present.all(index.ids(p.ids)) {
+        return None;
+    }
+    let pattern = rule.patterns.get(usize::from(p.pattern))?;
+    let finders = index
+        .finders
+        .get(k)?
+        .get_or_init(|| pattern.needles().iter().map(Finder::new).collect());
+    let (s, e) = find_in_order(finders, f.lower())?;
+    let matched = f.text.get(s..e)?;
+    Some(Finding {
+        reason: rule.reason,
+        auth: rule.auth,
+        rule: ["text:", rule.id].concat(),
+        matched: matched.to_string(),
     })
 }
 
@@ -347,19 +414,20 @@ fn by_text_every_rule(f: &Facts) -> Option<Finding> {
     if f.lower().is_empty() {
         return None;
     }
-    TEXT_RULES
-        .iter()
-        .zip(&INDEX.text_rules)
-        .find_map(|(rule, (unless, patterns))| {
-            if f.present.any(unless) {
+    let index = &INDEX.text;
+    (0u16..)
+        .zip(TEXT_RULES)
+        .zip(&index.unless)
+        .find_map(|((r, rule), &unless)| {
+            if f.present.any(index.ids(unless)) {
                 return None;
             }
             // As `first_match`, over the patterns whose needles are all present.
             let matched = rule
                 .patterns
                 .iter()
-                .zip(patterns)
-                .filter(|(_, ids)| f.present.all(ids))
+                .zip(index.patterns.iter().filter(|p| p.rule == r))
+                .filter(|(_, p)| f.present.all(index.ids(p.ids)))
                 .find_map(|(p, _)| {
                     let (s, e) = p.find(f.lower())?;
                     f.text.get(s..e)
@@ -516,11 +584,20 @@ const REPLY_RULES: &[(u16, Reason, &str)] = &[
 fn by_reply_code(f: &Facts) -> Option<Finding> {
     let code = f.reply?;
     let (_, reason, meaning) = REPLY_RULES.iter().find(|(c, _, _)| *c == code)?;
+    // Built by hand, as in `by_status`: the formatting machinery is cold code at every bounce.
+    let mut rule = String::with_capacity(9);
+    rule.push_str("reply:");
+    push_number(&mut rule, code);
+    let mut matched = String::with_capacity(meaning.len() + 6);
+    push_number(&mut matched, code);
+    matched.push_str(" (");
+    matched.push_str(meaning);
+    matched.push(')');
     Some(Finding {
         reason: *reason,
         auth: &[],
-        rule: format!("reply:{code}"),
-        matched: format!("{code} ({meaning})"),
+        rule,
+        matched,
     })
 }
 
@@ -537,7 +614,7 @@ fn by_command(f: &Facts) -> Option<Finding> {
     Some(Finding {
         reason: *reason,
         auth: &[],
-        rule: format!("command:{name}"),
+        rule: ["command:", name].concat(),
         matched: command.to_string(),
     })
 }
@@ -640,11 +717,23 @@ const HARD_REASONS: &[(Reason, Hardness)] = &[
 /// Classifies one recipient of `bounce`.
 pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classification {
     let facts = Facts::new(bounce, recipient);
-    let findings: Vec<Finding> = STAGES.iter().filter_map(|stage| stage(&facts)).collect();
-
+    // The findings go straight into the evidence (a list of findings moved into a second
+    // list cost an allocation per recipient); what decided is kept aside.
     let mut evidence: Vec<Evidence> = Vec::new();
-    let (mut reason, mut auth) = match findings.first() {
-        Some(first) => (first.reason, first.auth.to_vec()),
+    let mut first: Option<(Reason, &'static [AuthCheck], bool)> = None;
+    for stage in STAGES {
+        if let Some(f) = stage(&facts) {
+            first.get_or_insert((f.reason, f.auth, f.rule.starts_with("text:")));
+            evidence.push(Evidence {
+                rule: f.rule,
+                matched: f.matched,
+                reason: f.reason,
+            });
+        }
+    }
+
+    let (mut reason, mut auth) = match first {
+        Some((reason, auth, _)) => (reason, auth.to_vec()),
         None if !facts.text.trim().is_empty() => {
             evidence.push(Evidence {
                 rule: "fallback:onhold".to_string(),
@@ -656,27 +745,25 @@ pub fn classify_recipient(bounce: &Bounce, recipient: &Recipient) -> Classificat
         None => (Reason::Undefined, Vec::new()),
     };
 
-    if findings
-        .first()
-        .is_some_and(|f| f.rule.starts_with("text:"))
-    {
-        // One pass, in table order; bounded by the table.
+    if first.is_some_and(|(_, _, by_text)| by_text) {
+        // One pass, in table order; bounded by the table. Each refinement goes before the
+        // findings, after those before it.
+        let mut at = 0;
         for (from, when, to, name) in REFINEMENTS {
             if reason == *from && when.holds(&facts) {
                 reason = *to;
-                evidence.push(Evidence {
-                    rule: name.to_string(),
-                    matched: refinement_evidence(&facts),
-                    reason: *to,
-                });
+                evidence.insert(
+                    at,
+                    Evidence {
+                        rule: name.to_string(),
+                        matched: refinement_evidence(&facts),
+                        reason: *to,
+                    },
+                );
+                at += 1;
             }
         }
     }
-    evidence.extend(findings.into_iter().map(|f| Evidence {
-        rule: f.rule,
-        matched: f.matched,
-        reason: f.reason,
-    }));
 
     if reason == Reason::AuthFailure {
         // Results the receiver spelled out beat what a rule assumes (Microsoft's 5.7.515

@@ -63,48 +63,30 @@ pub fn first_match<'t>(patterns: &[Pattern], lower: &str, original: &'t str) -> 
 }
 
 /// Every needle of the rule tables, looked for in a text at once (needles of four bytes or more
-/// in one pass, shorter ones each on its own when first asked about): a rule whose needles are not all present cannot
-/// match, so only the few that can are searched for in full. The
-/// full search stays the authority on where a pattern matched; the index only skips rules.
+/// in one pass, shorter ones each on its own when first asked about): a rule whose needles are
+/// not all present cannot match, so only the few that can are searched for in full. The full
+/// search stays the authority on where a pattern matched; the index only skips rules.
 ///
-/// A table keyed by a needle's first four bytes: each place of the text that a needle may start
-/// at (see its `shifts` table) looks up the needles that start with its four bytes and
-/// compares them there; needles of eight bytes or more are looked up by their first eight
-/// bytes in a second table, reached only from a filled bucket of the first. Building it is a
-/// sort of the needles and a count per key, a hundredth of what an Aho-Corasick automaton over the same needles costs to
-/// build (every run pays for it, a run over one bounce too), and it scans a diagnostic of a few
-/// hundred bytes as fast.
+/// A filter of one bit per hash bucket of the needles' first four bytes: every place of the text
+/// is hashed and tested, 64 places into one word of bits with no branch, and only the places
+/// whose bucket is filled (one in a dozen) compare the needles that start with its four bytes;
+/// needles of eight bytes or more are looked up by their first eight bytes in a second table,
+/// reached only from a filled bucket of the first. (A Wu-Manber skip table moved on by one byte
+/// at most places, and its 16 KB and a branch that went either way missed the cache and the
+/// predictor at every other place, the texts being cold.) Building it is a sort of the needles
+/// and a count per key, a hundredth of what an Aho-Corasick automaton over the same needles
+/// costs to build (every run pays for it, a run over one bounce too), and it scans a
+/// diagnostic of a few hundred bytes as fast.
 pub struct NeedleIndex {
-    /// Per two-byte block (see [`block`]): how far a place whose third and fourth bytes are
-    /// the block can move on without passing a place where a needle of four bytes or more
-    /// starts (the Wu-Manber shift): 0 where the block ends some needle's first four bytes, 3
-    /// where it is in none's. Most places are passed over unlooked at. A quarter of a table
-    /// of two whole bytes, which missed the first-level cache at most places looked at.
-    shifts: Box<[u8; BLOCKS]>,
-    /// One bit per bucket: set when some needle's first four bytes hash to it. Most places
-    /// with a shift of 0 are in empty buckets, told apart here without reading `starts`.
-    filled: Box<[u64; 1 << (BUCKET_BITS - 6)]>,
-    /// `starts[h]..starts[h + 1]` are the needles of four to seven bytes in `heads` and `mid`
-    /// whose first four bytes hash to `h`.
-    starts: Vec<u16>,
-    /// Per needle of four to seven bytes: its bytes as a little-endian word, the rest zero,
-    /// and the mask of the bytes that belong to the needle. Apart from the rest of the needle,
-    /// so that a bucket's candidates share cache lines.
-    heads: Vec<(u64, u64)>,
-    /// Parallel to `heads`: the whole needle and its id.
-    mid: Vec<(&'static [u8], u32)>,
-    /// One bit per bucket of eight-byte beginnings ([`bucket8`]), as `filled`. Keyed by eight
-    /// bytes, a place that starts like many needles (`mail`, `user`, `message`: forty needles
-    /// under one four-byte key) compares only those that start with all its eight bytes.
-    filled8: Box<[u64; 1 << (BUCKET8_BITS - 6)]>,
-    /// `starts8[h]..starts8[h + 1]` are the needles in `heads8` and `long` whose first eight
-    /// bytes hash to `h`.
-    starts8: Vec<u16>,
-    /// Per needle of eight bytes or more: its first eight bytes as a little-endian word, its
-    /// next eight (fewer when shorter, the rest zero) and the mask of those that belong to it.
-    heads8: Vec<(u64, u64, u64)>,
-    /// Parallel to `heads8`: the whole needle and its id.
-    long: Vec<(&'static [u8], u32)>,
+    /// The first level, keyed by four bytes; see [`Buckets`].
+    four: Buckets<Head>,
+    /// The second, keyed by eight bytes, as `four`. A place that starts like many needles
+    /// (`mail`, `user`, `message`: forty needles under one four-byte key) compares only those
+    /// that start with all its eight bytes.
+    eight: Buckets<Head8>,
+    /// Parallel to `eight`'s entries: the whole needle, read only for needles longer than
+    /// sixteen bytes or near the end of the text.
+    long: Vec<&'static [u8]>,
     /// Needles shorter than four bytes, each searched for on its own.
     short: Vec<(Finder<'static>, u32)>,
     /// One bit per needle id: set for those in `short`. A text is searched for one of them
@@ -116,20 +98,85 @@ pub struct NeedleIndex {
     count: usize,
 }
 
-/// The number of entries of [`NeedleIndex::shifts`]: a block's two bytes, seven bits each.
-const BLOCKS: usize = 0x7f7f + 1;
-
-/// The entry of a two-byte block in [`NeedleIndex::shifts`], `pair` holding the two bytes as
-/// a little-endian number: the low seven bits of each byte. Needles and lower-cased texts are
-/// mostly ASCII, where this is exact; a non-ASCII byte shares its entry with an ASCII one,
-/// which can only make its shift smaller (never wrong). The entries ASCII reaches are the
-/// first half of each 256 (16 KB of the 32), one mask from the pair.
-fn block(pair: u32) -> usize {
-    (pair & 0x7f7f) as usize
+/// Entries grouped by a hash bucket of [`BUCKET_BITS`] bits, stored densely: only filled
+/// buckets take room (a table of every bucket's start was 8 KB, a cache miss at most places
+/// looked up).
+struct Buckets<T> {
+    /// One bit per bucket: set when some entry hashes to it.
+    filled: Box<[u64; WORDS]>,
+    /// Per word of `filled`: how many buckets of the words before it are filled, so that a
+    /// filled bucket's rank among them is this plus a count of bits.
+    ranks: Box<[u16; WORDS]>,
+    /// `starts[r]..starts[r + 1]` are the entries of the filled bucket of rank `r`.
+    starts: Vec<u16>,
+    entries: Vec<T>,
 }
 
-/// The number of buckets of a [`NeedleIndex`], a power of two well above the number of
-/// distinct four-byte beginnings of the needles (about three hundred).
+/// The words of a [`Buckets`]' bit set.
+const WORDS: usize = 1 << (BUCKET_BITS - 6);
+
+impl<T> Buckets<T> {
+    /// From entries sorted by bucket, and buckets to fill with no entries.
+    fn new(sorted: Vec<(usize, T)>, empty: &[usize]) -> Buckets<T> {
+        let mut filled = Box::new([0u64; WORDS]);
+        for &h in sorted.iter().map(|(h, _)| h).chain(empty) {
+            filled[h / 64] |= 1 << (h % 64);
+        }
+        let mut ranks = Box::new([0u16; WORDS]);
+        let mut starts = Vec::new();
+        for (w, (rank, &bits)) in ranks.iter_mut().zip(filled.iter()).enumerate() {
+            *rank = starts.len() as u16;
+            for bit in (0..64).filter(|b| bits & (1 << b) != 0) {
+                let h = w * 64 + bit;
+                starts.push(sorted.partition_point(|(k, _)| *k < h) as u16);
+            }
+        }
+        starts.push(sorted.len() as u16);
+        Buckets {
+            filled,
+            ranks,
+            starts,
+            entries: sorted.into_iter().map(|(_, e)| e).collect(),
+        }
+    }
+
+    /// Whether bucket `h` (below `1 << BUCKET_BITS`) is filled.
+    fn has(&self, h: usize) -> bool {
+        self.filled[h / 64] & (1 << (h % 64)) != 0
+    }
+
+    /// The range of `entries` of the filled bucket `h`.
+    fn range(&self, h: usize) -> (usize, usize) {
+        let below = self.filled[h / 64] & ((1u64 << (h % 64)) - 1);
+        let rank = usize::from(self.ranks[h / 64]) + below.count_ones() as usize;
+        match (self.starts.get(rank), self.starts.get(rank + 1)) {
+            (Some(&from), Some(&to)) => (usize::from(from), usize::from(to)),
+            _ => (0, 0),
+        }
+    }
+}
+
+/// A needle of four to seven bytes: its bytes as a little-endian word, the rest zero.
+#[derive(Clone, Copy)]
+struct Head {
+    word: u64,
+    id: u32,
+    len: u32,
+}
+
+/// A needle of eight bytes or more: its first eight bytes as a little-endian word, its next
+/// eight (fewer when shorter, the rest zero).
+#[derive(Clone, Copy)]
+struct Head8 {
+    first: u64,
+    next: u64,
+    id: u32,
+    len: u32,
+}
+
+/// The number of buckets of each level of a [`NeedleIndex`], a power of two well above the
+/// number of distinct four-byte beginnings of the needles (about three hundred) and of
+/// eight-byte ones (about seven hundred).
 const BUCKET_BITS: u32 = 12;
 
 /// The bucket of a four-byte beginning.
@@ -137,31 +184,14 @@ fn bucket(first4: u32) -> usize {
     (first4.wrapping_mul(0x9E37_79B1) >> (32 - BUCKET_BITS)) as usize
 }
 
-/// The number of buckets of eight-byte beginnings, a power of two well above the number of
-/// distinct eight-byte beginnings of the needles (about seven hundred).
-const BUCKET8_BITS: u32 = 12;
-
 /// The bucket of an eight-byte beginning.
 fn bucket8(first8: u64) -> usize {
-    (first8.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BUCKET8_BITS)) as usize
+    (first8.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BUCKET_BITS)) as usize
 }
 
 /// The mask of the first `n` (at most eight) bytes of a little-endian word.
 fn mask(n: usize) -> u64 {
     u64::MAX.checked_shr(8 * (8 - n as u32)).unwrap_or(0)
-}
-
-/// `starts[h]..starts[h + 1]` for every bucket `h` of `bits` bits, from the buckets of entries
-/// sorted by bucket.
-fn bucket_starts(buckets: impl Iterator<Item = usize>, bits: u32) -> Vec<u16> {
-    let mut starts = vec![0u16; (1 << bits) + 1];
-    for h in buckets {
-        starts[h + 1] += 1;
-    }
-    for h in 0..1 << bits {
-        starts[h + 1] += starts[h];
-    }
-    starts
 }
 
 /// Up to eight bytes from `bytes` as a little-endian word, missing bytes zero.
@@ -171,6 +201,10 @@ fn word(bytes: &[u8]) -> u64 {
     w[..n].copy_from_slice(&bytes[..n]);
     u64::from_le_bytes(w)
 }
+
+/// The most needle ids a [`NeedleIndex`] takes: a [`Present`] holds one bit per id in place.
+const MAX_NEEDLES: usize = NEEDLE_WORDS * 64;
+const NEEDLE_WORDS: usize = 24;
 
 /// The id of the empty needle, present in every text (as `str::contains("")` says).
 const ALWAYS: u32 = u32::MAX;
@@ -218,48 +252,55 @@ impl NeedleInterner {
 
     /// The finished index.
     pub fn build(self) -> NeedleIndex {
+        assert!(self.needles.len() <= MAX_NEEDLES, "raise NEEDLE_WORDS");
         let mut short = Vec::new();
         let mut mid = Vec::new();
         let mut long = Vec::new();
-        let mut shifts = Box::new([3u8; BLOCKS]);
-        let mut filled = Box::new([0u64; 1 << (BUCKET_BITS - 6)]);
-        let mut filled8 = Box::new([0u64; 1 << (BUCKET8_BITS - 6)]);
         let mut short_ids = vec![0u64; self.needles.len().div_ceil(64)];
         for (id, needle) in (0u32..).zip(&self.needles) {
             let b = needle.as_bytes();
+            let len = b.len() as u32;
             if b.len() < SCANNED {
                 short.push((Finder::new(b), id));
                 short_ids[id as usize / 64] |= 1 << (id % 64);
                 continue;
             }
-            for (j, shift) in [2u8, 1, 0].into_iter().enumerate() {
-                let entry = &mut shifts[block(u32::from(u16::from_le_bytes([b[j], b[j + 1]])))];
-                *entry = (*entry).min(shift);
-            }
-            let h = bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-            filled[h / 64] |= 1 << (h % 64);
             if b.len() < 8 {
-                mid.push((h, (word(b), mask(b.len())), (b, id)));
+                let h = bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                mid.push((
+                    h,
+                    Head {
+                        word: word(b),
+                        id,
+                        len,
+                    },
+                ));
                 continue;
             }
             let first = word(b);
-            let h = bucket8(first);
-            filled8[h / 64] |= 1 << (h % 64);
-            let next = &b[8..];
-            long.push((h, (first, word(next), mask(next.len().min(8))), (b, id)));
+            long.push((
+                bucket8(first),
+                Head8 {
+                    first,
+                    next: word(&b[8..]),
+                    id,
+                    len,
+                },
+                b,
+            ));
         }
-        mid.sort_by_key(|(h, _, _)| *h);
+        // A long needle's first four bytes fill its bucket of the first level too (with no
+        // entry there): the second level is reached through the first.
+        let reach: Vec<usize> = long
+            .iter()
+            .map(|(_, _, b)| bucket(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            .collect();
+        mid.sort_by_key(|(h, _)| *h);
         long.sort_by_key(|(h, _, _)| *h);
         NeedleIndex {
-            shifts,
-            filled,
-            starts: bucket_starts(mid.iter().map(|(h, _, _)| *h), BUCKET_BITS),
-            heads: mid.iter().map(|(_, head, _)| *head).collect(),
-            mid: mid.into_iter().map(|(_, _, m)| m).collect(),
-            filled8,
-            starts8: bucket_starts(long.iter().map(|(h, _, _)| *h), BUCKET8_BITS),
-            heads8: long.iter().map(|(_, head, _)| *head).collect(),
-            long: long.into_iter().map(|(_, _, l)| l).collect(),
+            four: Buckets::new(mid, &reach),
+            eight: Buckets::new(long.iter().map(|&(h, head, _)| (h, head)).collect(), &[]),
+            long: long.into_iter().map(|(_, _, b)| b).collect(),
             short,
             short_ids,
             count: self.needles.len(),
@@ -270,7 +311,7 @@ impl NeedleInterner {
 /// Which needles of a [`NeedleIndex`] a text holds, with the text.
 pub struct Present<'i> {
     /// One bit per needle id found by the scan.
-    bits: Vec<u64>,
+    bits: [u64; NEEDLE_WORDS],
     /// The text, kept to look for the short needles when asked.
     lower: String,
     index: &'i NeedleIndex,
@@ -284,71 +325,28 @@ impl NeedleIndex {
     /// The needles `lower` holds: those of [`SCANNED`] bytes or more found in one pass, the
     /// shorter ones when asked about.
     pub fn scan(&self, lower: String) -> Present<'_> {
-        let mut bits = vec![0u64; self.count.div_ceil(64)];
-        let mut set = |id: u32| bits[id as usize / 64] |= 1 << (id % 64);
+        let mut bits = [0u64; NEEDLE_WORDS];
         let text = lower.as_bytes();
-        // A needle starting `d` (1 or 2) bytes after the place `rest` starts at has its bytes
-        // `2 - d..4 - d` at the place's third byte, where the shift is `d` at most: no needle's
-        // place is passed over. (A slice moved on rather than an index: its bounds are known.)
-        let mut rest = text;
-        while let Some(&quad) = rest.first_chunk::<4>() {
-            let quad = u32::from_le_bytes(quad);
-            let shift = self.shifts[block(quad >> 16)];
-            if shift != 0 {
-                rest = &rest[usize::from(shift & 3)..];
-                continue;
+        // Places `base..base + 64` at a time: the bits of those whose bucket is filled, then
+        // each of those (the loop over places has no branch but its end).
+        let places = text.len().saturating_sub(SCANNED - 1);
+        let mut base = 0;
+        while base < places {
+            let n = (places - base).min(64);
+            // Each place's bit shifted in from the top (a shift by a constant, where one by
+            // the place's number is three operations), then moved down to bit 0.
+            let mut candidates = 0u64;
+            for quad in text[base..base + n + 3].windows(4) {
+                let h = bucket(u32::from_le_bytes([quad[0], quad[1], quad[2], quad[3]]));
+                candidates = (candidates >> 1) | (self.four.filled[h / 64] >> (h % 64)) << 63;
             }
-            let here = rest;
-            rest = &rest[1..];
-            let h = bucket(quad);
-            if self.filled[h / 64] & (1 << (h % 64)) == 0 {
-                continue;
+            candidates >>= 64 - n;
+            while candidates != 0 {
+                let here = &text[base + candidates.trailing_zeros() as usize..];
+                candidates &= candidates - 1;
+                self.look(here, &mut bits);
             }
-            let (from, to) = (usize::from(self.starts[h]), usize::from(self.starts[h + 1]));
-            let Some(eight) = here.first_chunk::<8>() else {
-                // Too little text left for a needle of eight bytes.
-                let w = word(here);
-                for (&(head, mask), &(needle, id)) in
-                    self.heads[from..to].iter().zip(&self.mid[from..to])
-                {
-                    if w & mask == head && here.starts_with(needle) {
-                        set(id);
-                    }
-                }
-                continue;
-            };
-            let w = u64::from_le_bytes(*eight);
-            for (&(head, mask), &(_, id)) in self.heads[from..to].iter().zip(&self.mid[from..to]) {
-                // A needle of seven bytes or fewer is all in `head`.
-                if w & mask == head {
-                    set(id);
-                }
-            }
-            let h = bucket8(w);
-            if self.filled8[h / 64] & (1 << (h % 64)) == 0 {
-                continue;
-            }
-            let (from, to) = (
-                usize::from(self.starts8[h]),
-                usize::from(self.starts8[h + 1]),
-            );
-            let next = &here[8..];
-            let (v, whole) = match next.first_chunk::<8>() {
-                Some(eight) => (u64::from_le_bytes(*eight), true),
-                None => (word(next), false),
-            };
-            for (&(first, head, mask), &(needle, id)) in
-                self.heads8[from..to].iter().zip(&self.long[from..to])
-            {
-                // A needle of sixteen bytes or fewer is all in `first` and `head`, unless the
-                // text ran out.
-                if w == first
-                    && v & mask == head
-                    && ((whole && needle.len() <= 16) || here.starts_with(needle))
-                {
-                    set(id);
-                }
-            }
+            base += n;
         }
         Present {
             bits,
@@ -356,6 +354,51 @@ impl NeedleIndex {
             index: self,
             asked: Cell::new(0),
             found: Cell::new(0),
+        }
+    }
+
+    /// Sets the bits of the needles that start at `here`, whose four first bytes fall in a
+    /// filled bucket.
+    fn look(&self, here: &[u8], bits: &mut [u64; NEEDLE_WORDS]) {
+        let mut set = |id: u32| {
+            if let Some(w) = bits.get_mut(id as usize / 64) {
+                *w |= 1 << (id % 64);
+            }
+        };
+        // The first sixteen bytes (fewer at the end of the text, the rest zero).
+        let (w, next) = match here.first_chunk::<16>() {
+            Some(&[a, b, c, d, e, f, g, h, ref rest @ ..]) => (
+                u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+                u64::from_le_bytes(*rest),
+            ),
+            None => (word(here), word(here.get(8..).unwrap_or(&[]))),
+        };
+        let (from, to) = self.four.range(bucket(w as u32));
+        for head in self.four.entries.get(from..to).unwrap_or(&[]) {
+            // A needle of seven bytes or fewer is all in `w` (the text's missing bytes are
+            // zero, which no needle holds).
+            let len = head.len as usize;
+            if w & mask(len) == head.word && here.len() >= len {
+                set(head.id);
+            }
+        }
+        if here.len() < 8 {
+            return;
+        }
+        let h = bucket8(w);
+        if !self.eight.has(h) {
+            return;
+        }
+        let (from, to) = self.eight.range(h);
+        for (n, head) in (from..).zip(self.eight.entries.get(from..to).unwrap_or(&[])) {
+            let len = head.len as usize;
+            if w == head.first
+                && next & mask((len - 8).min(8)) == head.next
+                && (len <= 16 && here.len() >= len
+                    || self.long.get(n).is_some_and(|b| here.starts_with(b)))
+            {
+                set(head.id);
+            }
         }
     }
 }
@@ -395,7 +438,7 @@ impl Present<'_> {
     /// Every needle's bit, the short needles' looked for: what a scan for all needles gives.
     #[cfg(test)]
     fn all_bits(&self) -> Vec<u64> {
-        let mut bits = self.bits.clone();
+        let mut bits = self.bits[..self.index.count.div_ceil(64)].to_vec();
         for &(_, id) in &self.index.short {
             if self.has(id) {
                 bits[id as usize / 64] |= 1 << (id % 64);
@@ -424,21 +467,24 @@ impl Present<'_> {
     /// [`Present`] holds them), or all of them when `among` is empty: a table that lists
     /// something under only some needles is not read at the others.
     pub fn ids_among<'s>(&'s self, among: &'s [u64]) -> impl Iterator<Item = u32> + 's {
-        (0u32..).zip(&self.bits).flat_map(move |(w, &bits)| {
-            let mut rest = if among.is_empty() {
-                bits
-            } else {
-                bits & among.get(w as usize).copied().unwrap_or(0)
-            };
-            std::iter::from_fn(move || {
-                if rest == 0 {
-                    return None;
-                }
-                let bit = rest.trailing_zeros();
-                rest &= rest - 1;
-                Some(w * 64 + bit)
+        let words = self.index.count.div_ceil(64);
+        (0u32..)
+            .zip(&self.bits[..words])
+            .flat_map(move |(w, &bits)| {
+                let mut rest = if among.is_empty() {
+                    bits
+                } else {
+                    bits & among.get(w as usize).copied().unwrap_or(0)
+                };
+                std::iter::from_fn(move || {
+                    if rest == 0 {
+                        return None;
+                    }
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    Some(w * 64 + bit)
+                })
             })
-        })
     }
 }
 

@@ -860,10 +860,10 @@ impl Receiver {
 /// its dot-suffixes, and only the markers and hosts whose needles the text holds are visited.
 /// Asking each receiver in turn cost a dozen suffix comparisons and needle tests per receiver.
 pub struct Recognition {
-    /// Every receiver's host suffixes, as `(hash, suffix, receivers)`, sorted by hash.
-    hosts: Vec<(u64, &'static str, u64)>,
-    /// Every receiver's recipient domains, the same way.
-    recipient_domains: Vec<(u64, &'static str, u64)>,
+    /// Every receiver's host suffixes.
+    hosts: Suffixes,
+    /// Every receiver's recipient domains.
+    recipient_domains: Suffixes,
     /// Per needle id (the last entry for the empty needle): the receivers it marks.
     markers: Vec<u64>,
     /// Per needle id (the last entry for the empty needle): the receivers with a host suffix
@@ -895,9 +895,11 @@ impl Recognition {
     pub fn new(receivers: &[Receiver], needles: &[ReceiverNeedles], count: usize) -> Recognition {
         assert!(receivers.len() <= 64, "one bit per receiver");
         let slot = |id: u32| (id as usize).min(count);
+        let mut hosts = Vec::new();
+        let mut recipient_domains = Vec::new();
         let mut out = Recognition {
-            hosts: Vec::new(),
-            recipient_domains: Vec::new(),
+            hosts: Suffixes::default(),
+            recipient_domains: Suffixes::default(),
             markers: vec![0; count + 1],
             mentions: vec![Vec::new(); count + 1],
             short: Vec::new(),
@@ -905,12 +907,8 @@ impl Recognition {
         };
         for (n, (r, ids)) in receivers.iter().zip(needles).enumerate() {
             let bit = 1u64 << n;
-            for s in r.hosts {
-                out.hosts.push((name_hash(s), s, bit));
-            }
-            for s in r.recipient_domains {
-                out.recipient_domains.push((name_hash(s), s, bit));
-            }
+            hosts.extend(r.hosts.iter().map(|s| (*s, bit)));
+            recipient_domains.extend(r.recipient_domains.iter().map(|s| (*s, bit)));
             for (m, &id) in r.markers.iter().zip(&ids.markers) {
                 if (1..SCANNED).contains(&m.len()) {
                     out.short.push((id, n, None));
@@ -931,13 +929,13 @@ impl Recognition {
                 out.listed[id / 64] |= 1 << (id % 64);
             }
         }
-        out.hosts.sort_by_key(|e| e.0);
-        out.recipient_domains.sort_by_key(|e| e.0);
+        out.hosts = Suffixes::new(&hosts);
+        out.recipient_domains = Suffixes::new(&recipient_domains);
         out
     }
 
     /// One bit per receiver, in the order given to [`Recognition::new`]: set for those the
-    /// facts name.
+    /// facts name. `host` and `recipient_domain` may be in any case (compared as lower-cased).
     pub fn recognised(
         &self,
         present: &Present,
@@ -945,8 +943,8 @@ impl Recognition {
         recipient_domain: Option<&str>,
         lower_text: &str,
     ) -> u64 {
-        let mut found = host.map_or(0, |h| under_mask(&self.hosts, h))
-            | recipient_domain.map_or(0, |d| under_mask(&self.recipient_domains, d));
+        let mut found = host.map_or(0, |h| self.hosts.under(h))
+            | recipient_domain.map_or(0, |d| self.recipient_domains.under(d));
         let always = self.markers.len() - 1;
         let ids = present
             .ids_among(&self.listed)
@@ -972,8 +970,93 @@ impl Recognition {
     }
 }
 
+/// Host or domain suffixes by hash, each with the receivers it names: an open-addressing table
+/// with room for four times its suffixes, so that a look-up reads one slot, mostly empty (a
+/// binary search over the sorted suffixes branched either way at each of its steps).
+#[derive(Default)]
+struct Suffixes {
+    /// Per slot: a suffix's hash and its receivers, the receivers 0 for an empty slot.
+    slots: Vec<(u64, u64)>,
+    /// Parallel to `slots`: the suffix, compared only when the hash is the same.
+    names: Vec<&'static str>,
+    /// The length of the longest suffix: a name's bytes before the dot that starts a suffix
+    /// this long are not read.
+    longest: usize,
+}
+
+impl Suffixes {
+    /// From `(lower-case suffix, receivers)`; a suffix listed twice names the receivers of both.
+    fn new(suffixes: &[(&'static str, u64)]) -> Suffixes {
+        let size = (suffixes.len() * 4).next_power_of_two().max(16);
+        let mut table = Suffixes {
+            slots: vec![(0, 0); size],
+            names: vec![""; size],
+            longest: suffixes.iter().map(|(s, _)| s.len()).max().unwrap_or(0),
+        };
+        for &(name, receivers) in suffixes {
+            let hash = name_hash(name);
+            let mut at = hash as usize & (size - 1);
+            while table.slots[at].1 != 0 && table.names[at] != name {
+                at = (at + 1) & (size - 1);
+            }
+            table.slots[at] = (hash, table.slots[at].1 | receivers);
+            table.names[at] = name;
+        }
+        table
+    }
+
+    /// The receivers of the suffix `hash` and `lower(suffix)` are.
+    fn get(&self, hash: u64, suffix: &[u8]) -> u64 {
+        let size = self.slots.len();
+        let mut at = hash as usize & size.wrapping_sub(1);
+        // Bounded: the table is at most a quarter full.
+        while let Some(&(h, receivers)) = self.slots.get(at) {
+            if receivers == 0 {
+                break;
+            }
+            if h == hash
+                && self
+                    .names
+                    .get(at)
+                    .is_some_and(|n| suffix.eq_ignore_ascii_case(n.as_bytes()))
+            {
+                return receivers;
+            }
+            at = (at + 1) & (size - 1);
+        }
+        0
+    }
+
+    /// The receivers with a suffix that `name`, lower-cased, is or is under: each dot-suffix
+    /// of the name (the whole name, and what follows each dot) looked up by hash.
+    fn under(&self, name: &str) -> u64 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        let bytes = name.as_bytes();
+        // The last `longest` bytes and the one before, where a dot may start the longest.
+        let from = bytes.len().saturating_sub(self.longest + 1);
+        let mut found = 0;
+        let mut hash = HASH_START;
+        // From the end, `hash` being that of the lower-cased bytes after `k`.
+        for (k, &b) in bytes.iter().enumerate().skip(from).rev() {
+            if b == b'.' {
+                found |= self.get(hash, &bytes[k + 1..]);
+            }
+            hash = hash_step(hash, b.to_ascii_lowercase());
+        }
+        if from > 0 {
+            // The whole name is longer than every suffix.
+            return found;
+        }
+        found | self.get(hash, bytes)
+    }
+}
+
 /// The receivers of `table` (see [`Recognition`]) with a suffix that `name` is or is under:
-/// each dot-suffix of the name (the whole name, and what follows each dot) looked up by hash.
+/// what [`Suffixes::under`] replaced, for a table of `(hash, suffix, receivers)` sorted by hash
+/// and a lower-case name.
+#[cfg(test)]
 fn under_mask(table: &[(u64, &'static str, u64)], name: &str) -> u64 {
     let bytes = name.as_bytes();
     let mut found = 0;
@@ -1118,14 +1201,42 @@ mod tests {
             for suffixes in [r.hosts, r.recipient_domains] {
                 let mut table: Vec<_> = suffixes.iter().map(|s| (name_hash(s), *s, 1)).collect();
                 table.sort_by_key(|e| e.0);
+                let listed: Vec<_> = suffixes.iter().map(|s| (*s, 1)).collect();
+                let hashed = Suffixes::new(&listed);
                 for n in &names {
                     let want = is_under(n, suffixes);
                     under += usize::from(want);
                     assert_eq!(under_mask(&table, n) != 0, want, "{n:?} {suffixes:?}");
+                    assert_eq!(hashed.under(n), under_mask(&table, n), "{n:?}");
+                    let upper = n.to_ascii_uppercase();
+                    assert_eq!(hashed.under(&upper), under_mask(&table, n), "{upper:?}");
                 }
             }
         }
         assert!(under > 1000, "{under} names under a suffix");
+        // All receivers in one table, each its own bit, one suffix listed twice.
+        let mut listed = Vec::new();
+        for (n, r) in RECEIVERS.iter().enumerate() {
+            listed.extend(
+                r.hosts
+                    .iter()
+                    .chain(r.recipient_domains)
+                    .map(|s| (*s, 1u64 << n)),
+            );
+        }
+        listed.push(("google.com", 1 << 63));
+        let mut table: Vec<_> = listed.iter().map(|(s, b)| (name_hash(s), *s, *b)).collect();
+        table.sort_by_key(|e| e.0);
+        let hashed = Suffixes::new(&listed);
+        let mut hits = 0;
+        for n in &names {
+            let want = under_mask(&table, n);
+            hits += usize::from(want != 0);
+            assert_eq!(hashed.under(n), want, "{n:?}");
+            assert_eq!(hashed.under(&n.to_ascii_uppercase()), want, "{n:?}");
+        }
+        assert!(hits > 1000, "{hits} names under a suffix");
+        assert_eq!(Suffixes::default().under("google.com"), 0);
     }
 
     /// [`Recognition::recognised`] sets the bit of each receiver that
@@ -1178,6 +1289,12 @@ mod tests {
             check(Some(n), None, "");
             check(None, Some(n), "");
             check(Some(n), Some(n), "gsmtp");
+            // Names in any case, as the classifier passes them.
+            let upper = n.to_ascii_uppercase();
+            let present = index.scan(String::new());
+            let want = recognition.recognised(&present, Some(n), Some(n), "");
+            let found = recognition.recognised(&present, Some(&upper), Some(&upper), "");
+            assert_eq!(found, want, "{upper:?}");
         }
         assert!(recognised > 1000, "{recognised} recognised");
     }
