@@ -408,37 +408,29 @@ fn find_in_order(finders: &[Finder], lower: &str) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
-/// [`by_text`] trying every pattern of every rule, as it did before the needle lists.
+/// [`by_text`] by the rules' definition, independent of the index: every rule in table order,
+/// its `unless` needles and patterns searched for in the lower-cased text directly.
 #[cfg(test)]
 fn by_text_every_rule(f: &Facts) -> Option<Finding> {
-    if f.lower().is_empty() {
+    let lower = f.lower();
+    if lower.is_empty() {
         return None;
     }
-    let index = &INDEX.text;
-    (0u16..)
-        .zip(TEXT_RULES)
-        .zip(&index.unless)
-        .find_map(|((r, rule), &unless)| {
-            if f.present.any(index.ids(unless)) {
-                return None;
-            }
-            // As `first_match`, over the patterns whose needles are all present.
-            let matched = rule
-                .patterns
-                .iter()
-                .zip(index.patterns.iter().filter(|p| p.rule == r))
-                .filter(|(_, p)| f.present.all(index.ids(p.ids)))
-                .find_map(|(p, _)| {
-                    let (s, e) = p.find(f.lower())?;
-                    f.text.get(s..e)
-                })?;
-            Some(Finding {
-                reason: rule.reason,
-                auth: rule.auth,
-                rule: format!("text:{}", rule.id),
-                matched: matched.to_string(),
-            })
+    TEXT_RULES.iter().find_map(|rule| {
+        if rule.unless.iter().any(|u| lower.contains(u)) {
+            return None;
+        }
+        let matched = rule.patterns.iter().find_map(|p| {
+            let (s, e) = p.find(lower)?;
+            f.text.get(s..e)
+        })?;
+        Some(Finding {
+            reason: rule.reason,
+            auth: rule.auth,
+            rule: format!("text:{}", rule.id),
+            matched: matched.to_string(),
         })
+    })
 }
 
 fn by_status(f: &Facts, strength: Strength) -> Option<Finding> {

@@ -375,8 +375,8 @@ impl NeedleIndex {
         };
         let (from, to) = self.four.range(bucket(w as u32));
         for head in self.four.entries.get(from..to).unwrap_or(&[]) {
-            // A needle of seven bytes or fewer is all in `w` (the text's missing bytes are
-            // zero, which no needle holds).
+            // A needle of this level has four to seven bytes, all in `w`; one longer than what
+            // is left of the text cannot start here.
             let len = head.len as usize;
             if w & mask(len) == head.word && here.len() >= len {
                 set(head.id);
@@ -580,6 +580,15 @@ mod tests {
                 if let Some(cut) = needle.get(..n) {
                     texts.push(format!("{cut}~~~~~~~~~~~~~~~~"));
                 }
+            }
+        }
+        // Padding before each needle: the scan takes places 64 at a time, so needles that start
+        // just before, on and just after a block's edge (and the text's end right after them).
+        for needle in &needles {
+            for pad in (0..8).chain(56..72).chain(120..132) {
+                let padding = "z".repeat(pad);
+                texts.push(format!("{padding}{needle}"));
+                texts.push(format!("{padding}{needle}~"));
             }
         }
         texts.push(needles.concat());

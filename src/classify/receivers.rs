@@ -994,6 +994,12 @@ impl Suffixes {
             longest: suffixes.iter().map(|(s, _)| s.len()).max().unwrap_or(0),
         };
         for &(name, receivers) in suffixes {
+            // An empty slot is one with no receivers; lookups fold the name to lower case.
+            debug_assert!(receivers != 0, "suffix {name} names no receiver");
+            debug_assert!(
+                !name.bytes().any(|b| b.is_ascii_uppercase()),
+                "suffix {name}"
+            );
             let hash = name_hash(name);
             let mut at = hash as usize & (size - 1);
             while table.slots[at].1 != 0 && table.names[at] != name {
