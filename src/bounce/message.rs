@@ -200,12 +200,16 @@ impl Ctx {
     /// Lays out a whole message; `text` is `bytes` decoded (see [`super::lossy`]), `headers`
     /// its header block when the caller has read it already.
     pub fn from_message(bytes: &[u8], text: &str, headers: Option<Headers>) -> Ctx {
-        let headers = headers.unwrap_or_else(|| Headers::parse(skip_mbox_line(text)).0);
+        let headers = headers.unwrap_or_else(|| {
+            let rest = skip_mbox_line(text);
+            Headers::parse_top(rest, text.len() - rest.len())
+        });
+        let top = headers.top();
         let mut ctx = Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = super::mime::walk(bytes, Some(text), MAX_PARTS, |ct| {
+        let Some(message) = super::mime::walk(bytes, Some(text), top, MAX_PARTS, |ct| {
             FullType::of(ct).reads_bytes()
         }) else {
             ctx.warnings
@@ -701,7 +705,7 @@ mod tests {
     fn corpus_texts() -> Vec<String> {
         let mut texts = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
-            for part in walk(&bytes, None, 200, |_| true)
+            for part in walk(&bytes, None, None, 200, |_| true)
                 .map(|m| m.parts)
                 .unwrap_or_default()
             {
@@ -906,7 +910,7 @@ mod tests {
     fn full_type_on_the_stack_is_the_string() {
         let mut types: Vec<mail_parser::ContentType<'static>> = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
-            for part in walk(&bytes, None, 200, |_| true)
+            for part in walk(&bytes, None, None, 200, |_| true)
                 .map(|m| m.parts)
                 .unwrap_or_default()
             {

@@ -17,6 +17,8 @@ use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::parsers::MessageStream;
 use mail_parser::{ContentType, HeaderValue};
 
+use super::headers::Top;
+
 /// A part's body as mail-parser gives it.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Body<'x> {
@@ -313,19 +315,7 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         };
         any = true;
         // The value, to the line feed that ends the field (kept: the field parsers need it).
-        let mut end = line_end;
-        at = loop {
-            match end {
-                None => break data.len(),
-                Some(nl) if matches!(data.get(nl + 1), Some(b' ' | b'\t')) => {
-                    end = data
-                        .get(nl + 2..)
-                        .and_then(|rest| crate::bytes::find_near(b'\n', rest))
-                        .map(|e| nl + 2 + e);
-                }
-                Some(nl) => break nl + 1,
-            }
-        };
+        at = field_end(data, line_end);
         let field = data.get(value..at).unwrap_or_default();
         match name {
             Name::ContentType => ct_field = Some(field),
@@ -334,6 +324,38 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         }
     };
     *pos = at;
+    let block = block_of(ct_field, cte_field, complete, any);
+    #[cfg(test)]
+    tests::same_as_reference(data, from, &block, *pos);
+    block
+}
+
+/// Where a field whose first line ends at `line_end` ends: after the first line feed not
+/// followed by a space or tab (the end of the data without one).
+fn field_end(data: &[u8], line_end: Option<usize>) -> usize {
+    let mut end = line_end;
+    loop {
+        match end {
+            None => break data.len(),
+            Some(nl) if matches!(data.get(nl + 1), Some(b' ' | b'\t')) => {
+                end = data
+                    .get(nl + 2..)
+                    .and_then(|rest| crate::bytes::find_near(b'\n', rest))
+                    .map(|e| nl + 2 + e);
+            }
+            Some(nl) => break nl + 1,
+        }
+    }
+}
+
+/// A block's `Content-Type` and `Content-Transfer-Encoding` fields (their raw values, line
+/// feeds kept) read: plain ones by the fast paths here, the rest by mail-parser's parsers.
+fn block_of<'x>(
+    ct_field: Option<&'x [u8]>,
+    cte_field: Option<&'x [u8]>,
+    complete: bool,
+    any: bool,
+) -> HeaderBlock<'x> {
     let content_type = ct_field.and_then(|f| {
         simple_content_type(f).or_else(|| match MessageStream::new(f).parse_content_type() {
             HeaderValue::ContentType(ct) => Some(ct),
@@ -341,14 +363,28 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         })
     });
     let encoding = cte_field.map_or(Encoding::None, encoding_of);
-    let block = HeaderBlock {
+    HeaderBlock {
         complete,
         any,
         content_type,
         encoding,
+    }
+}
+
+/// The message's own header block as [`read_headers`] reads it, from what
+/// [`Headers::parse_top`](super::headers::Headers::parse_top) noted while reading it (only
+/// given for a block both read alike): each of the two fields is read to its end, the other
+/// lines are not read again.
+fn top_block<'x>(data: &'x [u8], top: Top, pos: &mut usize) -> HeaderBlock<'x> {
+    let field = |value: Option<usize>| {
+        let value = value?;
+        let line_end = crate::bytes::find_near(b'\n', data.get(value..)?).map(|e| value + e);
+        data.get(value..field_end(data, line_end))
     };
+    *pos = top.body.min(data.len());
+    let block = block_of(field(top.content_type), field(top.encoding), true, true);
     #[cfg(test)]
-    tests::same_as_reference(data, from, &block, *pos);
+    tests::same_as_reference(data, 0, &block, *pos);
     block
 }
 
@@ -928,14 +964,20 @@ fn decode_text<'x>(
 ///
 /// `text` is `data` as text when the caller knows it is valid UTF-8: the parts' texts are cut
 /// from it instead of being validated again.
+///
+/// `top` is what reading the message's own header block from `text` noted (see
+/// [`Headers::parse_top`](super::headers::Headers::parse_top)): the block is not read again.
 pub(crate) fn walk<'x>(
     data: &'x [u8],
     text: Option<&'x str>,
+    top: Option<Top>,
     max_parts: usize,
     wants_bytes: fn(Option<&ContentType<'_>>) -> bool,
 ) -> Option<Mime<'x>> {
-    // Only the very same bytes can be cut from.
+    // Only the very same bytes can be cut from (and offsets into the text are offsets into
+    // them).
     let text = text.filter(|t| std::ptr::eq(t.as_bytes(), data));
+    let mut top = top.filter(|_| text.is_some());
     let mut pos = 0usize;
     let mut message = Message::new(true);
     let mut state = State {
@@ -948,7 +990,10 @@ pub(crate) fn walk<'x>(
 
     'outer: loop {
         let offset_header = pos;
-        let block = read_headers(data, &mut pos);
+        let block = match top.take() {
+            Some(top) => top_block(data, top, &mut pos),
+            None => read_headers(data, &mut pos),
+        };
         if !block.complete {
             last_block = Some(block);
             break;
@@ -1425,13 +1470,19 @@ mod tests {
         let Ok(theirs) = std::panic::catch_unwind(|| by_mail_parser(data)) else {
             return;
         };
-        let ours = super::walk(data, None, MAX_PARTS, |_| true);
+        let ours = super::walk(data, None, None, MAX_PARTS, |_| true);
         // Texts cut from the data as text, when it is UTF-8, are the same.
         if let Ok(text) = std::str::from_utf8(data) {
             assert_eq!(
-                super::walk(data, Some(text), MAX_PARTS, |_| true),
+                super::walk(data, Some(text), None, MAX_PARTS, |_| true),
                 ours,
                 "{what}, as text: {text:?}"
+            );
+            // And with its own header block read as the bounce reader reads it.
+            assert_eq!(
+                super::walk(data, Some(text), top_of(text), MAX_PARTS, |_| true),
+                ours,
+                "{what}, its top block noted: {text:?}"
             );
         }
         assert_eq!(ours, theirs, "{what}: {:?}", String::from_utf8_lossy(data));
@@ -1439,7 +1490,7 @@ mod tests {
         let Some(theirs) = theirs else {
             return;
         };
-        let undecoded = super::walk(data, None, MAX_PARTS, |_| false).map(|m| {
+        let undecoded = super::walk(data, None, None, MAX_PARTS, |_| false).map(|m| {
             assert_eq!(
                 m.parts.len(),
                 theirs.parts.len(),
@@ -1463,6 +1514,55 @@ mod tests {
             "{what}, undecoded: {:?}",
             String::from_utf8_lossy(data)
         );
+    }
+
+    /// What reading the message's own header block as the bounce reader does notes for the
+    /// walker (after an mbox line, as the bounce reader skips it).
+    fn top_of(text: &str) -> Option<super::Top> {
+        let rest = match text.strip_prefix("From ") {
+            Some(_) => text.split_once('\n').map_or("", |(_, r)| r),
+            None => text,
+        };
+        crate::bounce::headers::Headers::parse_top(rest, text.len() - rest.len()).top()
+    }
+
+    /// The top block noted while the bounce's headers are read is the block the walker's
+    /// reader reads (held to the reference reader in test builds), when it is noted at all:
+    /// every email and header variant, behind mbox lines of every shape.
+    #[test]
+    fn noted_top_block_is_the_readers() {
+        let (mut noted, mut not) = (0, 0);
+        for email in all_emails() {
+            for v in header_variants(&email) {
+                for lead in [
+                    &b""[..],
+                    b"From x\n",
+                    b"From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n",
+                    b"From x\nFrom y 00:00\n",
+                    b"From x\n\tcontinued\n",
+                    b"From \n\n",
+                    b"From x\r\n\r\n",
+                ] {
+                    let data = [lead, &v[..]].concat();
+                    let Ok(text) = std::str::from_utf8(&data) else {
+                        continue;
+                    };
+                    let Some(top) = top_of(text) else {
+                        not += 1;
+                        continue;
+                    };
+                    noted += 1;
+                    let mut pos = 0;
+                    // Checked against the reference reader inside.
+                    let ours = super::top_block(&data, top, &mut pos);
+                    let mut their_pos = 0;
+                    let theirs = super::read_headers(&data, &mut their_pos);
+                    assert_eq!(pos, their_pos);
+                    assert_eq!(ours.content_type, theirs.content_type, "{text:?}");
+                }
+            }
+        }
+        assert!(noted > 10_000 && not > 1_000, "{noted} noted, {not} not");
     }
 
     /// Every corpus email and every `.eml` under fixtures.
