@@ -91,12 +91,14 @@ impl Headers {
                         break;
                     }
                     headers.push(name, trim(value));
-                    if matches!(name.len(), 12 | 25) {
-                        let value = offset + name.len() + 1;
-                        if name.eq_ignore_ascii_case("content-type") {
-                            fields[0] = Some(value);
-                        } else if name.eq_ignore_ascii_case("content-transfer-encoding") {
-                            fields[1] = Some(value);
+                    // Most names are passed over by their first byte and length.
+                    if first | 0x20 == b'c' && matches!(name.len(), 12 | 25) {
+                        let (slot, wanted) = match name.len() {
+                            12 => (0, "content-type"),
+                            _ => (1, "content-transfer-encoding"),
+                        };
+                        if name.eq_ignore_ascii_case(wanted) {
+                            fields[slot] = Some(offset + name.len() + 1);
                         }
                     }
                 } else if !(headers.spans.is_empty() && bare.starts_with("From ")) {
