@@ -209,7 +209,7 @@ impl Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = super::mime::walk(bytes, Some(text), top, MAX_PARTS, |ct| {
+        let Some(mut message) = super::mime::walk(bytes, Some(text), top, MAX_PARTS, |ct| {
             FullType::of(ct).reads_bytes()
         }) else {
             ctx.warnings
@@ -235,13 +235,18 @@ impl Ctx {
         // Stripped only when no text part has words (rarely): most HTML parts come beside a
         // plain one.
         let mut htmls: Vec<&str> = Vec::new();
-        for part in &message.parts {
+        for (i, part) in message.parts.iter().enumerate() {
             let full = FullType::of(part.content_type.as_ref());
             let full = full.as_bytes();
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {
-                    let headers = || Headers::parse(&super::mime::text_within(whole, raw)).0;
+                    // Read by the walker on its way, for the first such part.
+                    let read = message.attached_headers.take_if(|(at, _)| *at == i);
+                    let headers = || match read {
+                        Some((_, headers)) => headers,
+                        None => Headers::parse(&super::mime::text_within(whole, raw)).0,
+                    };
                     if holds(full, b"rfc822-headers") || holds(full, b"global-headers") {
                         ctx.returned_headers.get_or_insert_with(headers);
                     } else {

@@ -17,7 +17,7 @@ use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::parsers::MessageStream;
 use mail_parser::{ContentType, HeaderValue};
 
-use super::headers::Top;
+use super::headers::{Headers, Top};
 
 /// A part's body as mail-parser gives it.
 #[derive(Debug, PartialEq)]
@@ -49,9 +49,21 @@ pub(crate) struct Part<'x> {
 
 /// The parts of a message in mail-parser's order: multiparts flattened, the first part
 /// carrying the message's own headers.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct Mime<'x> {
     pub parts: Vec<Part<'x>>,
+    /// The header block of the first message attached whole at the top level (with the index
+    /// of its part), read as [`Headers::parse`] reads it from the part's raw bytes while the
+    /// walker reads it: the caller reads it, and the block is not read twice. Only for a block
+    /// both readers read alike, within the part, of text that is the data.
+    pub attached_headers: Option<(usize, Headers)>,
+}
+
+/// The parts are what mail-parser gives; the headers read on the way are the caller's.
+impl PartialEq for Mime<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts == other.parts
+    }
 }
 
 impl<'x> Mime<'x> {
@@ -375,16 +387,19 @@ fn block_of<'x>(
 /// [`Headers::parse_top`](super::headers::Headers::parse_top) noted while reading it (only
 /// given for a block both read alike): each of the two fields is read to its end, the other
 /// lines are not read again.
-fn top_block<'x>(data: &'x [u8], top: Top, pos: &mut usize) -> HeaderBlock<'x> {
+fn top_block<'x>(data: &'x [u8], from: usize, top: Top, pos: &mut usize) -> HeaderBlock<'x> {
     let field = |value: Option<usize>| {
         let value = value?;
         let line_end = crate::bytes::find_near(b'\n', data.get(value..)?).map(|e| value + e);
         data.get(value..field_end(data, line_end))
     };
     *pos = top.body.min(data.len());
+    // (Where the block starts is only checked in test builds.)
+    #[cfg(not(test))]
+    let _ = from;
     let block = block_of(field(top.content_type), field(top.encoding), true, true);
     #[cfg(test)]
-    tests::same_as_reference(data, 0, &block, *pos);
+    tests::same_as_reference(data, from, &block, *pos);
     block
 }
 
@@ -838,6 +853,10 @@ struct Message<'x> {
     count: usize,
     first_header: usize,
     outer: bool,
+    /// An attached message's own header block, when read as the bounce reader reads it.
+    headers: Option<Headers>,
+    /// The outer message's: see [`Mime::attached_headers`].
+    attached_headers: Option<(usize, Headers)>,
 }
 
 impl<'x> Message<'x> {
@@ -848,6 +867,8 @@ impl<'x> Message<'x> {
             count: 0,
             first_header: 0,
             outer,
+            headers: None,
+            attached_headers: None,
         }
     }
 
@@ -880,6 +901,19 @@ impl<'x> Message<'x> {
     fn raw(&self, data: &'x [u8]) -> &'x [u8] {
         let end = self.offsets.first().map_or(0, |o| o.1);
         data.get(self.first_header..end).unwrap_or_default()
+    }
+
+    /// Files the header block `inner` (the attached message of part `id`) was read with, when
+    /// it ends within the message's raw bytes.
+    fn take_headers(&mut self, id: usize, inner: &mut Message<'x>) {
+        let end = inner.offsets.first().map_or(0, |o| o.1);
+        if let Some(headers) = inner
+            .headers
+            .take()
+            .filter(|h| h.top().is_some_and(|t| t.body <= end))
+        {
+            self.attached_headers = Some((id, headers));
+        }
     }
 
     fn set_body(&mut self, id: usize, body: Body<'x>, problem: bool) {
@@ -978,6 +1012,8 @@ pub(crate) fn walk<'x>(
     // them).
     let text = text.filter(|t| std::ptr::eq(t.as_bytes(), data));
     let mut top = top.filter(|_| text.is_some());
+    // Whether the first message attached whole at the top level was met.
+    let mut attached_met = false;
     let mut pos = 0usize;
     let mut message = Message::new(true);
     let mut state = State {
@@ -990,9 +1026,26 @@ pub(crate) fn walk<'x>(
 
     'outer: loop {
         let offset_header = pos;
-        let block = match top.take() {
-            Some(top) => top_block(data, top, &mut pos),
-            None => read_headers(data, &mut pos),
+        let attached = !message.outer
+            && message.count == 0
+            && !attached_met
+            && stack
+                .last()
+                .is_some_and(|(_, m)| m.as_ref().is_some_and(|m| m.outer));
+        let block = match (top.take(), text) {
+            (Some(top), _) => top_block(data, 0, top, &mut pos),
+            (None, Some(text)) if attached => {
+                attached_met = true;
+                let headers = Headers::parse_top(text.get(pos..).unwrap_or_default(), pos);
+                match headers.top() {
+                    Some(top) => {
+                        message.headers = Some(headers);
+                        top_block(data, pos, top, &mut pos)
+                    }
+                    None => read_headers(data, &mut pos),
+                }
+            }
+            _ => read_headers(data, &mut pos),
         };
         if !block.complete {
             last_block = Some(block);
@@ -1160,6 +1213,7 @@ pub(crate) fn walk<'x>(
                             Body::Message(Cow::Borrowed(message.raw(data))),
                             false,
                         );
+                        prev_message.take_headers(id, &mut message);
                     }
                     message = prev_message;
                     prev_state.boundary = state.boundary.take();
@@ -1219,6 +1273,7 @@ pub(crate) fn walk<'x>(
                 prev_message.set_body(id, Body::Text(text), true);
             } else {
                 prev_message.set_body(id, Body::Message(Cow::Borrowed(message.raw(data))), false);
+                prev_message.take_headers(id, &mut message);
             }
             message = prev_message;
         } else {
@@ -1230,6 +1285,7 @@ pub(crate) fn walk<'x>(
     if message.count > 0 {
         Some(Mime {
             parts: message.parts,
+            attached_headers: message.attached_headers,
         })
     } else {
         match last_block {
@@ -1239,6 +1295,7 @@ pub(crate) fn walk<'x>(
                     body: Body::Text(Cow::Borrowed("")),
                     encoding_problem: true,
                 }],
+                attached_headers: None,
             }),
             _ => None,
         }
@@ -1446,7 +1503,10 @@ mod tests {
                 encoding_problem: p.is_encoding_problem,
             })
             .collect();
-        Some(Mime { parts })
+        Some(Mime {
+            parts,
+            attached_headers: None,
+        })
     }
 
     fn owned(ct: &ContentType<'_>) -> ContentType<'static> {
@@ -1479,11 +1539,26 @@ mod tests {
                 "{what}, as text: {text:?}"
             );
             // And with its own header block read as the bounce reader reads it.
-            assert_eq!(
-                super::walk(data, Some(text), top_of(text), MAX_PARTS, |_| true),
-                ours,
-                "{what}, its top block noted: {text:?}"
-            );
+            let noted = super::walk(data, Some(text), top_of(text), MAX_PARTS, |_| true);
+            assert_eq!(noted, ours, "{what}, its top block noted: {text:?}");
+            // The attached message's headers read on the way are those of its raw bytes.
+            if let Some(Mime {
+                parts,
+                attached_headers: Some((at, headers)),
+            }) = &noted
+            {
+                let Body::Message(raw) = &parts[*at].body else {
+                    panic!("{what}: part {at} is no message");
+                };
+                let text = super::text_within(Some(text), raw);
+                let theirs = crate::bounce::headers::Headers::parse(&text).0;
+                assert_eq!(
+                    headers.fields().collect::<Vec<_>>(),
+                    theirs.fields().collect::<Vec<_>>(),
+                    "{what}: {text:?}"
+                );
+                ATTACHED_NOTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
         assert_eq!(ours, theirs, "{what}: {:?}", String::from_utf8_lossy(data));
         // With no bytes wanted, base64 binary parts come undecoded, all else the same.
@@ -1554,7 +1629,7 @@ mod tests {
                     noted += 1;
                     let mut pos = 0;
                     // Checked against the reference reader inside.
-                    let ours = super::top_block(&data, top, &mut pos);
+                    let ours = super::top_block(&data, 0, top, &mut pos);
                     let mut their_pos = 0;
                     let theirs = super::read_headers(&data, &mut their_pos);
                     assert_eq!(pos, their_pos);
@@ -1564,6 +1639,9 @@ mod tests {
         }
         assert!(noted > 10_000 && not > 1_000, "{noted} noted, {not} not");
     }
+
+    /// How many walks in the tests gave an attached message's headers.
+    static ATTACHED_NOTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
     /// Every corpus email and every `.eml` under fixtures.
     fn all_emails() -> Vec<Vec<u8>> {
@@ -1776,6 +1854,8 @@ mod tests {
             }
         }
         assert!(checked > 50_000, "{checked} variants");
+        let noted = ATTACHED_NOTED.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(noted > 10_000, "{noted} attached messages' headers");
     }
 
     /// Corners: no headers, no blank line, names with blanks, messages in messages.
