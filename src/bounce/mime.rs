@@ -362,6 +362,7 @@ fn field_end(data: &[u8], line_end: Option<usize>) -> usize {
 
 /// A block's `Content-Type` and `Content-Transfer-Encoding` fields (their raw values, line
 /// feeds kept) read: plain ones by the fast paths here, the rest by mail-parser's parsers.
+#[inline(always)]
 fn block_of<'x>(
     ct_field: Option<&'x [u8]>,
     cte_field: Option<&'x [u8]>,
@@ -387,6 +388,7 @@ fn block_of<'x>(
 /// [`Headers::parse_top`](super::headers::Headers::parse_top) noted while reading it (only
 /// given for a block both read alike): each of the two fields is read to its end, the other
 /// lines are not read again.
+#[inline(never)]
 fn top_block<'x>(data: &'x [u8], from: usize, top: Top, pos: &mut usize) -> HeaderBlock<'x> {
     let field = |value: Option<usize>| {
         let value = value?;
@@ -1889,6 +1891,12 @@ mod tests {
             "Content-Type: message/rfc822\n\nSubject: x\n\nbody".into(),
             "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeAoKYm9keQ==\n".into(),
             "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nYWJj\n".into(),
+            // An attached message's header block cut by a boundary line that reads as a field.
+            "Content-Type: multipart/mixed; boundary=\"b:\"\n\n--b:\nContent-Type: message/rfc822\n\nSubject: x\nFrom: y\n--b:\n\nlast\n--b:--\n".into(),
+            "Content-Type: multipart/mixed; boundary=\"b:\"\n\n--b:\nContent-Type: message/rfc822\n\nSubject: x\n\n--b:\n\nlast\n--b:--\n".into(),
+            // Attached messages that are multiparts left open.
+            "Content-Type: message/rfc822\n\nSubject: x\nContent-Type: multipart/mixed; boundary=c\n\n--c\n\nx".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: x\nContent-Type: multipart/mixed; boundary=c\n\n--c\n\nx\n--b--\n".into(),
         ];
         for (i, case) in cases.iter().enumerate() {
             check(case.as_bytes(), &format!("case {i}"));
