@@ -14,6 +14,21 @@ pub(crate) struct Headers {
     buf: String,
     /// Per field: where its name starts, where its value starts (the name's end) and ends.
     spans: Vec<[usize; 3]>,
+    /// For a message's own block read by [`Headers::parse_top`]: what the MIME walker needs of
+    /// it, so that the walker does not read the block a second time.
+    top: Option<Top>,
+}
+
+/// Where a message's own header block ends and where the values of its last `Content-Type`
+/// and `Content-Transfer-Encoding` fields start, as byte offsets into the whole message; only
+/// given when the block is one the MIME walker's reader (mail-parser's rules) reads to the
+/// same fields and end: fields and continuation lines up to a line that is empty or a lone
+/// carriage return.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Top {
+    pub body: usize,
+    pub content_type: Option<usize>,
+    pub encoding: Option<usize>,
 }
 
 impl Headers {
@@ -21,10 +36,44 @@ impl Headers {
     /// is neither a field nor a continuation). Returns the fields and the byte offset where the
     /// body starts.
     pub fn parse(text: &str) -> (Headers, usize) {
+        let (headers, offset, _) = Headers::read(text);
+        (headers, offset)
+    }
+
+    /// A message's own header block, `text` being the message after the `skipped` bytes of an
+    /// mbox line: [`Headers::parse`] noting where the fields the MIME walker reads are (see
+    /// [`Top`]).
+    pub fn parse_top(text: &str, skipped: usize) -> Headers {
+        let (mut headers, offset, [content_type, encoding]) = Headers::read(text);
+        // The block ends with an empty line or a lone carriage return (a line not indented:
+        // after a field it is no continuation), not with the data or a line that is no
+        // field; a field was read (so the walker's reader finds one too).
+        let read = text.as_bytes().get(..offset).unwrap_or_default();
+        if (read.ends_with(b"\n\n") || read.ends_with(b"\n\r\n")) && !headers.is_empty() {
+            headers.top = Some(Top {
+                body: skipped + offset,
+                content_type: content_type.map(|v| skipped + v),
+                encoding: encoding.map(|v| skipped + v),
+            });
+        }
+        headers
+    }
+
+    /// What [`Headers::parse_top`] noted, when the block is one the walker reads alike.
+    pub fn top(&self) -> Option<Top> {
+        self.top
+    }
+
+    /// [`Headers::parse`], also giving where the values of the last `Content-Type` and
+    /// `Content-Transfer-Encoding` fields start (one reader for both: two copies of the loop
+    /// cost more in code than noting the two fields costs every block).
+    fn read(text: &str) -> (Headers, usize, [Option<usize>; 2]) {
         let mut headers = Headers {
             buf: String::with_capacity(text.len().min(2048)),
             spans: Vec::with_capacity(16),
+            top: None,
         };
+        let mut fields = [None; 2];
         let bytes = text.as_bytes();
         let mut offset = 0;
         while offset < text.len() {
@@ -42,6 +91,16 @@ impl Headers {
                         break;
                     }
                     headers.push(name, trim(value));
+                    // Most names are passed over by their first byte and length.
+                    if first | 0x20 == b'c' && matches!(name.len(), 12 | 25) {
+                        let (slot, wanted) = match name.len() {
+                            12 => (0, "content-type"),
+                            _ => (1, "content-transfer-encoding"),
+                        };
+                        if name.eq_ignore_ascii_case(wanted) {
+                            fields[slot] = Some(offset + name.len() + 1);
+                        }
+                    }
                 } else if !(headers.spans.is_empty() && bare.starts_with("From ")) {
                     break;
                 }
@@ -66,7 +125,7 @@ impl Headers {
             }
             offset += len;
         }
-        (headers, offset.min(text.len()))
+        (headers, offset.min(text.len()), fields)
     }
 
     /// [`Headers::parse`] as it was written first, line by line with `str::trim`.
@@ -311,7 +370,7 @@ pub(crate) fn sniff_message(text: &str) -> Option<Option<Headers>> {
     } else {
         rest
     };
-    let (headers, _) = Headers::parse(rest);
+    let headers = Headers::parse_top(rest, text.len() - rest.len());
     // Counted up to the two that decide, not through every field.
     let known = headers
         .fields()

@@ -200,12 +200,16 @@ impl Ctx {
     /// Lays out a whole message; `text` is `bytes` decoded (see [`super::lossy`]), `headers`
     /// its header block when the caller has read it already.
     pub fn from_message(bytes: &[u8], text: &str, headers: Option<Headers>) -> Ctx {
-        let headers = headers.unwrap_or_else(|| Headers::parse(skip_mbox_line(text)).0);
+        let headers = headers.unwrap_or_else(|| {
+            let rest = skip_mbox_line(text);
+            Headers::parse_top(rest, text.len() - rest.len())
+        });
+        let top = headers.top();
         let mut ctx = Ctx {
             headers,
             ..Ctx::default()
         };
-        let Some(message) = super::mime::walk(bytes, Some(text), MAX_PARTS, |ct| {
+        let Some(mut message) = super::mime::walk(bytes, Some(text), top, MAX_PARTS, |ct| {
             FullType::of(ct).reads_bytes()
         }) else {
             ctx.warnings
@@ -231,13 +235,18 @@ impl Ctx {
         // Stripped only when no text part has words (rarely): most HTML parts come beside a
         // plain one.
         let mut htmls: Vec<&str> = Vec::new();
-        for part in &message.parts {
+        for (i, part) in message.parts.iter().enumerate() {
             let full = FullType::of(part.content_type.as_ref());
             let full = full.as_bytes();
             match &part.body {
                 Body::Multipart => {}
                 Body::Message(raw) => {
-                    let headers = || Headers::parse(&super::mime::text_within(whole, raw)).0;
+                    // Read by the walker on its way, for the first such part.
+                    let read = message.attached_headers.take_if(|(at, _)| *at == i);
+                    let headers = || match read {
+                        Some((_, headers)) => headers,
+                        None => Headers::parse(&super::mime::text_within(whole, raw)).0,
+                    };
                     if holds(full, b"rfc822-headers") || holds(full, b"global-headers") {
                         ctx.returned_headers.get_or_insert_with(headers);
                     } else {
@@ -701,7 +710,7 @@ mod tests {
     fn corpus_texts() -> Vec<String> {
         let mut texts = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
-            for part in walk(&bytes, None, 200, |_| true)
+            for part in walk(&bytes, None, None, 200, |_| true)
                 .map(|m| m.parts)
                 .unwrap_or_default()
             {
@@ -906,7 +915,7 @@ mod tests {
     fn full_type_on_the_stack_is_the_string() {
         let mut types: Vec<mail_parser::ContentType<'static>> = Vec::new();
         for bytes in crate::bounce::corpus_emails() {
-            for part in walk(&bytes, None, 200, |_| true)
+            for part in walk(&bytes, None, None, 200, |_| true)
                 .map(|m| m.parts)
                 .unwrap_or_default()
             {

@@ -17,6 +17,8 @@ use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::parsers::MessageStream;
 use mail_parser::{ContentType, HeaderValue};
 
+use super::headers::{Headers, Top};
+
 /// A part's body as mail-parser gives it.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Body<'x> {
@@ -47,9 +49,21 @@ pub(crate) struct Part<'x> {
 
 /// The parts of a message in mail-parser's order: multiparts flattened, the first part
 /// carrying the message's own headers.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) struct Mime<'x> {
     pub parts: Vec<Part<'x>>,
+    /// The header block of the first message attached whole at the top level (with the index
+    /// of its part), read as [`Headers::parse`] reads it from the part's raw bytes while the
+    /// walker reads it: the caller reads it, and the block is not read twice. Only for a block
+    /// both readers read alike, within the part, of text that is the data.
+    pub attached_headers: Option<(usize, Headers)>,
+}
+
+/// The parts are what mail-parser gives; the headers read on the way are the caller's.
+impl PartialEq for Mime<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts == other.parts
+    }
 }
 
 impl<'x> Mime<'x> {
@@ -313,19 +327,7 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         };
         any = true;
         // The value, to the line feed that ends the field (kept: the field parsers need it).
-        let mut end = line_end;
-        at = loop {
-            match end {
-                None => break data.len(),
-                Some(nl) if matches!(data.get(nl + 1), Some(b' ' | b'\t')) => {
-                    end = data
-                        .get(nl + 2..)
-                        .and_then(|rest| crate::bytes::find_near(b'\n', rest))
-                        .map(|e| nl + 2 + e);
-                }
-                Some(nl) => break nl + 1,
-            }
-        };
+        at = field_end(data, line_end);
         let field = data.get(value..at).unwrap_or_default();
         match name {
             Name::ContentType => ct_field = Some(field),
@@ -334,6 +336,39 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         }
     };
     *pos = at;
+    let block = block_of(ct_field, cte_field, complete, any);
+    #[cfg(test)]
+    tests::same_as_reference(data, from, &block, *pos);
+    block
+}
+
+/// Where a field whose first line ends at `line_end` ends: after the first line feed not
+/// followed by a space or tab (the end of the data without one).
+fn field_end(data: &[u8], line_end: Option<usize>) -> usize {
+    let mut end = line_end;
+    loop {
+        match end {
+            None => break data.len(),
+            Some(nl) if matches!(data.get(nl + 1), Some(b' ' | b'\t')) => {
+                end = data
+                    .get(nl + 2..)
+                    .and_then(|rest| crate::bytes::find_near(b'\n', rest))
+                    .map(|e| nl + 2 + e);
+            }
+            Some(nl) => break nl + 1,
+        }
+    }
+}
+
+/// A block's `Content-Type` and `Content-Transfer-Encoding` fields (their raw values, line
+/// feeds kept) read: plain ones by the fast paths here, the rest by mail-parser's parsers.
+#[inline(always)]
+fn block_of<'x>(
+    ct_field: Option<&'x [u8]>,
+    cte_field: Option<&'x [u8]>,
+    complete: bool,
+    any: bool,
+) -> HeaderBlock<'x> {
     let content_type = ct_field.and_then(|f| {
         simple_content_type(f).or_else(|| match MessageStream::new(f).parse_content_type() {
             HeaderValue::ContentType(ct) => Some(ct),
@@ -341,12 +376,30 @@ fn read_headers<'x>(data: &'x [u8], pos: &mut usize) -> HeaderBlock<'x> {
         })
     });
     let encoding = cte_field.map_or(Encoding::None, encoding_of);
-    let block = HeaderBlock {
+    HeaderBlock {
         complete,
         any,
         content_type,
         encoding,
+    }
+}
+
+/// The message's own header block as [`read_headers`] reads it, from what
+/// [`Headers::parse_top`](super::headers::Headers::parse_top) noted while reading it (only
+/// given for a block both read alike): each of the two fields is read to its end, the other
+/// lines are not read again.
+#[inline(never)]
+fn top_block<'x>(data: &'x [u8], from: usize, top: Top, pos: &mut usize) -> HeaderBlock<'x> {
+    let field = |value: Option<usize>| {
+        let value = value?;
+        let line_end = crate::bytes::find_near(b'\n', data.get(value..)?).map(|e| value + e);
+        data.get(value..field_end(data, line_end))
     };
+    *pos = top.body.min(data.len());
+    // (Where the block starts is only checked in test builds.)
+    #[cfg(not(test))]
+    let _ = from;
+    let block = block_of(field(top.content_type), field(top.encoding), true, true);
     #[cfg(test)]
     tests::same_as_reference(data, from, &block, *pos);
     block
@@ -802,6 +855,10 @@ struct Message<'x> {
     count: usize,
     first_header: usize,
     outer: bool,
+    /// An attached message's own header block, when read as the bounce reader reads it.
+    headers: Option<Headers>,
+    /// The outer message's: see [`Mime::attached_headers`].
+    attached_headers: Option<(usize, Headers)>,
 }
 
 impl<'x> Message<'x> {
@@ -812,6 +869,8 @@ impl<'x> Message<'x> {
             count: 0,
             first_header: 0,
             outer,
+            headers: None,
+            attached_headers: None,
         }
     }
 
@@ -844,6 +903,19 @@ impl<'x> Message<'x> {
     fn raw(&self, data: &'x [u8]) -> &'x [u8] {
         let end = self.offsets.first().map_or(0, |o| o.1);
         data.get(self.first_header..end).unwrap_or_default()
+    }
+
+    /// Files the header block `inner` (the attached message of part `id`) was read with, when
+    /// it ends within the message's raw bytes.
+    fn take_headers(&mut self, id: usize, inner: &mut Message<'x>) {
+        let end = inner.offsets.first().map_or(0, |o| o.1);
+        if let Some(headers) = inner
+            .headers
+            .take()
+            .filter(|h| h.top().is_some_and(|t| t.body <= end))
+        {
+            self.attached_headers = Some((id, headers));
+        }
     }
 
     fn set_body(&mut self, id: usize, body: Body<'x>, problem: bool) {
@@ -928,14 +1000,22 @@ fn decode_text<'x>(
 ///
 /// `text` is `data` as text when the caller knows it is valid UTF-8: the parts' texts are cut
 /// from it instead of being validated again.
+///
+/// `top` is what reading the message's own header block from `text` noted (see
+/// [`Headers::parse_top`](super::headers::Headers::parse_top)): the block is not read again.
 pub(crate) fn walk<'x>(
     data: &'x [u8],
     text: Option<&'x str>,
+    top: Option<Top>,
     max_parts: usize,
     wants_bytes: fn(Option<&ContentType<'_>>) -> bool,
 ) -> Option<Mime<'x>> {
-    // Only the very same bytes can be cut from.
+    // Only the very same bytes can be cut from (and offsets into the text are offsets into
+    // them).
     let text = text.filter(|t| std::ptr::eq(t.as_bytes(), data));
+    let mut top = top.filter(|_| text.is_some());
+    // Whether the first message attached whole at the top level was met.
+    let mut attached_met = false;
     let mut pos = 0usize;
     let mut message = Message::new(true);
     let mut state = State {
@@ -948,7 +1028,27 @@ pub(crate) fn walk<'x>(
 
     'outer: loop {
         let offset_header = pos;
-        let block = read_headers(data, &mut pos);
+        let attached = !message.outer
+            && message.count == 0
+            && !attached_met
+            && stack
+                .last()
+                .is_some_and(|(_, m)| m.as_ref().is_some_and(|m| m.outer));
+        let block = match (top.take(), text) {
+            (Some(top), _) => top_block(data, 0, top, &mut pos),
+            (None, Some(text)) if attached => {
+                attached_met = true;
+                let headers = Headers::parse_top(text.get(pos..).unwrap_or_default(), pos);
+                match headers.top() {
+                    Some(top) => {
+                        message.headers = Some(headers);
+                        top_block(data, pos, top, &mut pos)
+                    }
+                    None => read_headers(data, &mut pos),
+                }
+            }
+            _ => read_headers(data, &mut pos),
+        };
         if !block.complete {
             last_block = Some(block);
             break;
@@ -1115,6 +1215,7 @@ pub(crate) fn walk<'x>(
                             Body::Message(Cow::Borrowed(message.raw(data))),
                             false,
                         );
+                        prev_message.take_headers(id, &mut message);
                     }
                     message = prev_message;
                     prev_state.boundary = state.boundary.take();
@@ -1174,6 +1275,7 @@ pub(crate) fn walk<'x>(
                 prev_message.set_body(id, Body::Text(text), true);
             } else {
                 prev_message.set_body(id, Body::Message(Cow::Borrowed(message.raw(data))), false);
+                prev_message.take_headers(id, &mut message);
             }
             message = prev_message;
         } else {
@@ -1185,6 +1287,7 @@ pub(crate) fn walk<'x>(
     if message.count > 0 {
         Some(Mime {
             parts: message.parts,
+            attached_headers: message.attached_headers,
         })
     } else {
         match last_block {
@@ -1194,6 +1297,7 @@ pub(crate) fn walk<'x>(
                     body: Body::Text(Cow::Borrowed("")),
                     encoding_problem: true,
                 }],
+                attached_headers: None,
             }),
             _ => None,
         }
@@ -1401,7 +1505,10 @@ mod tests {
                 encoding_problem: p.is_encoding_problem,
             })
             .collect();
-        Some(Mime { parts })
+        Some(Mime {
+            parts,
+            attached_headers: None,
+        })
     }
 
     fn owned(ct: &ContentType<'_>) -> ContentType<'static> {
@@ -1425,21 +1532,42 @@ mod tests {
         let Ok(theirs) = std::panic::catch_unwind(|| by_mail_parser(data)) else {
             return;
         };
-        let ours = super::walk(data, None, MAX_PARTS, |_| true);
+        let ours = super::walk(data, None, None, MAX_PARTS, |_| true);
         // Texts cut from the data as text, when it is UTF-8, are the same.
         if let Ok(text) = std::str::from_utf8(data) {
             assert_eq!(
-                super::walk(data, Some(text), MAX_PARTS, |_| true),
+                super::walk(data, Some(text), None, MAX_PARTS, |_| true),
                 ours,
                 "{what}, as text: {text:?}"
             );
+            // And with its own header block read as the bounce reader reads it.
+            let noted = super::walk(data, Some(text), top_of(text), MAX_PARTS, |_| true);
+            assert_eq!(noted, ours, "{what}, its top block noted: {text:?}");
+            // The attached message's headers read on the way are those of its raw bytes.
+            if let Some(Mime {
+                parts,
+                attached_headers: Some((at, headers)),
+            }) = &noted
+            {
+                let Body::Message(raw) = &parts[*at].body else {
+                    panic!("{what}: part {at} is no message");
+                };
+                let text = super::text_within(Some(text), raw);
+                let theirs = crate::bounce::headers::Headers::parse(&text).0;
+                assert_eq!(
+                    headers.fields().collect::<Vec<_>>(),
+                    theirs.fields().collect::<Vec<_>>(),
+                    "{what}: {text:?}"
+                );
+                ATTACHED_NOTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
         assert_eq!(ours, theirs, "{what}: {:?}", String::from_utf8_lossy(data));
         // With no bytes wanted, base64 binary parts come undecoded, all else the same.
         let Some(theirs) = theirs else {
             return;
         };
-        let undecoded = super::walk(data, None, MAX_PARTS, |_| false).map(|m| {
+        let undecoded = super::walk(data, None, None, MAX_PARTS, |_| false).map(|m| {
             assert_eq!(
                 m.parts.len(),
                 theirs.parts.len(),
@@ -1464,6 +1592,58 @@ mod tests {
             String::from_utf8_lossy(data)
         );
     }
+
+    /// What reading the message's own header block as the bounce reader does notes for the
+    /// walker (after an mbox line, as the bounce reader skips it).
+    fn top_of(text: &str) -> Option<super::Top> {
+        let rest = match text.strip_prefix("From ") {
+            Some(_) => text.split_once('\n').map_or("", |(_, r)| r),
+            None => text,
+        };
+        crate::bounce::headers::Headers::parse_top(rest, text.len() - rest.len()).top()
+    }
+
+    /// The top block noted while the bounce's headers are read is the block the walker's
+    /// reader reads (held to the reference reader in test builds), when it is noted at all:
+    /// every email and header variant, behind mbox lines of every shape.
+    #[test]
+    fn noted_top_block_is_the_readers() {
+        let (mut noted, mut not) = (0, 0);
+        for email in all_emails() {
+            for v in header_variants(&email) {
+                for lead in [
+                    &b""[..],
+                    b"From x\n",
+                    b"From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n",
+                    b"From x\nFrom y 00:00\n",
+                    b"From x\n\tcontinued\n",
+                    b"From \n\n",
+                    b"From x\r\n\r\n",
+                ] {
+                    let data = [lead, &v[..]].concat();
+                    let Ok(text) = std::str::from_utf8(&data) else {
+                        continue;
+                    };
+                    let Some(top) = top_of(text) else {
+                        not += 1;
+                        continue;
+                    };
+                    noted += 1;
+                    let mut pos = 0;
+                    // Checked against the reference reader inside.
+                    let ours = super::top_block(&data, 0, top, &mut pos);
+                    let mut their_pos = 0;
+                    let theirs = super::read_headers(&data, &mut their_pos);
+                    assert_eq!(pos, their_pos);
+                    assert_eq!(ours.content_type, theirs.content_type, "{text:?}");
+                }
+            }
+        }
+        assert!(noted > 10_000 && not > 1_000, "{noted} noted, {not} not");
+    }
+
+    /// How many walks in the tests gave an attached message's headers.
+    static ATTACHED_NOTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
     /// Every corpus email and every `.eml` under fixtures.
     fn all_emails() -> Vec<Vec<u8>> {
@@ -1676,6 +1856,8 @@ mod tests {
             }
         }
         assert!(checked > 50_000, "{checked} variants");
+        let noted = ATTACHED_NOTED.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(noted > 10_000, "{noted} attached messages' headers");
     }
 
     /// Corners: no headers, no blank line, names with blanks, messages in messages.
@@ -1709,6 +1891,12 @@ mod tests {
             "Content-Type: message/rfc822\n\nSubject: x\n\nbody".into(),
             "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeAoKYm9keQ==\n".into(),
             "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nYWJj\n".into(),
+            // An attached message's header block cut by a boundary line that reads as a field.
+            "Content-Type: multipart/mixed; boundary=\"b:\"\n\n--b:\nContent-Type: message/rfc822\n\nSubject: x\nFrom: y\n--b:\n\nlast\n--b:--\n".into(),
+            "Content-Type: multipart/mixed; boundary=\"b:\"\n\n--b:\nContent-Type: message/rfc822\n\nSubject: x\n\n--b:\n\nlast\n--b:--\n".into(),
+            // Attached messages that are multiparts left open.
+            "Content-Type: message/rfc822\n\nSubject: x\nContent-Type: multipart/mixed; boundary=c\n\n--c\n\nx".into(),
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: x\nContent-Type: multipart/mixed; boundary=c\n\n--c\n\nx\n--b--\n".into(),
         ];
         for (i, case) in cases.iter().enumerate() {
             check(case.as_bytes(), &format!("case {i}"));
