@@ -220,7 +220,7 @@ fn unfold(text: &str, mut marks: Option<&mut Vec<LineMark>>) -> String {
                     push_word(&mut out, &line[word]);
                 }
             }
-            body = line[whole..].trim();
+            body = trim(&line[whole..]);
         }
         let stop = !body.is_empty() && {
             joined_len += usize::from(joined_len > 0) + body.len();
@@ -254,15 +254,7 @@ fn push_words(out: &mut String, body: &str) {
     if !out.is_empty() {
         out.push(' ');
     }
-    // No branch in the loop; two spaces are looked for in the same pass, which costs less
-    // than a searcher's start on a line.
-    let b = body.as_bytes();
-    let odd = |b: u8| (b >= 0x80) | (b.wrapping_sub(b'\t') < 5);
-    let unusual = b.first().is_some_and(|&b| odd(b))
-        | b.iter().zip(b.iter().skip(1)).fold(false, |any, (&x, &y)| {
-            any | odd(y) | ((x == b' ') & (y == b' '))
-        });
-    if !unusual {
+    if !unusual(body.as_bytes()) {
         out.push_str(body);
     } else if body.is_ascii() {
         push_ascii_words(out, body);
@@ -274,6 +266,70 @@ fn push_words(out: &mut String, body: &str) {
             out.push_str(word);
         }
     }
+}
+
+/// A byte that is not ASCII, or ASCII blank space other than the space.
+#[inline(always)]
+fn odd(b: u8) -> bool {
+    (b >= 0x80) | (b.wrapping_sub(b'\t') < 5)
+}
+
+/// Whether `b`, text without blank space at its ends, holds a byte that is not ASCII, blank
+/// space other than the space, or two spaces in a row: text [`push_words`] cannot copy whole.
+/// The pairs of neighbouring bytes are looked at 16 at a time without a branch among them (a
+/// byte's loop runs some 6 instructions a byte, and lines run to 60 bytes and more); the last
+/// 16 overlap the ones before, which a yes-or-no answer allows.
+#[inline]
+fn unusual(b: &[u8]) -> bool {
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    if odd(first) {
+        return true;
+    }
+    let n = b.len() - 1;
+    if n < LANES {
+        return b.iter().zip(&b[1..]).fold(false, |any, (&x, &y)| {
+            any | odd(y) | ((x == b' ') & (y == b' '))
+        });
+    }
+    let lanes = |at: usize| -> (&[u8; LANES], &[u8; LANES]) {
+        let x = b[at..at + LANES].try_into().expect("16 bytes");
+        let y = b[at + 1..at + 1 + LANES].try_into().expect("16 bytes");
+        (x, y)
+    };
+    let mut at = 0;
+    while at + LANES < n {
+        let (x, y) = lanes(at);
+        if pairs(x, y) {
+            return true;
+        }
+        at += LANES;
+    }
+    let (x, y) = lanes(n - LANES);
+    pairs(x, y)
+}
+
+/// How many pairs of bytes [`unusual`] looks at together.
+const LANES: usize = 16;
+
+/// Whether a byte of `y` is odd or a space follows a space of `x` at its place in `y`.
+#[inline(always)]
+fn pairs(x: &[u8; LANES], y: &[u8; LANES]) -> bool {
+    let mut any = 0u8;
+    for i in 0..LANES {
+        any |= u8::from(odd(y[i]) | ((x[i] == b' ') & (y[i] == b' ')));
+    }
+    any != 0
+}
+
+/// [`unusual`] as it was: one byte at a time.
+#[cfg(test)]
+fn old_unusual(b: &[u8]) -> bool {
+    b.first().is_some_and(|&b| odd(b))
+        | b.iter().zip(b.iter().skip(1)).fold(false, |any, (&x, &y)| {
+            any | odd(y) | ((x == b' ') & (y == b' '))
+        })
 }
 
 /// [`push_words`] for ASCII text: blank space (ASCII `\s`, which is all the ASCII white space)
@@ -296,6 +352,7 @@ fn push_ascii_words(out: &mut String, body: &str) {
 }
 
 /// [`str::trim_start`], with the ASCII white space (most of it) skipped by bytes.
+#[inline]
 fn trim_start(s: &str) -> &str {
     let rest = &s[skip_space(s.as_bytes(), 0)..];
     if rest.as_bytes().first().is_some_and(|&b| b >= 0x80) {
@@ -306,6 +363,7 @@ fn trim_start(s: &str) -> &str {
 }
 
 /// [`str::trim_end`], with the ASCII white space (most of it) skipped by bytes.
+#[inline]
 pub(crate) fn trim_end(s: &str) -> &str {
     let b = s.as_bytes();
     let end = b.len() - b.iter().rev().take_while(|&&b| is_space(b)).count();
@@ -2867,6 +2925,45 @@ pub(crate) mod tests {
             codes > 5_000 && best > 5_000,
             "{codes} codes, {best} statuses"
         );
+    }
+
+    /// The 16-pair check finds what the byte loop finds: on every line of the corpus texts,
+    /// on made-up ones, and with each odd byte or pair of spaces at every place of every
+    /// length around the lanes' size.
+    #[test]
+    fn unusual_is_the_byte_loop() {
+        let mut texts = corpus_texts();
+        for seed in ["a  b", "x\ty", "é", "\r\x0b\x0c", " a", "a "] {
+            texts.extend(variants(seed));
+        }
+        let mut seen = 0;
+        for text in &texts {
+            for line in crate::bounce::scan::lines(text) {
+                let b = line.as_bytes();
+                assert_eq!(unusual(b), old_unusual(b), "{line:?}");
+                seen += usize::from(old_unusual(b));
+            }
+        }
+        assert!(seen > 100, "{seen} unusual lines");
+        for len in 0..70 {
+            let mut b = vec![b'a'; len];
+            assert_eq!(unusual(&b), old_unusual(&b));
+            for at in 0..len {
+                for odd in [
+                    b'\t', b'\r', 0x0b, 0x0c, b'\n', 0x80, 0xff, b' ', 0x08, 0x0e,
+                ] {
+                    b[at] = odd;
+                    assert_eq!(unusual(&b), old_unusual(&b), "{len} {at} {odd}");
+                    if at + 1 < len && odd == b' ' {
+                        b[at + 1] = b' ';
+                        assert!(unusual(&b), "{len} {at}");
+                        assert_eq!(unusual(&b), old_unusual(&b), "{len} {at}");
+                        b[at + 1] = b'a';
+                    }
+                    b[at] = b'a';
+                }
+            }
+        }
     }
 
     #[test]
