@@ -986,10 +986,14 @@ pub(crate) struct TextReply {
     codes: OnceCell<smtp::Reply>,
 }
 
+/// The length of text whose line marks [`TextReply::new`] makes room for at most.
+const MARKS_RESERVED_FOR: usize = 64 * 1024;
+
 impl TextReply {
     pub(crate) fn new(text: &str) -> TextReply {
         // Room for lines of 32 bytes on average: most texts' marks are not moved as they grow.
-        let mut marks = Vec::with_capacity(text.len() / 32 + 4);
+        // Capped: the unfolding stops long before the end of a large text.
+        let mut marks = Vec::with_capacity(text.len().min(MARKS_RESERVED_FOR) / 32 + 4);
         let cleaned = smtp::clean_diagnostic_marked(text, &mut marks);
         let reply = smtp::read_server_and_command(&cleaned, smtp::Reply::default());
         TextReply {

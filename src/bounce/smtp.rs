@@ -1269,6 +1269,12 @@ const SENDER_GATE_LITERALS: [&str; 8] = [
 /// The bits of `helo` and `ehlo` in [`SENDER_GATE_LITERALS`].
 const HELO_GATES: u32 = 0b11 << 6;
 
+// The two bits above name those two literals: a reordering of the list must move them.
+const _: () = assert!(
+    matches!(SENDER_GATE_LITERALS[6].as_bytes(), b"helo")
+        && matches!(SENDER_GATE_LITERALS[7].as_bytes(), b"ehlo")
+);
+
 /// A searcher for a few literals, leftmost-first.
 enum PackedLiterals {
     /// The SIMD searcher for a few literals: a search costs a fraction of an automaton's.
