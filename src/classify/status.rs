@@ -513,11 +513,14 @@ static ROWS_BY_CODE: LazyLock<Vec<(RowKey, &'static StatusRule)>> = LazyLock::ne
     rows
 });
 
+/// The place in [`ROWS_BY_CODE`] of the row with this key, when the table has one.
+fn row_at(key: RowKey) -> Option<usize> {
+    ROWS_BY_CODE.binary_search_by_key(&key, |(k, _)| *k).ok()
+}
+
 /// The row with this key, when the table has one.
 fn row(key: RowKey) -> Option<&'static StatusRule> {
-    let rows = &*ROWS_BY_CODE;
-    let at = rows.binary_search_by_key(&key, |(k, _)| *k).ok()?;
-    Some(rows[at].1)
+    Some(ROWS_BY_CODE[row_at(key)?].1)
 }
 
 /// The row for `code`: the class-specific row first, then the `X.` row.
@@ -569,8 +572,9 @@ static DENSE: LazyLock<[[u8; DENSE_SUBJECTS * DENSE_DETAILS]; DENSE_CLASSES.len(
                     subject: (at / DENSE_DETAILS) as u16,
                     detail: (at % DENSE_DETAILS) as u16,
                 };
-                let found = lookup_sorted(code)
-                    .and_then(|rule| rows.iter().position(|(_, r)| std::ptr::eq(*r, rule)));
+                // As `lookup_sorted`, by place: the class-specific row first, then the `X.` row.
+                let found = row_at((class, code.subject, code.detail))
+                    .or_else(|| row_at((0, code.subject, code.detail)));
                 *entry = found.map_or(0, |n| n as u8 + 1);
             }
         }
