@@ -513,14 +513,11 @@ static ROWS_BY_CODE: LazyLock<Vec<(RowKey, &'static StatusRule)>> = LazyLock::ne
     rows
 });
 
-/// The place in [`ROWS_BY_CODE`] of the row with this key, when the table has one.
-fn row_at(key: RowKey) -> Option<usize> {
-    ROWS_BY_CODE.binary_search_by_key(&key, |(k, _)| *k).ok()
-}
-
 /// The row with this key, when the table has one.
 fn row(key: RowKey) -> Option<&'static StatusRule> {
-    Some(ROWS_BY_CODE[row_at(key)?].1)
+    let rows = &*ROWS_BY_CODE;
+    let at = rows.binary_search_by_key(&key, |(k, _)| *k).ok()?;
+    Some(rows[at].1)
 }
 
 /// The row for `code`: the class-specific row first, then the `X.` row.
@@ -565,17 +562,17 @@ static DENSE: LazyLock<[[u8; DENSE_SUBJECTS * DENSE_DETAILS]; DENSE_CLASSES.len(
         let rows = &*ROWS_BY_CODE;
         assert!(rows.len() < usize::from(u8::MAX), "one byte per row");
         let mut dense = [[0u8; DENSE_SUBJECTS * DENSE_DETAILS]; DENSE_CLASSES.len()];
-        for (table, &class) in dense.iter_mut().zip(&DENSE_CLASSES) {
-            for (at, entry) in table.iter_mut().enumerate() {
-                let code = StatusCode {
-                    class,
-                    subject: (at / DENSE_DETAILS) as u16,
-                    detail: (at % DENSE_DETAILS) as u16,
-                };
-                // As `lookup_sorted`, by place: the class-specific row first, then the `X.` row.
-                let found = row_at((class, code.subject, code.detail))
-                    .or_else(|| row_at((0, code.subject, code.detail)));
-                *entry = found.map_or(0, |n| n as u8 + 1);
+        // One pass over the rows, as `lookup_sorted` answers: the `X.` rows (class 0, first in
+        // the sorted table) under every class, then each class's own rows over them.
+        for (n, &((class, subject, detail), _)) in rows.iter().enumerate() {
+            let (s, d) = (usize::from(subject), usize::from(detail));
+            if s >= DENSE_SUBJECTS || d >= DENSE_DETAILS {
+                continue;
+            }
+            for (table, &c) in dense.iter_mut().zip(&DENSE_CLASSES) {
+                if class == 0 || class == c {
+                    table[s * DENSE_DETAILS + d] = n as u8 + 1;
+                }
             }
         }
         dense
