@@ -262,7 +262,11 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
         }
     }
     if let Some((d, found)) = dialect::run(&msg, false) {
-        return complete(&msg, d.name, found.kind.unwrap_or(d.kind), found);
+        let mut b = complete(&msg, d.name, found.kind.unwrap_or(d.kind), found);
+        // What the bounce keeps of the message whole is moved in, not copied.
+        b.warnings = ctx.warnings;
+        b.returned_message = ctx.returned_raw;
+        return b;
     }
     // No dialect claims it; a reply code or status in the text still makes it a report.
     let body = &ctx.body;
@@ -273,7 +277,11 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
         && reads_as_failure
         && let Some(found) = (dialect::text::DIALECT.parse)(&msg)
     {
-        return complete(&msg, "text", BounceKind::Ndr, found);
+        let mut b = complete(&msg, "text", BounceKind::Ndr, found);
+        // What the bounce keeps of the message whole is moved in, not copied.
+        b.warnings = ctx.warnings;
+        b.returned_message = ctx.returned_raw;
+        return b;
     }
     let mut b = Bounce::new(BounceKind::NotBounce);
     b.warnings = ctx.warnings;
@@ -294,7 +302,11 @@ fn parse_text(text: &str, depth: usize) -> Bounce {
     let ctx = Ctx::from_text(&unquoted);
     let msg = dialect::Msg::new(&ctx);
     if let Some((d, found)) = dialect::run(&msg, true) {
-        return complete(&msg, d.name, BounceKind::Text, found);
+        let mut b = complete(&msg, d.name, BounceKind::Text, found);
+        // What the bounce keeps of the message whole is moved in, not copied.
+        b.warnings = ctx.warnings;
+        b.returned_message = ctx.returned_raw;
+        return b;
     }
     Bounce::new(BounceKind::NotBounce)
 }
@@ -304,7 +316,8 @@ fn is_bounce(b: &Bounce) -> bool {
 }
 
 /// Fills in the per-message facts every dialect shares: sender, sending IP, HELO, the
-/// returned message's From domain and DKIM signatures.
+/// returned message's From domain and DKIM signatures. The warnings and the returned message
+/// are the caller's to move in.
 fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect::Found) -> Bounce {
     let mut b = Bounce::new(kind);
     b.dialect = Some(dialect.to_string());
@@ -313,7 +326,6 @@ fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect:
     b.arrival_date = found.arrival_date;
     b.recipients = found.recipients;
     b.recipients.truncate(scan::MAX_RECIPIENTS);
-    b.warnings = ctx.warnings.clone();
 
     // The receiver's own words first: its replies, then the report's prose (whose lower-cased
     // copy the dialects may have made already).
@@ -339,28 +351,28 @@ fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect:
             break;
         }
     }
-    let returned = ctx
+    let returned::Returned {
+        return_path,
+        from,
+        dkim,
+        received_ip,
+        received_helo,
+    } = ctx
         .returned_headers
         .as_ref()
         .map(returned::read)
         .unwrap_or_default();
-    let from_domain = returned.from.as_deref().and_then(returned::domain_of);
-    b.sender = sender(
-        ctx,
-        text_domain,
-        &returned,
-        from_domain.as_deref(),
-        found.sender,
-    );
+    let from_domain = from.as_deref().and_then(returned::domain_of);
+    b.sender = sender(ctx, text_domain, return_path, found.sender, from);
     // A Received field's HELO describes the host at that field's address: kept only when the
     // sending IP is that address too, so the two facts speak of one host.
-    let received_helo = returned.received_helo.filter(|_| text_ip.is_none());
+    let received_helo = received_helo.filter(|_| text_ip.is_none());
     b.sending_ip = text_ip
         .map(|ip| SendingIp {
             ip,
             source: Source::DiagnosticText,
         })
-        .or(returned.received_ip.map(|ip| SendingIp {
+        .or(received_ip.map(|ip| SendingIp {
             ip,
             source: Source::ReturnedHeaders,
         }));
@@ -374,64 +386,47 @@ fn complete(ctx: &dialect::Msg, dialect: &str, kind: BounceKind, found: dialect:
             source: Source::ReturnedHeaders,
         }));
     b.from_domain = from_domain;
-    b.dkim_signatures = returned.dkim;
-    b.returned_message = ctx.returned_raw.clone();
+    b.dkim_signatures = dkim;
     b
 }
 
-/// The envelope sender, from the surest source that names one (see [`Source`]).
-/// `from_domain` is the domain of the returned From address, read already: the Return-Path
-/// is most often that same address.
+/// The envelope sender, from the surest source that names one (see [`Source`]): the returned
+/// Return-Path, the stated sender, the returned From, then the bounce's To. The candidates are
+/// taken by value, so the one picked is moved in, not copied.
 fn sender(
     ctx: &Ctx,
     text_domain: Option<String>,
-    returned: &returned::Returned,
-    from_domain: Option<&str>,
+    return_path: Option<String>,
     stated: Option<String>,
+    from: Option<String>,
 ) -> Option<Sender> {
-    let domain_of = |address: &str| {
-        if returned.from.as_deref() == Some(address) {
-            from_domain.map(str::to_string)
-        } else {
-            returned::domain_of(address)
-        }
-    };
     if let Some(domain) = text_domain {
         // Keep the full address when the returned message's sender is in that domain.
-        let address = [&returned.return_path, &stated, &returned.from]
+        let address = [return_path, stated, from]
             .into_iter()
             .flatten()
-            .find(|a| domain_of(a).as_deref() == Some(domain.as_str()))
-            .cloned();
+            .find(|a| returned::is_in_domain(a, &domain));
         return Some(Sender {
             address,
             domain,
             source: Source::DiagnosticText,
         });
     }
-    let of = |address: &str, source| {
+    let of = |address: String, source| {
         Some(Sender {
-            domain: domain_of(address)?,
-            address: Some(address.to_string()),
+            domain: returned::domain_of(&address)?,
+            address: Some(address),
             source,
         })
     };
     // The bounce's To header is read only when no returned or stated address has a domain.
-    let stated = stated.as_deref();
-    returned
-        .return_path
-        .as_deref()
+    return_path
         .and_then(|a| of(a, Source::ReturnedHeaders))
         .or_else(|| stated.and_then(|a| of(a, Source::DsnField)))
-        .or_else(|| {
-            returned
-                .from
-                .as_deref()
-                .and_then(|a| of(a, Source::ReturnedHeaders))
-        })
+        .or_else(|| from.and_then(|a| of(a, Source::ReturnedHeaders)))
         .or_else(|| {
             let to = ctx.header("to").and_then(returned::first_address)?;
-            of(&to, Source::BounceHeaders)
+            of(to, Source::BounceHeaders)
         })
 }
 
@@ -466,11 +461,64 @@ mod sender_tests {
         })
     }
 
+    /// [`sender`] as it was before it took its candidates by value: each domain compared by a
+    /// lower-cased copy, the picked address copied.
+    fn sender_by_copies(
+        ctx: &Ctx,
+        text_domain: Option<String>,
+        returned: &returned::Returned,
+        from_domain: Option<&str>,
+        stated: Option<String>,
+    ) -> Option<Sender> {
+        let domain_of = |address: &str| {
+            if returned.from.as_deref() == Some(address) {
+                from_domain.map(str::to_string)
+            } else {
+                returned::domain_of(address)
+            }
+        };
+        if let Some(domain) = text_domain {
+            let address = [&returned.return_path, &stated, &returned.from]
+                .into_iter()
+                .flatten()
+                .find(|a| domain_of(a).as_deref() == Some(domain.as_str()))
+                .cloned();
+            return Some(Sender {
+                address,
+                domain,
+                source: Source::DiagnosticText,
+            });
+        }
+        let of = |address: &str, source| {
+            Some(Sender {
+                domain: domain_of(address)?,
+                address: Some(address.to_string()),
+                source,
+            })
+        };
+        let stated = stated.as_deref();
+        returned
+            .return_path
+            .as_deref()
+            .and_then(|a| of(a, Source::ReturnedHeaders))
+            .or_else(|| stated.and_then(|a| of(a, Source::DsnField)))
+            .or_else(|| {
+                returned
+                    .from
+                    .as_deref()
+                    .and_then(|a| of(a, Source::ReturnedHeaders))
+            })
+            .or_else(|| {
+                let to = ctx.header("to").and_then(returned::first_address)?;
+                of(&to, Source::BounceHeaders)
+            })
+    }
+
     /// The lazy candidate chain picks the sender the eager list picked, on every corpus email
     /// with each candidate left out in turn and with made-up stated senders.
     #[test]
     fn sender_is_the_eager_pick() {
-        let mut picked = 0;
+        let (mut picked, mut kept) = (0, 0);
         for bytes in corpus_emails() {
             let ctx = Ctx::from_message(&bytes, &lossy(&bytes), None);
             let full = ctx
@@ -491,17 +539,45 @@ mod sender_tests {
                 Some("a@example.org".to_string()),
                 Some("no-domain".to_string()),
                 Some("x@1.2.3.4".to_string()),
+                Some("B@EXAMPLE.org.".to_string()),
             ];
             for r in [&full, &no_path, &neither] {
                 for s in &stated {
                     let old = sender_eager(&ctx, r, s.clone());
-                    let from_domain = r.from.as_deref().and_then(returned::domain_of);
-                    let new = sender(&ctx, None, r, from_domain.as_deref(), s.clone());
+                    let new = sender(&ctx, None, r.return_path.clone(), s.clone(), r.from.clone());
                     assert_eq!(new, old);
                     picked += usize::from(old.is_some());
+                    // Named by the receiver's text: the domain of each candidate (and of none),
+                    // as the copying reading matched it.
+                    let from_domain = r.from.as_deref().and_then(returned::domain_of);
+                    let domains = [&r.return_path, s, &r.from]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| returned::domain_of(a))
+                        .chain(["example.org".to_string(), "4.example".to_string()]);
+                    for d in domains {
+                        let text_domain = Some(d);
+                        let old = sender_by_copies(
+                            &ctx,
+                            text_domain.clone(),
+                            r,
+                            from_domain.as_deref(),
+                            s.clone(),
+                        );
+                        let new = sender(
+                            &ctx,
+                            text_domain,
+                            r.return_path.clone(),
+                            s.clone(),
+                            r.from.clone(),
+                        );
+                        assert_eq!(new, old);
+                        kept += usize::from(old.is_some_and(|o| o.address.is_some()));
+                    }
                 }
             }
         }
         assert!(picked > 1000, "{picked} senders");
+        assert!(kept > 1000, "{kept} addresses kept");
     }
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::DkimSignatureRef;
 use super::headers::Headers;
-use super::smtp::{clean_domain, is_space, is_usable_ip, parse_ip};
+use super::smtp::{is_space, is_usable_ip, parse_ip};
 
 /// The most DKIM-Signature fields read from one message.
 const MAX_SIGNATURES: usize = 10;
@@ -144,8 +144,25 @@ fn normalise_address_by_chars(a: &str) -> String {
 /// name of letters, digits, `-`, `.` and `_` whose last label is not all digits never parses
 /// as one (IPv4 is four numbers, IPv6 needs a `:`).
 pub(crate) fn domain_of(address: &str) -> Option<String> {
+    domain_as_written(address).map(str::to_ascii_lowercase)
+}
+
+/// True when [`domain_of`] `address` is `domain`, a name lower-cased already (as
+/// `smtp::clean_domain` gives it): compared in place, without the lower-cased copy.
+pub(crate) fn is_in_domain(address: &str, domain: &str) -> bool {
+    domain_as_written(address).is_some_and(|d| d.eq_ignore_ascii_case(domain))
+}
+
+/// The domain of an address as [`domain_of`] reads it, before lower-casing.
+fn domain_as_written(address: &str) -> Option<&str> {
     let at = memchr::memrchr(b'@', address.as_bytes())?;
-    let domain = address[at + 1..].trim();
+    name_as_domain(&address[at + 1..])
+}
+
+/// What `smtp::clean_domain` makes of a name with no `@`, before lower-casing (see
+/// [`domain_of`]).
+fn name_as_domain(domain: &str) -> Option<&str> {
+    let domain = domain.trim();
     // The marks trimmed off are ASCII: trimmed byte by byte, as in `normalise_address`.
     let bytes = domain.as_bytes();
     let mark = |b: &u8| matches!(b, b'<' | b'>' | b'[' | b']' | b'\'' | b'"');
@@ -162,7 +179,7 @@ pub(crate) fn domain_of(address: &str) -> Option<String> {
         && tld.len() >= 2
         && !tld.iter().all(u8::is_ascii_digit)
         && bytes.iter().all(|&b| DOMAIN[usize::from(b)]);
-    ok.then(|| name.to_ascii_lowercase())
+    ok.then_some(name)
 }
 
 /// The bytes of a domain name as [`domain_of`] takes it (ASCII letters, digits, `-`, `.`,
@@ -361,7 +378,8 @@ fn received_helo(clause: &str) -> Option<String> {
         .bytes()
         .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')))
         .unwrap_or(name.len());
-    clean_domain(&name[..end])
+    // Letters, digits, `-`, `.` and `_` only: read as `clean_domain` reads them, in place.
+    name_as_domain(&name[..end]).map(str::to_ascii_lowercase)
 }
 
 /// `s` without its white space (Unicode): copied whole when it has none, as most tag values.
@@ -439,6 +457,8 @@ mod tests {
             "a@x.\u{e9}\u{e9}",
             "a@<x.yz",
             "a@x.yz]",
+            "a@X.Yz",
+            "a@EX.COM.",
             "a@.",
             "a@",
             "a@-.--",
@@ -462,6 +482,12 @@ mod tests {
             let old = w.rsplit_once('@').and_then(|(_, d)| clean_domain(d));
             domains += usize::from(old.is_some());
             assert_eq!(domain_of(w), old, "{w:?}");
+            // Compared in place, a lower-cased name is the address's domain exactly when
+            // the lower-cased copy is it.
+            for d in [old.as_deref(), Some("ex.com"), Some("x.yz"), Some("b.cc")] {
+                let Some(d) = d else { continue };
+                assert_eq!(is_in_domain(w, d), old.as_deref() == Some(d), "{w:?} {d}");
+            }
         }
         assert!(domains > 1000, "{domains} domains");
     }

@@ -360,14 +360,20 @@ pub(crate) fn read_report(ctx: &Msg, report: &str) -> Option<Found> {
         }
     }
     // A reply named once for several recipients applies to those without their own.
-    if let Some(shared) = recipients.iter().find(|r| r.diagnostic.is_some()).cloned() {
-        for r in recipients
-            .iter_mut()
-            .filter(|r| r.diagnostic.is_none() && r.status.is_none())
-        {
-            r.diagnostic = shared.diagnostic.clone();
-            r.status = shared.status.clone();
-            r.reply_code = shared.reply_code;
+    // Copied only when some recipient takes it (most often none does).
+    let takes = |r: &Recipient| r.diagnostic.is_none() && r.status.is_none();
+    if recipients.iter().any(takes)
+        && let Some(shared) = recipients.iter().find(|r| r.diagnostic.is_some())
+    {
+        let (diagnostic, status, reply_code) = (
+            shared.diagnostic.clone(),
+            shared.status.clone(),
+            shared.reply_code,
+        );
+        for r in recipients.iter_mut().filter(|r| takes(r)) {
+            r.diagnostic = diagnostic.clone();
+            r.status = status.clone();
+            r.reply_code = reply_code;
         }
     }
     Some(Found {

@@ -224,7 +224,15 @@ fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
     let original = fields
         .original_recipient
         .and_then(|v| first_address(strip_type(v)));
-    let address = final_rcpt.clone().or(original.clone());
+    // The address is the final recipient's, else the original one's; the original is kept
+    // apart when it differs.
+    let (address, original_recipient) = match final_rcpt {
+        Some(f) => {
+            let differs = original.filter(|o| *o != f);
+            (Some(f), differs)
+        }
+        None => (original.clone(), original),
+    };
     // A local delivery program's exit status ("X-Unix; 255") is only meaningful with its type.
     let diagnostic = fields
         .diagnostic_code
@@ -254,8 +262,8 @@ fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
         .status
         .and_then(|s| smtp::statuses(s).into_iter().next());
     let mut r = Recipient {
-        address: address.clone(),
-        original_recipient: original.filter(|o| Some(o) != final_rcpt.as_ref()),
+        address,
+        original_recipient,
         action: fields.action.map(|a| a.trim().to_ascii_lowercase()),
         status: field_status.clone(),
         remote_mta: remote,
@@ -265,7 +273,8 @@ fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
     // The prose block about this recipient (or the only one) fills what the fields lack: its
     // server and command always, its reply when the fields have none.
     let prose = OnceCell::new();
-    let prose = || *prose.get_or_init(|| readings.block_about(address.as_deref()));
+    let address = r.address.as_deref();
+    let prose = || *prose.get_or_init(|| readings.block_about(address));
     let t = match &r.diagnostic {
         Some(d) => {
             let mut t = scan::reply_of_diagnostic(d);
@@ -314,11 +323,15 @@ fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
 
 /// Splits a block where a recipient's fields start again without the blank line RFC 3464
 /// requires (seen from AOL): a second `Final-Recipient` opens a new group.
-fn split_recipients(all: Headers) -> Vec<Headers> {
-    if !splits(&all) {
-        return vec![all];
-    }
-    group_by_recipient(&all)
+fn split_recipients(all: Headers) -> impl Iterator<Item = Headers> {
+    // A block kept whole is not put in a vector of its own.
+    let groups = if splits(&all) {
+        group_by_recipient(&all)
+    } else {
+        Vec::new()
+    };
+    let whole = groups.is_empty().then_some(all);
+    whole.into_iter().chain(groups)
 }
 
 /// The groups, every field copied into its own: a second `Final-Recipient` (or an
@@ -407,7 +420,7 @@ mod tests {
             let (all, _) = Headers::parse(block);
             let old: Vec<_> = group_by_recipient(&all).iter().map(fields_of).collect();
             assert_eq!(splits(&all), old.len() > 1, "{block}");
-            let groups = split_recipients(all);
+            let groups: Vec<_> = split_recipients(all).collect();
             let new: Vec<_> = groups.iter().map(fields_of).collect();
             assert_eq!(new, old, "{block}");
             // Read in one pass, a group's fields are the ones looked up one by one.
