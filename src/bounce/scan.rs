@@ -1011,7 +1011,7 @@ impl TextReply {
 
     /// The SMTP command the text names, as [`recipient_from_text`] gives it.
     pub(crate) fn command(&self) -> Option<String> {
-        self.reply.command.clone()
+        self.reply.command.map(str::to_string)
     }
 
     /// The server that answered, as [`recipient_from_text`] gives it.
@@ -1038,26 +1038,20 @@ pub(crate) fn recipient_from_reply(
 ) -> Recipient {
     let diagnostic = diagnostic_in(text, whole);
     // Status and code come from the reply itself when there is one, else from the whole block.
-    let read;
-    let from_diag = match diagnostic.as_deref() {
+    // A diagnostic's own status is moved, not copied.
+    let (status, reply_code) = match diagnostic.as_deref() {
         // The whole block is the reply paragraph: it is read once.
-        Some(d) if d == whole.cleaned => whole.codes(),
-        Some(d) => {
-            read = smtp::read_codes(d);
-            &read
+        Some(d) if d == whole.cleaned => {
+            let codes = whole.codes();
+            (codes.status.clone(), codes.reply_code)
         }
-        None => {
-            read = smtp::Reply::default();
-            &read
-        }
+        Some(d) => (smtp::best_status(d), smtp::reply_code(d)),
+        None => (None, None),
     };
     Recipient {
         address,
-        status: from_diag
-            .status
-            .clone()
-            .or_else(|| whole.codes().status.clone()),
-        reply_code: from_diag.reply_code.or_else(|| whole.codes().reply_code),
+        status: status.or_else(|| whole.codes().status.clone()),
+        reply_code: reply_code.or_else(|| whole.codes().reply_code),
         remote_mta: whole.remote_mta(),
         command: whole.command(),
         diagnostic,
@@ -1078,29 +1072,25 @@ pub(crate) fn reply_of_diagnostic(diagnostic: &str) -> Recipient {
             ..recipient_from_text(None, d)
         };
     }
-    let reply = smtp::read_server_and_command(d, smtp::read_codes(d));
+    let reply = smtp::read_server_and_command(d, smtp::Reply::default());
     // The diagnostic is the line from its reply code, when the line is not a notice: its
-    // own codes come first.
+    // own codes come first, the whole line's are read only where it lacks one.
     let own = reply_start(d)
         .filter(|&start| start > 0 && !is_end_of_report(d) && !is_notice(d))
-        .map(|start| smtp::read_codes(&d[start..]));
+        .map(|start| smtp::read_codes(&d[start..]))
+        .unwrap_or_default();
     let remote_mta =
         (reply.remote_host.is_some() || reply.remote_ip.is_some()).then_some(RemoteMta {
             host: reply.remote_host,
             ip: reply.remote_ip,
         });
-    let (status, reply_code) = match own {
-        Some(own) => (
-            own.status.or(reply.status),
-            own.reply_code.or(reply.reply_code),
-        ),
-        None => (reply.status, reply.reply_code),
-    };
+    let status = own.status.or_else(|| smtp::best_status(d));
+    let reply_code = own.reply_code.or_else(|| smtp::reply_code(d));
     Recipient {
         status,
         reply_code,
         remote_mta,
-        command: reply.command,
+        command: reply.command.map(str::to_string),
         ..Recipient::default()
     }
 }

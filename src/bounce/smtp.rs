@@ -160,7 +160,8 @@ pub(crate) struct Reply {
     pub reply_code: Option<u16>,
     pub remote_host: Option<String>,
     pub remote_ip: Option<IpAddr>,
-    pub command: Option<String>,
+    /// One of the commands' names of [`COMMAND_WORDS`]: not copied until a recipient takes it.
+    pub command: Option<&'static str>,
 }
 
 /// Unfolds a reply spread over lines: strips `>` quoting, drops the repeated `550-5.7.26 `
@@ -1114,7 +1115,7 @@ pub(crate) fn read_reply(text: &str) -> Reply {
 pub(crate) fn read_server_and_command(text: &str, mut reply: Reply) -> Reply {
     let lower = text.to_ascii_lowercase();
     let mut seen = [Seen::default(); PASSED_ANCHORS];
-    reply.command = command_in(text, &lower, &mut seen).map(str::to_string);
+    reply.command = command_in(text, &lower, &mut seen);
     let bytes = text.as_bytes();
     let found = REMOTE_SCANNERS
         .iter()
@@ -1156,7 +1157,7 @@ fn old_read_server_and_command(text: &str, mut reply: Reply) -> Reply {
     let lower = text.to_ascii_lowercase();
     let found = (0..REMOTE_SCANNERS.len()).map(|n| remote_scan(n, text, &lower));
     read_remote(text, found, &mut reply);
-    reply.command = old_command_in(text).map(str::to_string);
+    reply.command = old_command_in(text);
     reply
 }
 
@@ -2860,9 +2861,7 @@ pub(crate) mod tests {
             "-------server message 550 unknown user <a@example.com>"
         );
         assert_eq!(
-            read_reply("192.0.2.1 does not like recipient. Remote host said: 550 5.1.1 no")
-                .command
-                .as_deref(),
+            read_reply("192.0.2.1 does not like recipient. Remote host said: 550 5.1.1 no").command,
             Some("RCPT")
         );
     }
@@ -3046,7 +3045,7 @@ pub(crate) mod tests {
         );
         assert_eq!(r.remote_host.as_deref(), Some("mx.example.net"));
         assert_eq!(r.remote_ip, Some("198.51.100.9".parse().unwrap()));
-        assert_eq!(r.command.as_deref(), Some("RCPT"));
+        assert_eq!(r.command, Some("RCPT"));
         assert_eq!(r.status.as_deref(), Some("5.7.23"));
         assert_eq!(r.reply_code, Some(550));
     }
