@@ -263,9 +263,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
     }
     if let Some((d, found)) = dialect::run(&msg, false) {
         let mut b = complete(&msg, d.name, found.kind.unwrap_or(d.kind), found);
-        // What the bounce keeps of the message whole is moved in, not copied.
-        b.warnings = ctx.warnings;
-        b.returned_message = ctx.returned_raw;
+        keep_whole(&mut b, ctx);
         return b;
     }
     // No dialect claims it; a reply code or status in the text still makes it a report.
@@ -278,9 +276,7 @@ fn parse_message(bytes: &[u8], text: &str, headers: Option<Headers>, depth: usiz
         && let Some(found) = (dialect::text::DIALECT.parse)(&msg)
     {
         let mut b = complete(&msg, "text", BounceKind::Ndr, found);
-        // What the bounce keeps of the message whole is moved in, not copied.
-        b.warnings = ctx.warnings;
-        b.returned_message = ctx.returned_raw;
+        keep_whole(&mut b, ctx);
         return b;
     }
     let mut b = Bounce::new(BounceKind::NotBounce);
@@ -303,12 +299,17 @@ fn parse_text(text: &str, depth: usize) -> Bounce {
     let msg = dialect::Msg::new(&ctx);
     if let Some((d, found)) = dialect::run(&msg, true) {
         let mut b = complete(&msg, d.name, BounceKind::Text, found);
-        // What the bounce keeps of the message whole is moved in, not copied.
-        b.warnings = ctx.warnings;
-        b.returned_message = ctx.returned_raw;
+        keep_whole(&mut b, ctx);
         return b;
     }
     Bounce::new(BounceKind::NotBounce)
+}
+
+/// Moves into `b` what it keeps of the message whole, its warnings and the returned message:
+/// moved, not copied, once the dialect's reading (which borrows `ctx`) is done.
+fn keep_whole(b: &mut Bounce, ctx: Ctx) {
+    b.warnings = ctx.warnings;
+    b.returned_message = ctx.returned_raw;
 }
 
 fn is_bounce(b: &Bounce) -> bool {

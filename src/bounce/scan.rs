@@ -1045,7 +1045,10 @@ pub(crate) fn recipient_from_reply(
             let codes = whole.codes();
             (codes.status.clone(), codes.reply_code)
         }
-        Some(d) => (smtp::best_status(d), smtp::reply_code(d)),
+        Some(d) => {
+            let codes = smtp::read_codes(d);
+            (codes.status, codes.reply_code)
+        }
         None => (None, None),
     };
     Recipient {

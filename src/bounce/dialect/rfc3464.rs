@@ -325,12 +325,11 @@ fn recipient(fields: &Fields, readings: &Readings) -> Recipient {
 /// requires (seen from AOL): a second `Final-Recipient` opens a new group.
 fn split_recipients(all: Headers) -> impl Iterator<Item = Headers> {
     // A block kept whole is not put in a vector of its own.
-    let groups = if splits(&all) {
-        group_by_recipient(&all)
+    let (whole, groups) = if splits(&all) {
+        (None, group_by_recipient(&all))
     } else {
-        Vec::new()
+        (Some(all), Vec::new())
     };
-    let whole = groups.is_empty().then_some(all);
     whole.into_iter().chain(groups)
 }
 
