@@ -45,7 +45,7 @@ fn main() {
         let start = Instant::now();
         recipients = 0;
         for email in &emails {
-            if let Ok(input) = Input::from_bytes("bench", email.clone()) {
+            if let Ok(input) = Input::from_slice("bench", email) {
                 let bounce = bouncedoc::bounce::parse(&input);
                 recipients += bouncedoc::classify::classify(&bounce).len();
             }
@@ -72,7 +72,7 @@ fn main() {
 /// over the whole corpus), to show where a round's time goes.
 fn per_email(named: &[(String, Vec<u8>)]) {
     let run = |email: &[u8]| {
-        if let Ok(input) = Input::from_bytes("bench", email.to_vec()) {
+        if let Ok(input) = Input::from_slice("bench", email) {
             let bounce = bouncedoc::bounce::parse(&input);
             std::hint::black_box(bouncedoc::classify::classify(&bounce));
         }

@@ -1,6 +1,7 @@
 //! The input stage: reads a bounce from a file or stdin under a size cap and normalises it, so
 //! that every later stage sees LF line endings and never has to guard against a runaway input.
 
+use std::borrow::Cow;
 use std::io::{BufRead, Read};
 
 use thiserror::Error;
@@ -28,22 +29,24 @@ pub enum InputError {
 /// The buffer a read starts with: most bounces fit.
 const READ_AHEAD: usize = 16 * 1024;
 
-/// One input, read and normalised.
+/// One input, read and normalised. It borrows the caller's bytes when it can (see
+/// [`Input::from_slice`]): a library caller holding a mailbox or a corpus in memory need not
+/// hand over a copy of each message.
 #[derive(Debug, Clone)]
-pub struct Input {
+pub struct Input<'a> {
     /// What to call it in messages: the file name, or `-` for stdin.
     pub name: String,
     /// The bytes with CRLF and bare CR turned into LF. Private, so that nothing can change them
     /// behind `ascii`'s back.
-    bytes: Vec<u8>,
+    bytes: Cow<'a, [u8]>,
     /// True only when every byte is ASCII: the binary check reads every byte anyway and learns
     /// this on the way, so the parse stage need not validate the bytes as UTF-8 again.
     ascii: bool,
 }
 
-impl Input {
+impl Input<'static> {
     /// Reads at most `max_size` bytes from `reader`; one byte more is an error, not a truncation.
-    pub fn read(name: &str, reader: impl Read, max_size: u64) -> Result<Input, InputError> {
+    pub fn read(name: &str, reader: impl Read, max_size: u64) -> Result<Self, InputError> {
         // Room for a typical bounce up front, so that reading it does not grow the buffer (and
         // copy it) a dozen times.
         let initial =
@@ -58,8 +61,31 @@ impl Input {
         Input::from_bytes(name, bytes)
     }
 
-    /// Checks and normalises bytes already in memory.
-    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Input, InputError> {
+    /// Checks and normalises bytes already in memory, taking them over.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Self, InputError> {
+        Input::checked(name, Cow::Owned(bytes))
+    }
+
+    /// Normalises bytes known to be mail (a corpus file, an mbox member) without the binary
+    /// check: real bounces occasionally carry a stray NUL byte.
+    pub fn from_mail_bytes(name: &str, bytes: Vec<u8>) -> Self {
+        let ascii = bytes.is_ascii();
+        Input {
+            name: name.to_string(),
+            bytes: normalise_line_endings(Cow::Owned(bytes)),
+            ascii,
+        }
+    }
+}
+
+impl<'a> Input<'a> {
+    /// Checks and normalises bytes the caller keeps: they are borrowed, not copied, unless a
+    /// line ending must change (most mail has LF endings once stored).
+    pub fn from_slice(name: &str, bytes: &'a [u8]) -> Result<Self, InputError> {
+        Input::checked(name, Cow::Borrowed(bytes))
+    }
+
+    fn checked(name: &str, bytes: Cow<'a, [u8]>) -> Result<Self, InputError> {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(InputError::Empty);
         }
@@ -73,17 +99,6 @@ impl Input {
             bytes: normalise_line_endings(bytes),
             ascii,
         })
-    }
-
-    /// Normalises bytes known to be mail (a corpus file, an mbox member) without the binary
-    /// check: real bounces occasionally carry a stray NUL byte.
-    pub fn from_mail_bytes(name: &str, bytes: Vec<u8>) -> Input {
-        let ascii = bytes.is_ascii();
-        Input {
-            name: name.to_string(),
-            bytes: normalise_line_endings(bytes),
-            ascii,
-        }
     }
 
     /// The bytes, line endings normalised.
@@ -168,8 +183,9 @@ fn weight(head: &[u8]) -> usize {
 }
 
 /// CRLF and bare CR (seen in Exchange Web Services bounces) become LF. Input without a CR is
-/// kept as it is, without a copy; otherwise the runs between CRs are copied whole.
-fn normalise_line_endings(bytes: Vec<u8>) -> Vec<u8> {
+/// kept as it is (owned or borrowed), without a copy; otherwise the runs between CRs are copied
+/// whole.
+fn normalise_line_endings(bytes: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
     let Some(first) = memchr::memchr(b'\r', &bytes) else {
         return bytes;
     };
@@ -188,12 +204,32 @@ fn normalise_line_endings(bytes: Vec<u8>) -> Vec<u8> {
         cr = crate::bytes::find_near(b'\r', rest);
     }
     out.extend_from_slice(rest);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slice_is_borrowed_unless_a_line_ending_changes() {
+        let lf = b"From: a@example.com\n\nbody\n";
+        let input = Input::from_slice("t", lf).unwrap();
+        assert!(matches!(input.bytes, Cow::Borrowed(_)));
+        assert_eq!(input.bytes().as_ptr(), lf.as_ptr());
+        let crlf = b"From: a@example.com\r\n\r\nbody\r\n";
+        let input = Input::from_slice("t", crlf).unwrap();
+        assert!(matches!(input.bytes, Cow::Owned(_)));
+        assert_eq!(input.bytes(), lf);
+        assert!(matches!(
+            Input::from_slice("t", b" \n"),
+            Err(InputError::Empty)
+        ));
+        assert!(matches!(
+            Input::from_slice("t", b"PK\x03\x04\x00\x00"),
+            Err(InputError::Binary)
+        ));
+    }
 
     #[test]
     fn line_endings_are_normalised() {
@@ -207,7 +243,11 @@ mod tests {
             (b"\n\r", b"\n\n"),
             (b"no cr", b"no cr"),
         ] {
-            assert_eq!(normalise_line_endings(raw.to_vec()), want, "{raw:?}");
+            assert_eq!(
+                &*normalise_line_endings(Cow::Borrowed(raw)),
+                want,
+                "{raw:?}"
+            );
         }
     }
 
@@ -286,10 +326,11 @@ mod tests {
         texts.push(b"a\r\n\xc3\xa9\r".to_vec());
         let mut ascii = 0;
         for bytes in texts {
-            let normal = normalise_line_endings(bytes.clone());
+            let normal = normalise_line_endings(Cow::Borrowed(&bytes)).into_owned();
             let built = [
                 Input::from_bytes("t", bytes.clone()).ok(),
                 Some(Input::from_mail_bytes("t", bytes.clone())),
+                Input::from_slice("t", &bytes).ok(),
             ];
             for input in built.into_iter().flatten() {
                 assert_eq!(input.bytes(), normal);
@@ -374,7 +415,7 @@ pub fn looks_like_mbox(bytes: &[u8]) -> bool {
 }
 
 impl<R: BufRead> Iterator for MboxReader<R> {
-    type Item = Result<Input, InputError>;
+    type Item = Result<Input<'static>, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         // Separators with nothing between them are skipped in this loop, not by recursion: a
@@ -392,7 +433,7 @@ impl<R: BufRead> Iterator for MboxReader<R> {
 
 impl<R: BufRead> MboxReader<R> {
     /// The next message, or `None` when the separator just read starts an empty one.
-    fn next_message(&mut self) -> Option<Result<Input, InputError>> {
+    fn next_message(&mut self) -> Option<Result<Input<'static>, InputError>> {
         let mut message = Vec::new();
         let mut too_large = false;
         let mut previous_blank = true;

@@ -20,7 +20,7 @@ pub mod verify;
 
 /// The stages that need no network, for one input: parse, classify, and diagnose without live
 /// checks. What `bouncedoc --offline` reports, and what the fuzz harness drives.
-pub fn offline_report(input: &input::Input) -> render::Report {
+pub fn offline_report(input: &input::Input<'_>) -> render::Report {
     let bounce = bounce::parse(input);
     let classifications = classify::classify(&bounce);
     report_without_checks(input.name.clone(), bounce, classifications)

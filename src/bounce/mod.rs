@@ -185,7 +185,7 @@ const MAX_DEPTH: usize = 3;
 
 /// Parses normalised input (see [`crate::input`]) into a [`Bounce`]. Never fails: input that is
 /// not a bounce comes back as [`BounceKind::NotBounce`].
-pub fn parse(input: &crate::input::Input) -> Bounce {
+pub fn parse(input: &crate::input::Input<'_>) -> Bounce {
     parse_decoded(input.bytes(), &input.text(), 0)
 }
 

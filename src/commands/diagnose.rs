@@ -150,7 +150,7 @@ enum Outcome {
 
 /// The stages that need no network: parse, classify, and when no check is wanted (or
 /// `--offline`), diagnose and render too.
-fn process(input: Input, style: &Style) -> Outcome {
+fn process(input: Input<'_>, style: &Style) -> Outcome {
     let bounce = bounce::parse(&input);
     let classifications = classify::classify(&bounce);
     let wanted = check::wanted(&bounce, &classifications);
@@ -164,7 +164,7 @@ fn process(input: Input, style: &Style) -> Outcome {
 
 /// `process`, with a panic turned into an error for that input alone, so one bad input
 /// neither stops the batch nor leaves the main thread waiting for a result that never comes.
-fn process_guarded(label: String, input: Input, style: &Style) -> Outcome {
+fn process_guarded(label: String, input: Input<'_>, style: &Style) -> Outcome {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(input, style)))
         .unwrap_or_else(|_| Outcome::Unreadable(label, anyhow::anyhow!("internal error")))
 }
@@ -330,7 +330,7 @@ impl Summary {
 /// The messages behind one command-line name: stdin (`-`), a file, an mbox (split), or a
 /// folder (a Maildir's cur/ and new/, or every file in it). Each comes with the label errors
 /// are reported under.
-type Labelled = (String, anyhow::Result<Input>);
+type Labelled = (String, anyhow::Result<Input<'static>>);
 
 /// Streams one name's messages, so a large mailbox is never held in memory whole.
 fn inputs(name: &str, max_size: u64) -> Box<dyn Iterator<Item = Labelled>> {
@@ -387,11 +387,11 @@ fn inputs(name: &str, max_size: u64) -> Box<dyn Iterator<Item = Labelled>> {
     )
 }
 
-fn one(name: &str, read: anyhow::Result<Input>) -> Box<dyn Iterator<Item = Labelled>> {
+fn one(name: &str, read: anyhow::Result<Input<'static>>) -> Box<dyn Iterator<Item = Labelled>> {
     Box::new(std::iter::once((name.to_string(), read)))
 }
 
-fn read_input(name: &str, max_size: u64) -> anyhow::Result<Input> {
+fn read_input(name: &str, max_size: u64) -> anyhow::Result<Input<'static>> {
     let file = std::fs::File::open(name).context("cannot open it")?;
     Ok(Input::read(name, file, max_size)?)
 }
