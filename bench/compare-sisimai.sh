@@ -12,7 +12,7 @@ n=$(ls "$corpus" | wc -l)
 mb=$(du -sb "$corpus" | awk '{printf "%.2f", $1/1e6}')
 echo "corpus: $n emails, $mb MB; load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 hyperfine --warmup 1 --runs "${RUNS:-10}" --export-json target/compare-sisimai.json \
-  -n bouncedoc "target/release/bouncedoc --json --offline $corpus/*.eml > /dev/null || true" \
+  -n bouncedoc "target/release/bouncedoc --json --offline $corpus > /dev/null || true" \
   -n sisimai "perl -MSisimai -e 'my \$r = Sisimai->make(\$ARGV[0], delivered => 1) || []; print scalar(@\$r), qq(\n)' $corpus > /dev/null"
 python3 - "$n" "$mb" <<'PY'
 import json, sys

@@ -193,7 +193,7 @@ fn run_batch(
     let Some(first) = inputs.next() else {
         return Ok(());
     };
-    let unthreaded = |(label, read): Labelled| match read {
+    let unthreaded = |(label, message): Labelled| match message.read() {
         Ok(input) => process_guarded(label, input, style),
         Err(err) => Outcome::Unreadable(label, err),
     };
@@ -330,7 +330,24 @@ impl Summary {
 /// The messages behind one command-line name: stdin (`-`), a file, an mbox (split), or a
 /// folder (a Maildir's cur/ and new/, or every file in it). Each comes with the label errors
 /// are reported under.
-type Labelled = (String, anyhow::Result<Input<'static>>);
+type Labelled = (String, Message);
+
+/// One message of the batch: read already, or a file of a folder that the worker processing
+/// it reads, so that a folder's files are read on all the worker threads (opening and reading
+/// many small files is most of what a batch of them costs the main thread otherwise).
+enum Message {
+    Read(anyhow::Result<Input<'static>>),
+    InFolder(std::path::PathBuf, u64),
+}
+
+impl Message {
+    fn read(self) -> anyhow::Result<Input<'static>> {
+        match self {
+            Message::Read(read) => read,
+            Message::InFolder(path, max_size) => read_input(&path, max_size),
+        }
+    }
+}
 
 /// Streams one name's messages, so a large mailbox is never held in memory whole.
 fn inputs(name: &str, max_size: u64) -> Box<dyn Iterator<Item = Labelled>> {
@@ -338,9 +355,10 @@ fn inputs(name: &str, max_size: u64) -> Box<dyn Iterator<Item = Labelled>> {
     if name != "-" && path.is_dir() {
         return match input::folder_messages(path) {
             Ok(files) => Box::new(files.into_iter().map(move |file| {
-                let label = file.display().to_string();
-                let read = read_input(&label, max_size);
-                (label, read)
+                (
+                    file.display().to_string(),
+                    Message::InFolder(file, max_size),
+                )
             })),
             Err(err) => one(
                 name,
@@ -376,7 +394,7 @@ fn inputs(name: &str, max_size: u64) -> Box<dyn Iterator<Item = Labelled>> {
                 .map(move |(i, read)| {
                     (
                         format!("{label}#{}", i + 1),
-                        read.map_err(anyhow::Error::new),
+                        Message::Read(read.map_err(anyhow::Error::new)),
                     )
                 }),
         );
@@ -388,10 +406,10 @@ fn inputs(name: &str, max_size: u64) -> Box<dyn Iterator<Item = Labelled>> {
 }
 
 fn one(name: &str, read: anyhow::Result<Input<'static>>) -> Box<dyn Iterator<Item = Labelled>> {
-    Box::new(std::iter::once((name.to_string(), read)))
+    Box::new(std::iter::once((name.to_string(), Message::Read(read))))
 }
 
-fn read_input(name: &str, max_size: u64) -> anyhow::Result<Input<'static>> {
-    let file = std::fs::File::open(name).context("cannot open it")?;
-    Ok(Input::read(name, file, max_size)?)
+fn read_input(path: &std::path::Path, max_size: u64) -> anyhow::Result<Input<'static>> {
+    let file = std::fs::File::open(path).context("cannot open it")?;
+    Ok(Input::read(&path.display().to_string(), file, max_size)?)
 }

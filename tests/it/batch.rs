@@ -118,3 +118,48 @@ fn a_mailbox_among_named_files_is_reported_message_by_message_in_its_place() {
     expected.extend(files[10..].iter().cloned());
     assert_eq!(inputs, expected);
 }
+
+#[test]
+fn a_folders_files_are_read_by_the_workers_and_reported_in_order() {
+    // The files of a folder are read on the worker threads: a file that fails to read there
+    // (over --max-size) is still reported in its place, once, and the rest in name order.
+    let dir = std::env::temp_dir().join(format!("bouncedoc-folder-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let small: Vec<String> = corpus_files()
+        .into_iter()
+        .filter(|f| std::fs::metadata(f).unwrap().len() < 20_000)
+        .take(40)
+        .collect();
+    assert_eq!(small.len(), 40);
+    let mut expected = Vec::new();
+    for (i, file) in small.iter().enumerate() {
+        let path = dir.join(format!("{i:03}.eml"));
+        std::fs::copy(file, &path).unwrap();
+        expected.push(path.display().to_string());
+    }
+    let too_large = dir.join("017-too-large.eml");
+    std::fs::write(&too_large, "x".repeat(30_000)).unwrap();
+    let dir_name = dir.display().to_string();
+    let run = run_bouncedoc(
+        &["--json", "--offline", "--max-size", "20000", &dir_name],
+        b"",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("017-too-large.eml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("larger than the limit"),
+        "{}",
+        run.stderr
+    );
+    let inputs: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["input"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(inputs, expected);
+}
