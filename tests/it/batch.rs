@@ -21,6 +21,17 @@ fn corpus_files() -> Vec<String> {
         .collect()
 }
 
+/// The `input` of each JSON report, in the order printed.
+fn input_names(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["input"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn batch_reports_come_in_input_order_with_errors_in_place() {
     let mut files: Vec<String> = corpus_files().into_iter().take(90).collect();
@@ -105,14 +116,7 @@ fn a_mailbox_among_named_files_is_reported_message_by_message_in_its_place() {
     let run = run_bouncedoc(&args, b"");
     std::fs::remove_file(&mbox).unwrap();
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let inputs: Vec<String> = run
-        .stdout
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["input"].as_str().unwrap().to_string()
-        })
-        .collect();
+    let inputs = input_names(&run.stdout);
     let mut expected: Vec<String> = files[..10].to_vec();
     expected.extend((1..=3).map(|i| format!("{mbox_name}#{i}")));
     expected.extend(files[10..].iter().cloned());
@@ -153,13 +157,6 @@ fn a_folders_files_are_read_by_the_workers_and_reported_in_order() {
         "{}",
         run.stderr
     );
-    let inputs: Vec<String> = run
-        .stdout
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["input"].as_str().unwrap().to_string()
-        })
-        .collect();
+    let inputs = input_names(&run.stdout);
     assert_eq!(inputs, expected);
 }
