@@ -24,12 +24,12 @@ fuzz_target!(|data: &[u8]| {
         {
             run(&message);
         }
-    } else if let Ok(input) = Input::from_bytes("fuzz.eml", data.to_vec()) {
+    } else if let Ok(input) = Input::from_slice("fuzz.eml", data) {
         run(&input);
     }
 });
 
-fn run(input: &Input) {
+fn run(input: &Input<'_>) {
     let report = bouncedoc::offline_report(input);
     let mut out = Vec::with_capacity(4096);
     render::json::write_report(&mut out, &report).expect("json render into a Vec");
