@@ -193,7 +193,7 @@ fn run_batch(
     let Some(first) = inputs.next() else {
         return Ok(());
     };
-    let unthreaded = |(label, message): Labelled| match message.read() {
+    let unthreaded = |(label, message): Labelled| match message.read(&label) {
         Ok(input) => process_guarded(label, input, style),
         Err(err) => Outcome::Unreadable(label, err),
     };
@@ -333,18 +333,19 @@ impl Summary {
 type Labelled = (String, Message);
 
 /// One message of the batch: read already, or a file of a folder that the worker processing
-/// it reads, so that a folder's files are read on all the worker threads (opening and reading
-/// many small files is most of what a batch of them costs the main thread otherwise).
+/// it reads, so that a folder's files are read on all the worker threads rather than one by
+/// one on the main thread.
 enum Message {
     Read(anyhow::Result<Input<'static>>),
     InFolder(std::path::PathBuf, u64),
 }
 
 impl Message {
-    fn read(self) -> anyhow::Result<Input<'static>> {
+    /// The input, named `label` when it is read here.
+    fn read(self, label: &str) -> anyhow::Result<Input<'static>> {
         match self {
             Message::Read(read) => read,
-            Message::InFolder(path, max_size) => read_input(&path, max_size),
+            Message::InFolder(path, max_size) => read_input(&path, label, max_size),
         }
     }
 }
@@ -409,7 +410,7 @@ fn one(name: &str, read: anyhow::Result<Input<'static>>) -> Box<dyn Iterator<Ite
     Box::new(std::iter::once((name.to_string(), Message::Read(read))))
 }
 
-fn read_input(path: &std::path::Path, max_size: u64) -> anyhow::Result<Input<'static>> {
+fn read_input(path: &std::path::Path, name: &str, max_size: u64) -> anyhow::Result<Input<'static>> {
     let file = std::fs::File::open(path).context("cannot open it")?;
-    Ok(Input::read(&path.display().to_string(), file, max_size)?)
+    Ok(Input::read(name, file, max_size)?)
 }
