@@ -995,7 +995,10 @@ impl TextReply {
         // Capped: the unfolding stops long before the end of a large text.
         let mut marks = Vec::with_capacity(text.len().min(MARKS_RESERVED_FOR) / 32 + 4);
         let cleaned = smtp::clean_diagnostic_marked(text, &mut marks);
-        let reply = smtp::read_server_and_command(&cleaned, smtp::Reply::default());
+        let mut reply = smtp::read_server_and_command(&cleaned, smtp::Reply::default());
+        if reply.command.is_none() {
+            reply.command = smtp::transcript_command(text);
+        }
         TextReply {
             cleaned,
             marks,

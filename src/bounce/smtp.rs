@@ -1124,6 +1124,33 @@ pub(crate) fn read_server_and_command(text: &str, mut reply: Reply) -> Reply {
     reply
 }
 
+/// The command a session transcript shows the first refusal answering: the last `>>> CMD`
+/// line before the first `<<< 4xx` or `<<< 5xx` line, else the last `>>> CMD` line (Sendmail:
+/// "... while talking to mx.example.net.:", `>>> DATA`, `<<< 550 5.1.1 User unknown`). Read
+/// from the lines as written: unfolding strips their `>` marks as quoting.
+pub(crate) fn transcript_command(text: &str) -> Option<&'static str> {
+    memchr::memmem::find(text.as_bytes(), b">>>")?;
+    let mut last = None;
+    for line in super::scan::lines(text) {
+        let line = trim_start(line).as_bytes();
+        if let Some(sent) = line.strip_prefix(b">>>") {
+            let at = skip_space(sent, 0);
+            if let Some((_, command)) = COMMAND_WORDS
+                .iter()
+                .find(|(words, _)| words.iter().any(|w| starts_with_ci(sent, at, w)))
+            {
+                last = Some(*command);
+            }
+        } else if let Some(answer) = line.strip_prefix(b"<<<") {
+            let at = skip_space(answer, 0);
+            if last.is_some() && matches!(answer.get(at), Some(b'4' | b'5')) {
+                break;
+            }
+        }
+    }
+    last
+}
+
 /// Puts into `reply` the first of the places `found` (one per scanner, in order) whose server
 /// reads: one with an address that parses, or a name with a dot that is not an address.
 fn read_remote(text: &str, found: impl Iterator<Item = Option<RemoteMatch>>, reply: &mut Reply) {
@@ -2170,6 +2197,38 @@ pub(crate) fn helo_in_text(receiver: &ReceiverText) -> Option<String> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #[test]
+    fn a_transcript_names_the_command_its_first_refusal_answered() {
+        let sendmail = "... while talking to mx.example.net.:\n>>> DATA\n<<< 550 5.1.1 <a@b.example>... User unknown\n550 5.1.1 <a@b.example>... User unknown\n<<< 503 5.0.0 Need RCPT (recipient)";
+        for (text, want) in [
+            (sendmail, Some("DATA")),
+            // The refusal answered RCPT; the DATA after it only met a 503.
+            (
+                ">>> RCPT To:<a@b.example>\n<<< 550 5.2.1 disabled\n>>> DATA\n<<< 503 5.5.1 RCPT first",
+                Some("RCPT"),
+            ),
+            // Accepted steps are passed over.
+            (
+                "  >>> MAIL From:<s@example.org> SIZE=378\n<<< 250 ok\n>>> rcpt to:<a@b.example>\n<<<   451 try later",
+                Some("RCPT"),
+            ),
+            // No refusal shown: the last command sent.
+            (
+                ">>> EHLO mx.example.org\n>>> MAIL From:<s@example.org>",
+                Some("MAIL"),
+            ),
+            // Blank space after the marks is optional, as in the transcript shape of replies.
+            (">>>DATA\n<<< 550 no", Some("DATA")),
+            // Not a command word, or not a transcript mark.
+            (">>> QUIT\n<<< 550 no", None),
+            ("> DATA\n<<< 550 no", None),
+            ("no transcript: 550 5.1.1 user unknown", None),
+            ("", None),
+        ] {
+            assert_eq!(super::transcript_command(text), want, "{text:?}");
+        }
+    }
+
     #[test]
     fn introduced_codes_split_in_two_read_as_one_pattern() {
         let whole = super::re(
