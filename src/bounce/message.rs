@@ -78,7 +78,7 @@ impl Ctx {
 /// The phrases that begin a copy of the returned message pasted into the report text, in the
 /// order they are tried at a place, lower case. Where a phrase has more after it, the [`Tail`]
 /// says what.
-const RETURNED_PHRASES: [(&str, Tail); 16] = [
+const RETURNED_PHRASES: [(&str, Tail); 17] = [
     ("this is a copy of the message", Tail::None),
     ("below this line is a copy of the message", Tail::None),
     ("original message", Tail::Dashes),
@@ -93,6 +93,8 @@ const RETURNED_PHRASES: [(&str, Tail); 16] = [
     ("content-type: message/rfc822", Tail::None),
     ("the text you sent follows", Tail::None),
     ("original mail:", Tail::None),
+    // fml: "Original mail as follows:", the message indented.
+    ("original mail as follows", Tail::None),
     ("copy of the original message", Tail::None),
     ("included is a copy of the message header", Tail::None),
     // ("the header of the original message is following" is met by its prefix above.)
@@ -345,9 +347,8 @@ impl Ctx {
             Some((start, end)) if start > 0 => {
                 let rest = &body[end..];
                 let rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
-                let rest = rest.trim_start_matches(['\n', ' ', '\t']);
                 if self.returned_headers.is_none() {
-                    let (h, _) = Headers::parse(rest);
+                    let (h, _) = Headers::parse(&dedent(rest));
                     if !h.is_empty() {
                         self.returned_headers = Some(h);
                     }
@@ -358,6 +359,24 @@ impl Ctx {
             _ => self.body = body,
         }
     }
+}
+
+/// A returned message pasted with every line indented (fml puts three spaces before each) as
+/// it was sent: the blank lines before it dropped, and the first line's indentation taken off
+/// every line that has it.
+fn dedent(text: &str) -> Cow<'_, str> {
+    let content = text.trim_start_matches(['\n', ' ', '\t']);
+    let skipped = &text[..text.len() - content.len()];
+    let indent = skipped.rfind('\n').map_or(skipped, |nl| &skipped[nl + 1..]);
+    if indent.is_empty() {
+        return Cow::Borrowed(content);
+    }
+    let block = &text[skipped.len() - indent.len()..];
+    let mut out = String::with_capacity(block.len());
+    for line in block.split_inclusive('\n') {
+        out.push_str(line.strip_prefix(indent).unwrap_or(line));
+    }
+    Cow::Owned(out)
 }
 
 /// `text` with every CRLF made LF: the bytes between carriage returns copied in runs
@@ -788,7 +807,7 @@ mod tests {
     /// casing ASCII keeps every byte offset) and compiles in a third of the time.
     static RETURNED_MARKER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         crate::bounce::pattern(
-            r"(?m)^[\s>-]*(?:-+\s*)?(?:this is a copy of the message|below this line is a copy of the message|original message\s*-+|original message follows|unsent message follows|message headers follow|the header of the original message|original message headers:|returned message follows|headers of the original message|the original message was:?\s*$|content-type: message/rfc822|the text you sent follows|original mail:|copy of the original message|included is a copy of the message header|the header of the original message is following)",
+            r"(?m)^[\s>-]*(?:-+\s*)?(?:this is a copy of the message|below this line is a copy of the message|original message\s*-+|original message follows|unsent message follows|message headers follow|the header of the original message|original message headers:|returned message follows|headers of the original message|the original message was:?\s*$|content-type: message/rfc822|the text you sent follows|original mail:|original mail as follows|copy of the original message|included is a copy of the message header|the header of the original message is following)",
         )
     });
 
@@ -1054,6 +1073,27 @@ mod tests {
         for text in &texts {
             let ours = super::crlf_to_lf(std::borrow::Cow::Borrowed(text));
             assert_eq!(ours, text.replace("\r\n", "\n"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_returned_message_pasted_indented_is_read_as_sent() {
+        for (text, want) in [
+            (
+                "\n   From: a@b.example\n   Subject: x\n   \ty\n\n   body",
+                "From: a@b.example\nSubject: x\n\ty\n\nbody",
+            ),
+            // Not indented: as it is, the blank lines before it dropped.
+            (
+                "\n\nFrom: a@b.example\n  folded",
+                "From: a@b.example\n  folded",
+            ),
+            // Only the first line's indentation counts; lines without it are kept.
+            ("  \n\t From: a\n\t To: b\nX: c", "From: a\nTo: b\nX: c"),
+            ("", ""),
+            (" \n\t", ""),
+        ] {
+            assert_eq!(super::dedent(text), want, "{text:?}");
         }
     }
 

@@ -19,6 +19,7 @@ mod arf;
 mod autoreply;
 mod exchange;
 mod exim;
+mod fml;
 mod gmail;
 mod mailer_daemon;
 pub(crate) mod marker;
@@ -153,6 +154,7 @@ pub(crate) static DIALECTS: &[Dialect] = &[
     gmail::DIALECT,
     exchange::DIALECT,
     yahoo::DIALECT,
+    fml::DIALECT,
     qmail::DIALECT,
     exim::DIALECT,
     postfix::DIALECT,
